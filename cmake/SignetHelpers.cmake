@@ -1,0 +1,61 @@
+# Shared compile options and the two helpers every module uses.
+
+add_library(signet_options INTERFACE)
+target_compile_options(signet_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Woverloaded-virtual -Wformat=2
+  -fstack-protector-strong)
+if(SIGNET_WERROR)
+  target_compile_options(signet_options INTERFACE -Werror)
+endif()
+if(NOT SIGNET_SANITIZE AND NOT SIGNET_FUZZ)
+  # _FORTIFY_SOURCE needs optimisation; sanitizer builds run at -O1 and skip it.
+  target_compile_definitions(signet_options INTERFACE $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
+endif()
+target_link_options(signet_options INTERFACE -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
+if(SIGNET_SANITIZE)
+  target_compile_options(signet_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(signet_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(SIGNET_FUZZ)
+  target_compile_options(signet_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(signet_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# signet_cc_library(NAME <module> [SRCS ...] [DEPS ...])
+# Creates signet_<module> with the alias signet::<module>, PUBLIC include/ and PRIVATE src/.
+# A module with no sources yet is an INTERFACE library carrying its headers.
+function(signet_cc_library)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(tgt signet_${A_NAME})
+  if(A_SRCS)
+    add_library(${tgt} STATIC ${A_SRCS})
+    target_include_directories(${tgt} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                      PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_link_libraries(${tgt} PUBLIC ${A_DEPS} PRIVATE signet_options ${A_PRIVATE_DEPS})
+  else()
+    add_library(${tgt} INTERFACE)
+    target_include_directories(${tgt} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${tgt} INTERFACE ${A_DEPS})
+  endif()
+  add_library(signet::${A_NAME} ALIAS ${tgt})
+endfunction()
+
+# signet_cc_test(NAME <name> SRCS ... DEPS ... [LABELS ...] [FIXTURES ...] [ENV ...])
+function(signet_cc_test)
+  cmake_parse_arguments(A "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS;FIXTURES;ENV" ${ARGN})
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} signet_test_support GTest::gtest GTest::gmock GTest::gtest_main signet_options)
+  add_test(NAME ${A_NAME} COMMAND ${A_NAME})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT}
+    ENVIRONMENT "SIGNET_SOURCE_DIR=${PROJECT_SOURCE_DIR};SIGNET_BINARY_DIR=${PROJECT_BINARY_DIR};SIGNET_SHARED_DIR=${SIGNET_SHARED_DIR};SIGNET_CLI=$<TARGET_FILE:signet>;${A_ENV}")
+  if(A_LABELS)
+    set_tests_properties(${A_NAME} PROPERTIES LABELS "${A_LABELS}")
+  endif()
+  if(A_FIXTURES)
+    set_tests_properties(${A_NAME} PROPERTIES FIXTURES_REQUIRED "${A_FIXTURES}")
+  endif()
+endfunction()

@@ -1,0 +1,36 @@
+// Registration of `signet` subcommands. Each command group lives in its own ops/src/cmd_*.cc
+// and adds itself to the CLI11 app here; main() wires the concrete backends.
+#ifndef SIGNET_OPS_COMMANDS_H_
+#define SIGNET_OPS_COMMANDS_H_
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "signet/core/result.h"
+
+namespace signet::ops {
+
+// CommandResult is what a subcommand returns: the exit code to use.
+using CommandFn = std::function<int()>;
+
+// Cli holds the app and the action the parsed subcommand selected.
+struct Cli {
+  CLI::App app{"signet — hardened signing and verification appliance"};
+  CommandFn action;  // set by the subcommand's callback
+  bool json = false;
+};
+
+// ReportError prints `error` to stderr as "signet: <message>" and returns its exit code.
+int ReportError(const Error& error);
+
+// Register* add command groups.
+void RegisterVersionCommand(Cli& cli);
+
+// Run parses argv and runs the selected command; returns the process exit code.
+int Run(Cli& cli, int argc, char** argv);
+
+}  // namespace signet::ops
+
+#endif  // SIGNET_OPS_COMMANDS_H_
