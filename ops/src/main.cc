@@ -12,5 +12,9 @@ int main(int argc, char** argv) {
 
   signet::ops::Cli cli;
   signet::ops::RegisterVersionCommand(cli);
+  signet::ops::RegisterKeyCommands(cli);
+  signet::ops::RegisterVerifyBundleCommand(cli);
+  signet::ops::RegisterAttestCommands(cli);
+  signet::ops::RegisterGateCommands(cli);
   return signet::ops::Run(cli, argc, argv);
 }

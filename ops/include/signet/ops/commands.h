@@ -25,8 +25,12 @@ struct Cli {
 // ReportError prints `error` to stderr as "signet: <message>" and returns its exit code.
 int ReportError(const Error& error);
 
-// Register* add command groups.
-void RegisterVersionCommand(Cli& cli);
+// Register* add command groups. Each is defined in its own ops/src/cmd_*.cc.
+void RegisterVersionCommand(Cli& cli);        // cli.cc
+void RegisterKeyCommands(Cli& cli);           // cmd_key.cc: key generate|list|export|check
+void RegisterVerifyBundleCommand(Cli& cli);   // cmd_verify_bundle.cc: verify-bundle
+void RegisterAttestCommands(Cli& cli);        // cmd_attest.cc: attest enroll|quote|verify|reference, launch
+void RegisterGateCommands(Cli& cli);          // cmd_gate.cc: gate, policy check
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
