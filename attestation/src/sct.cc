@@ -1,9 +1,209 @@
+// Embedded SCT verification (RFC 6962 §3.2, §3.3).
 #include "signet/attestation/sct.h"
 
-namespace signet::attestation {
+#include <chrono>
 
-Status VerifyEmbeddedScts(X509*, X509*, const std::vector<CtLogKey>&) {
-  return Unimplemented("VerifyEmbeddedScts is being written");
+#include "signet/core/hash.h"
+#include "signet/core/ossl.h"
+
+namespace signet::attestation {
+namespace {
+
+constexpr char kFinding[] = "SCT_INVALID";
+constexpr size_t kLogIdSize = 32;
+constexpr uint64_t kMaxTimestampMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
+
+Error Invalid(std::string message) {
+  ossl::DrainErrors();
+  return VerificationFailed(kFinding, std::move(message));
+}
+
+// Reader is a bounds-checked cursor over TLS presentation-language data (RFC 5246 §4).
+class Reader {
+ public:
+  explicit Reader(ByteView data) : data_(data) {}
+  bool empty() const { return pos_ == data_.size(); }
+  bool U8(uint8_t* out) {
+    if (data_.size() - pos_ < 1) return false;
+    *out = data_[pos_++];
+    return true;
+  }
+  bool Uint(size_t n, uint64_t* out) {
+    if (data_.size() - pos_ < n) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v = (v << 8) | data_[pos_ + i];
+    pos_ += n;
+    *out = v;
+    return true;
+  }
+  bool Bytes(size_t n, ByteView* out) {
+    if (data_.size() - pos_ < n) return false;
+    *out = data_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  // Vector reads a length-prefixed opaque<0..2^(8*len_bytes)-1>.
+  bool Vector(size_t len_bytes, ByteView* out) {
+    uint64_t n = 0;
+    return Uint(len_bytes, &n) && Bytes(static_cast<size_t>(n), out);
+  }
+
+ private:
+  ByteView data_;
+  size_t pos_ = 0;
+};
+
+// Sct is one parsed v1 SignedCertificateTimestamp (RFC 6962 §3.2).
+struct Sct {
+  ByteView log_id;
+  uint64_t timestamp_ms = 0;
+  ByteView extensions;
+  uint8_t hash_alg = 0;
+  uint8_t sig_alg = 0;
+  ByteView signature;
+};
+
+// ParseSct parses one serialized SCT; only v1 is defined. Returns false if malformed.
+bool ParseSct(ByteView raw, Sct* out) {
+  Reader r(raw);
+  uint8_t version = 0;
+  if (!r.U8(&version) || version != 0) return false;
+  if (!r.Bytes(kLogIdSize, &out->log_id)) return false;
+  if (!r.Uint(8, &out->timestamp_ms)) return false;
+  if (!r.Vector(2, &out->extensions)) return false;
+  if (!r.U8(&out->hash_alg) || !r.U8(&out->sig_alg)) return false;
+  if (!r.Vector(2, &out->signature) || out->signature.empty()) return false;
+  return r.empty();
+}
+
+void Put(Bytes& out, uint64_t v, size_t n) {
+  for (size_t i = n; i > 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * (i - 1))));
+}
+
+// SignedEntry builds the RFC 6962 §3.2 digitally-signed struct for a precert_entry.
+Bytes SignedEntry(const Sct& sct, ByteView issuer_key_hash, ByteView tbs) {
+  Bytes out;
+  out.reserve(2 + 8 + 2 + 32 + 3 + tbs.size() + 2 + sct.extensions.size());
+  out.push_back(0);  // sct_version v1
+  out.push_back(0);  // signature_type certificate_timestamp
+  Put(out, sct.timestamp_ms, 8);
+  Put(out, 1, 2);  // entry_type precert_entry
+  out.insert(out.end(), issuer_key_hash.begin(), issuer_key_hash.end());
+  Put(out, tbs.size(), 3);
+  out.insert(out.end(), tbs.begin(), tbs.end());
+  Put(out, sct.extensions.size(), 2);
+  out.insert(out.end(), sct.extensions.begin(), sct.extensions.end());
+  return out;
+}
+
+// VerifySctSignature checks the algorithm pair against the key type, then the signature.
+bool VerifySctSignature(EVP_PKEY* key, const Sct& sct, ByteView signed_data) {
+  const EVP_MD* md = nullptr;
+  int type = EVP_PKEY_get_base_id(key);
+  // TLS 1.2 SignatureAndHashAlgorithm: sha256(4) with rsa(1) or ecdsa(3); Ed25519 as
+  // intrinsic(8)/ed25519(7) (RFC 8422).
+  if (sct.hash_alg == 4 && sct.sig_alg == 3 && type == EVP_PKEY_EC) {
+    md = EVP_sha256();
+  } else if (sct.hash_alg == 4 && sct.sig_alg == 1 && type == EVP_PKEY_RSA) {
+    md = EVP_sha256();
+  } else if (sct.hash_alg == 8 && sct.sig_alg == 7 && type == EVP_PKEY_ED25519) {
+    md = nullptr;
+  } else {
+    return false;
+  }
+  ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, key) == 1;
+  if (ok && type == EVP_PKEY_RSA) {
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+  }
+  ok = ok && EVP_DigestVerify(ctx.get(), sct.signature.data(), sct.signature.size(),
+                              signed_data.data(), signed_data.size()) == 1;
+  ossl::DrainErrors();
+  return ok;
+}
+
+// SctList extracts the TLS-encoded SignedCertificateTimestampList from the leaf.
+Result<Bytes> SctList(X509* leaf) {
+  int idx = X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1);
+  if (idx < 0) return Invalid("certificate has no embedded SCTs");
+  if (X509_get_ext_by_NID(leaf, NID_ct_precert_scts, idx) >= 0) {
+    return Invalid("certificate has more than one SCT list extension");
+  }
+  X509_EXTENSION* ext = X509_get_ext(leaf, idx);
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+  // RFC 6962 §3.3: the extension value is an OCTET STRING wrapping the TLS structure.
+  const unsigned char* p = ASN1_STRING_get0_data(data);
+  long len = ASN1_STRING_length(data);
+  const unsigned char* start = p;
+  ossl::UniquePtr<ASN1_STRING> inner(d2i_ASN1_OCTET_STRING(nullptr, &p, len));
+  if (!inner || p != start + len) return Invalid("SCT list extension is not an OCTET STRING");
+  const unsigned char* b = ASN1_STRING_get0_data(inner.get());
+  return Bytes(b, b + ASN1_STRING_length(inner.get()));
+}
+
+// PrecertTbs re-encodes the leaf's TBSCertificate with the SCT list extension removed.
+Result<Bytes> PrecertTbs(X509* leaf) {
+  ossl::UniquePtr<X509> copy(X509_dup(leaf));
+  if (!copy) return Invalid("certificate cannot be copied");
+  int idx = X509_get_ext_by_NID(copy.get(), NID_ct_precert_scts, -1);
+  ossl::UniquePtr<X509_EXTENSION> removed(X509_delete_ext(copy.get(), idx));
+  if (!removed) return Invalid("SCT list extension cannot be removed");
+  unsigned char* der = nullptr;
+  int n = i2d_re_X509_tbs(copy.get(), &der);
+  if (n <= 0) return Invalid("precertificate TBS cannot be encoded");
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+}  // namespace
+
+Status VerifyEmbeddedScts(X509* leaf, X509* issuer, const std::vector<CtLogKey>& logs) {
+  if (leaf == nullptr || issuer == nullptr) return Invalid("certificate missing");
+
+  // 1. Extract and parse the SCT list: opaque SerializedSCT<1..2^16-1> list<1..2^16-1>.
+  SIGNET_ASSIGN_OR_RETURN(Bytes list_bytes, SctList(leaf));
+  Reader outer(list_bytes);
+  ByteView list;
+  if (!outer.Vector(2, &list) || !outer.empty() || list.empty()) {
+    return Invalid("SCT list is malformed");
+  }
+  std::vector<Sct> scts;
+  Reader items(list);
+  while (!items.empty()) {
+    ByteView raw;
+    if (!items.Vector(2, &raw) || raw.empty()) return Invalid("SCT list is malformed");
+    Sct sct;
+    // A malformed or unknown-version SCT is skipped (RFC 6962 §3.3 lets clients ignore SCTs
+    // they cannot parse); it can never count as verified.
+    if (ParseSct(raw, &sct)) scts.push_back(sct);
+  }
+
+  // 2. Rebuild the precertificate entry: issuer key hash and TBS without the SCT list.
+  unsigned char* spki = nullptr;
+  int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(issuer), &spki);
+  if (spki_len <= 0) return Invalid("issuer public key cannot be encoded");
+  Bytes issuer_key_hash = Sha256(ByteView(spki, static_cast<size_t>(spki_len)));
+  OPENSSL_free(spki);
+  SIGNET_ASSIGN_OR_RETURN(Bytes tbs, PrecertTbs(leaf));
+
+  // 3. Verify each SCT whose log is pinned, inside that log's validity window.
+  for (const Sct& sct : scts) {
+    for (const CtLogKey& log : logs) {
+      if (log.key == nullptr || log.log_id.size() != kLogIdSize) continue;
+      if (!ConstantTimeEqual(log.log_id, sct.log_id)) continue;
+      // Beyond year 9999 the time cannot be represented; such an SCT never verifies.
+      if (sct.timestamp_ms > kMaxTimestampMs) continue;
+      Timestamp when = Timestamp(std::chrono::milliseconds(static_cast<int64_t>(sct.timestamp_ms)));
+      if (log.valid_from && when < *log.valid_from) continue;
+      if (log.valid_to && when > *log.valid_to) continue;
+      Bytes signed_data = SignedEntry(sct, issuer_key_hash, tbs);
+      // 4. One verified SCT from a pinned log suffices.
+      if (VerifySctSignature(log.key, sct, signed_data)) return OkStatus();
+    }
+  }
+  return Invalid("no embedded SCT verifies with a trusted CT log");
 }
 
 }  // namespace signet::attestation
