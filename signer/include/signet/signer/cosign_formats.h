@@ -1,0 +1,66 @@
+// The signature formats Signet emits, byte-compatible with cosign and Sigstore verifiers.
+//
+//  - cosign simple signing (legacy `.sig` layer): SimpleSigningPayload(), signed as-is.
+//  - cosign v3 default: a Sigstore bundle v0.3 with a DSSE envelope carrying an in-toto
+//    Statement v1, predicateType https://sigstore.dev/cosign/sign/v1 (CosignSignStatement()).
+//  - SLSA verification summary (VSA) statements, in the same bundle form.
+// Key-based bundles name the key by publicKey.hint = base64(SHA-256(SPKI DER)); the DSSE keyid
+// is the same value.
+#ifndef SIGNET_SIGNER_COSIGN_FORMATS_H_
+#define SIGNET_SIGNER_COSIGN_FORMATS_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "signet/core/bytes.h"
+#include "signet/core/json.h"
+#include "signet/core/result.h"
+
+namespace signet::signer {
+
+// ImageRef is a container image pinned by digest: "REGISTRY/REPO@sha256:HEX".
+struct ImageRef {
+  std::string repository;  // REGISTRY/REPO, e.g. "registry.example.com/team/app"
+  std::string digest_hex;  // 64 lowercase hex digits
+
+  std::string digest() const { return "sha256:" + digest_hex; }
+  std::string ToString() const { return repository + "@" + digest(); }
+};
+
+// ParseImageRef parses "REGISTRY/REPO@sha256:HEX". A reference without a digest (a tag, or a
+// bare repository) is refused with VerificationFailed("MUTABLE_REFERENCE"): a tag can move after
+// the decision. Anything else malformed (uppercase or short digest, other algorithms, characters
+// outside the OCI distribution grammar) is kInvalidArgument with finding MALFORMED_INPUT.
+Result<ImageRef> ParseImageRef(std::string_view ref);
+
+// SimpleSigningPayload returns the exact bytes cosign signs for `image`:
+// {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
+//  "type":"cosign container image signature"},"optional":null}
+// With annotations, "optional" is an object with keys in byte order (as Go's encoding/json
+// writes a map), strings escaped as Go does (<, >, & and U+2028/2029 as \u escapes).
+std::string SimpleSigningPayload(const ImageRef& image,
+                                 const std::map<std::string, std::string>& annotations = {});
+
+// CosignSignStatement returns the in-toto Statement v1 cosign v3 signs for `image`.
+JsonValue CosignSignStatement(const ImageRef& image);
+
+// KeyHint returns base64(SHA-256(spki_der)), the key-based bundle's publicKey.hint.
+std::string KeyHint(ByteView spki_der);
+
+// DsseBundle returns a Sigstore bundle v0.3 (application/vnd.dev.sigstore.bundle.v0.3+json)
+// holding a DSSE envelope over `payload` with one signature, key-based (publicKey.hint), no
+// transparency-log entries. Rendered as pretty JSON.
+std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der);
+
+// kInTotoPayloadType is the DSSE payloadType of in-toto statements.
+inline constexpr char kInTotoPayloadType[] = "application/vnd.in-toto+json";
+inline constexpr char kCosignSignPredicate[] = "https://sigstore.dev/cosign/sign/v1";
+inline constexpr char kVsaPredicate[] = "https://slsa.dev/verification_summary/v1";
+inline constexpr char kBundleV03MediaType[] = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+}  // namespace signet::signer
+
+#endif  // SIGNET_SIGNER_COSIGN_FORMATS_H_

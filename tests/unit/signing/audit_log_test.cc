@@ -1,0 +1,221 @@
+#include "signet/signer/audit_log.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "signet/core/file.h"
+#include "test_env.h"
+
+namespace signet::signer {
+namespace {
+
+AuditRecord Record(int i, const std::string& decision = "allow") {
+  AuditRecord r;
+  r.time = FromUnixSeconds(1795600800 + i);
+  r.subject = "sha256:" + std::string(64, 'a');
+  r.policy_digest = "sha256:" + std::string(64, 'b');
+  r.inputs = {{"prov-" + std::to_string(i) + ".json", std::string(64, 'c')}};
+  r.decision = decision;
+  r.key_id = decision == "allow" ? std::string(64, 'd') : "";
+  if (decision == "deny") r.findings = {"SUBJECT_MISMATCH"};
+  return r;
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir();
+    path_ = dir_ + "/audit.log";
+  }
+  void TearDown() override { testing::RemoveTree(dir_); }
+
+  void WriteN(int n) {
+    auto log = AuditLog::Open(path_);
+    ASSERT_TRUE(log.ok()) << log.error().ToString();
+    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->Append(Record(i, i % 3 == 2 ? "deny" : "allow")).ok());
+  }
+  std::vector<std::string> Lines() {
+    std::ifstream in(path_);
+    std::vector<std::string> out;
+    std::string l;
+    while (std::getline(in, l)) out.push_back(l);
+    return out;
+  }
+  void WriteLines(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines) s += l + "\n";
+    ASSERT_TRUE(WriteFileAtomic(path_, s).ok());
+  }
+  AuditVerifyReport Verify() {
+    auto r = VerifyAuditLog(path_);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : AuditVerifyReport{};
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(AuditLogTest, AppendsChainedEntriesAndVerifies) {
+  WriteN(5);
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.entries, 5u);
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 5u);
+  auto first = *ParseJson(lines[0]);
+  EXPECT_EQ(*first.GetString("prev"), std::string(64, '0'));
+  EXPECT_EQ(*first.GetInt64("seq"), 0);
+  auto second = *ParseJson(lines[1]);
+  EXPECT_EQ(*second.GetString("prev"), *first.GetString("hash"));
+  EXPECT_EQ(*second.GetString("decision"), "allow");
+  EXPECT_EQ(*(*ParseJson(lines[2])).GetString("decision"), "deny");
+}
+
+TEST_F(AuditLogTest, ReopenContinuesTheChain) {
+  WriteN(2);
+  WriteN(3);
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.entries, 5u);
+}
+
+TEST_F(AuditLogTest, OneChangedByteInAnyEntryIsRefused) {
+  WriteN(4);
+  auto lines = Lines();
+  for (size_t victim = 0; victim < lines.size(); ++victim) {
+    for (size_t pos : {size_t{10}, lines[victim].size() / 2, lines[victim].size() - 3}) {
+      auto copy = lines;
+      copy[victim][pos] = copy[victim][pos] == 'a' ? 'b' : 'a';
+      WriteLines(copy);
+      auto rep = Verify();
+      EXPECT_FALSE(rep.ok) << "victim " << victim << " pos " << pos;
+      EXPECT_EQ(rep.first_bad_line, static_cast<int64_t>(victim) + 1);
+    }
+  }
+}
+
+TEST_F(AuditLogTest, DeletedEntryIsRefused) {
+  WriteN(4);
+  auto lines = Lines();
+  lines.erase(lines.begin() + 1);
+  WriteLines(lines);
+  auto rep = Verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_line, 2);
+  EXPECT_NE(rep.problem.find("sequence"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, SwappedEntriesAreRefused) {
+  WriteN(4);
+  auto lines = Lines();
+  std::swap(lines[1], lines[2]);
+  WriteLines(lines);
+  auto rep = Verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_line, 2);
+}
+
+TEST_F(AuditLogTest, RewrittenEntryWithRecomputedHashBreaksTheNextLink) {
+  WriteN(3);
+  auto lines = Lines();
+  // An attacker edits entry 0 and recomputes its own hash: entry 1's prev no longer matches.
+  AuditEntry e;
+  e.seq = 0;
+  e.prev = std::string(64, '0');
+  e.record = Record(0);
+  e.record.decision = "deny";
+  e.hash = ComputeEntryHash(e);
+  lines[0] = WriteCanonicalJson(EntryToJson(e));
+  WriteLines(lines);
+  auto rep = Verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_line, 2);
+  EXPECT_NE(rep.problem.find("prev"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, NonCanonicalOrExtraFieldsRefused) {
+  WriteN(1);
+  auto lines = Lines();
+  auto spaced = lines;
+  spaced[0].insert(1, " ");
+  WriteLines(spaced);
+  EXPECT_FALSE(Verify().ok);
+  auto extra = lines;
+  extra[0].insert(1, "\"aaa\":1,");
+  WriteLines(extra);
+  EXPECT_FALSE(Verify().ok);
+}
+
+TEST_F(AuditLogTest, TornTailIsReportedThenRepairedOnOpen) {
+  WriteN(2);
+  {
+    std::ofstream out(path_, std::ios::app);
+    out << "{\"decision\":\"al";  // crash mid-write
+  }
+  auto rep = Verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_line, 3);
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->torn_bytes_repaired(), 15u);
+  auto e = (*log)->Append(Record(7));
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->seq, 2u);
+  log->reset();
+  auto rep2 = Verify();
+  EXPECT_TRUE(rep2.ok) << rep2.problem;
+  EXPECT_EQ(rep2.entries, 3u);
+}
+
+TEST_F(AuditLogTest, CorruptTailRefusesToOpen) {
+  WriteN(2);
+  auto lines = Lines();
+  lines[1][20] ^= 1;
+  WriteLines(lines);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(AuditLogTest, ConcurrentAppendsAreGroupCommittedWithoutGaps) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (!(*log)->Append(Record(t * 100 + i)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  log->reset();
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.entries, 400u);
+}
+
+TEST_F(AuditLogTest, OpenErrors) {
+  EXPECT_EQ(AuditLog::Open(dir_ + "/missing/dir/log").error().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(AuditLog::Open(dir_).ok());  // a directory
+  EXPECT_FALSE(VerifyAuditLog(dir_ + "/missing").ok());
+}
+
+TEST_F(AuditLogTest, EmptyLogVerifies) {
+  ASSERT_TRUE(AuditLog::Open(path_).ok());
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok);
+  EXPECT_EQ(rep.entries, 0u);
+}
+
+}  // namespace
+}  // namespace signet::signer
