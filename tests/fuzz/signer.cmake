@@ -1,0 +1,2 @@
+# Fuzz targets of the provenance gate (issue 5): the policy parser and the provenance normaliser.
+signet_fuzz_target(policy DEPS signet::signer)
