@@ -16,5 +16,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterVerifyBundleCommand(cli);
   signet::ops::RegisterAttestCommands(cli);
   signet::ops::RegisterGateCommands(cli);
+  signet::ops::RegisterLogCommands(cli);
   return signet::ops::Run(cli, argc, argv);
 }

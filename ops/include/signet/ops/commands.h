@@ -31,6 +31,7 @@ void RegisterKeyCommands(Cli& cli);           // cmd_key.cc: key generate|list|e
 void RegisterVerifyBundleCommand(Cli& cli);   // cmd_verify_bundle.cc: verify-bundle
 void RegisterAttestCommands(Cli& cli);        // cmd_attest.cc: attest enroll|quote|verify|reference, launch
 void RegisterGateCommands(Cli& cli);          // cmd_gate.cc: gate, policy check
+void RegisterLogCommands(Cli& cli);           // cmd_log.cc: log verify
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
