@@ -167,9 +167,10 @@ bool VerifyWithTsa(PKCS7* token, Timestamp gen_time, const TsaTrust& tsa) {
     }
   }
   X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
-  // Chain validity is judged at genTime, never "now" (the token is old by design).
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(ToUnixSeconds(gen_time)));
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  // OpenSSL treats notAfter == check time as expired, while RFC 5280 §4.1.2.5 (and the
+  // trusted-root contract) make validity inclusive. So OpenSSL checks everything but time here,
+  // and 3d below checks every certificate of the chain against genTime at full precision.
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_NO_CHECK_TIME);
   if (tsa.chain.size() == 1) X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
 
   // 3c. CMS signature, ESS signing-certificate binding, chain with purpose timestampsign
@@ -186,14 +187,42 @@ bool VerifyWithTsa(PKCS7* token, Timestamp gen_time, const TsaTrust& tsa) {
       (X509_get_extended_key_usage(signer) & XKU_TIMESTAMP) == 0) {
     return false;
   }
-  // 3d. genTime inside the signer certificate's validity, at full precision (inclusive).
-  Timestamp not_before, not_after;
-  if (!CertTime(X509_get0_notBefore(signer), &not_before) ||
-      !CertTime(X509_get0_notAfter(signer), &not_after)) {
+  // 3d. Rebuild the signer's chain (same store, same untrusted set, embedded certificates
+  //     included) and require genTime inside every certificate's validity, inclusive.
+  ossl::UniquePtr<STACK_OF(X509)> pool(sk_X509_new_null());
+  if (!pool) return false;
+  STACK_OF(X509)* embedded = token->d.sign != nullptr ? token->d.sign->cert : nullptr;
+  for (STACK_OF(X509)* src : {untrusted.get(), embedded}) {
+    for (int i = 0; src != nullptr && i < sk_X509_num(src); ++i) {
+      X509* c = sk_X509_value(src, i);
+      if (X509_up_ref(c) != 1) return false;
+      if (sk_X509_push(pool.get(), c) <= 0) {
+        X509_free(c);
+        return false;
+      }
+    }
+  }
+  ossl::UniquePtr<X509_STORE_CTX> vctx(X509_STORE_CTX_new());
+  if (!vctx || X509_STORE_CTX_init(vctx.get(), store.get(), signer, pool.get()) != 1) {
     ossl::DrainErrors();
     return false;
   }
-  if (gen_time < not_before || gen_time > not_after) return false;
+  X509_STORE_CTX_set_purpose(vctx.get(), X509_PURPOSE_TIMESTAMP_SIGN);
+  if (X509_verify_cert(vctx.get()) != 1) {
+    ossl::DrainErrors();
+    return false;
+  }
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(vctx.get());
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    X509* c = sk_X509_value(chain, i);
+    Timestamp not_before, not_after;
+    if (!CertTime(X509_get0_notBefore(c), &not_before) ||
+        !CertTime(X509_get0_notAfter(c), &not_after)) {
+      ossl::DrainErrors();
+      return false;
+    }
+    if (gen_time < not_before || gen_time > not_after) return false;
+  }
   return true;
 }
 

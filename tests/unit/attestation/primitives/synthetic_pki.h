@@ -1,0 +1,59 @@
+// Test-only PKI: keys, certificates with chosen validity and extensions, and an RFC 3161 TSA
+// built on OpenSSL's TS_RESP_CTX, so each window and flag can be placed exactly.
+#ifndef SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
+#define SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
+
+#include <string>
+#include <vector>
+
+#include "signet/core/bytes.h"
+#include "signet/core/ossl.h"
+#include "signet/core/time.h"
+
+namespace signet::attestation::testpki {
+
+ossl::UniquePtr<EVP_PKEY> NewP256();
+
+// RawExtension is an extension given by dotted OID and its DER value (the OCTET STRING content).
+struct RawExtension {
+  std::string oid;
+  Bytes value;
+  bool critical = false;
+};
+
+struct CertSpec {
+  std::string common_name = "test";
+  EVP_PKEY* subject_key = nullptr;
+  X509* issuer = nullptr;        // nullptr: self-signed
+  EVP_PKEY* issuer_key = nullptr;  // nullptr: subject_key
+  Timestamp not_before;
+  Timestamp not_after;
+  bool ca = false;
+  // OpenSSL config strings, empty to omit, e.g. "critical,timeStamping".
+  std::string extended_key_usage;
+  std::string subject_alt_name;  // e.g. "URI:https://x", "email:a@b"
+  std::vector<RawExtension> extra;
+};
+
+// MakeCert builds and signs a certificate (ECDSA-SHA256); aborts the test on failure.
+ossl::UniquePtr<X509> MakeCert(const CertSpec& spec);
+
+// Utf8Der returns the DER encoding of a UTF8String.
+Bytes Utf8Der(std::string_view s);
+
+// TsaSpec describes one response of the synthetic TSA.
+struct TsaSpec {
+  X509* signer = nullptr;
+  EVP_PKEY* key = nullptr;
+  std::vector<X509*> embedded;  // extra certificates to embed (besides the signer when embed)
+  bool embed_signer = true;
+  const EVP_MD* imprint_md = nullptr;  // default SHA-256
+  Timestamp gen_time;
+};
+
+// MakeTimestampResponse returns a DER TimeStampResp over `data`.
+Bytes MakeTimestampResponse(const TsaSpec& spec, ByteView data);
+
+}  // namespace signet::attestation::testpki
+
+#endif  // SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
