@@ -143,6 +143,44 @@ JsonValue CosignSignStatement(const ImageRef& image) {
   return st;
 }
 
+JsonValue VsaStatement(const ImageRef& image, const VsaParams& params) {
+  JsonValue digest;
+  digest.Set("sha256", JsonValue::String(image.digest_hex));
+  JsonValue subject;
+  subject.Set("name", JsonValue::String(image.repository)).Set("digest", std::move(digest));
+  JsonValue verifier;
+  verifier.Set("id", JsonValue::String(params.verifier_id));
+  JsonValue policy_digest;
+  policy_digest.Set("sha256", JsonValue::String(params.policy_sha256));
+  JsonValue policy;
+  policy.Set("uri", JsonValue::String(params.policy_uri)).Set("digest", std::move(policy_digest));
+  JsonValue inputs = JsonValue::MakeArray();
+  for (const auto& in : params.inputs) {
+    JsonValue d;
+    d.Set("sha256", JsonValue::String(in.sha256));
+    JsonValue o;
+    o.Set("uri", JsonValue::String(in.uri)).Set("digest", std::move(d));
+    inputs.Push(std::move(o));
+  }
+  JsonValue levels = JsonValue::MakeArray();
+  for (const auto& l : params.verified_levels) levels.Push(JsonValue::String(l));
+  JsonValue predicate;
+  predicate.Set("verifier", std::move(verifier))
+      .Set("timeVerified", JsonValue::String(FormatRfc3339(params.time_verified)))
+      .Set("resourceUri", JsonValue::String(image.ToString()))
+      .Set("policy", std::move(policy))
+      .Set("inputAttestations", std::move(inputs))
+      .Set("verificationResult", JsonValue::String("PASSED"))
+      .Set("verifiedLevels", std::move(levels))
+      .Set("slsaVersion", JsonValue::String("1.0"));
+  JsonValue st;
+  st.Set("_type", JsonValue::String("https://in-toto.io/Statement/v1"))
+      .Set("subject", JsonValue::MakeArray({std::move(subject)}))
+      .Set("predicateType", JsonValue::String(kVsaPredicate))
+      .Set("predicate", std::move(predicate));
+  return st;
+}
+
 std::string KeyHint(ByteView spki_der) { return Base64Encode(Sha256(spki_der)); }
 
 std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der) {

@@ -84,5 +84,28 @@ TEST(BundleTest, KeyBasedDsseBundleShape) {
   EXPECT_EQ(KeyHint(spki), hint);
 }
 
+TEST(VsaTest, CarriesEveryRequiredField) {
+  ImageRef img{"r.example/app", kHex};
+  VsaParams p;
+  p.verifier_id = "https://signet.example/appliance";
+  p.time_verified = FromUnixSeconds(1795600800);
+  p.policy_uri = "policy.yaml";
+  p.policy_sha256 = std::string(64, 'e');
+  p.inputs = {{"prov.json", std::string(64, 'f')}};
+  p.verified_levels = {"SLSA_BUILD_LEVEL_3"};
+  JsonValue st = VsaStatement(img, p);
+  EXPECT_EQ(*st.GetString("predicateType"), "https://slsa.dev/verification_summary/v1");
+  const JsonValue* pred = *st.GetObject("predicate");
+  EXPECT_EQ(*(*pred->GetObject("verifier"))->GetString("id"), "https://signet.example/appliance");
+  EXPECT_EQ(*pred->GetString("timeVerified"), "2026-11-25T10:00:00Z");
+  EXPECT_EQ(*pred->GetString("resourceUri"), std::string("r.example/app@sha256:") + kHex);
+  EXPECT_EQ(*pred->GetString("verificationResult"), "PASSED");
+  EXPECT_EQ(*(*(*pred->GetObject("policy"))->GetObject("digest"))->GetString("sha256"), std::string(64, 'e'));
+  const JsonValue& in0 = (**pred->GetArray("inputAttestations"))[0];
+  EXPECT_EQ(*in0.GetString("uri"), "prov.json");
+  EXPECT_EQ((**pred->GetArray("verifiedLevels"))[0].string_value(), "SLSA_BUILD_LEVEL_3");
+  EXPECT_EQ(*(*(**st.GetArray("subject"))[0].GetObject("digest"))->GetString("sha256"), kHex);
+}
+
 }  // namespace
 }  // namespace signet::signer

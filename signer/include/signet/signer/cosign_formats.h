@@ -18,6 +18,7 @@
 #include "signet/core/bytes.h"
 #include "signet/core/json.h"
 #include "signet/core/result.h"
+#include "signet/core/time.h"
 
 namespace signet::signer {
 
@@ -46,6 +47,26 @@ std::string SimpleSigningPayload(const ImageRef& image,
 
 // CosignSignStatement returns the in-toto Statement v1 cosign v3 signs for `image`.
 JsonValue CosignSignStatement(const ImageRef& image);
+
+// VsaInput names one input attestation by a URI (its file name) and SHA-256 (hex).
+struct VsaInput {
+  std::string uri;
+  std::string sha256;
+};
+
+// VsaParams carries the facts a verification summary records.
+struct VsaParams {
+  std::string verifier_id;     // this appliance, e.g. "https://signet.example/appliance@0.1.0+abc"
+  Timestamp time_verified;
+  std::string policy_uri;
+  std::string policy_sha256;   // hex
+  std::vector<VsaInput> inputs;
+  std::vector<std::string> verified_levels;  // e.g. "SLSA_BUILD_LEVEL_3", from the policy
+};
+
+// VsaStatement returns an in-toto Statement v1 with a SLSA verification summary v1 predicate
+// (https://slsa.dev/spec/v1.0/verification_summary) about `image`, result PASSED.
+JsonValue VsaStatement(const ImageRef& image, const VsaParams& params);
 
 // KeyHint returns base64(SHA-256(spki_der)), the key-based bundle's publicKey.hint.
 std::string KeyHint(ByteView spki_der);
