@@ -95,7 +95,24 @@ class KeyStore {
   virtual Result<std::unique_ptr<SigningKey>> GenerateKey(const GenerateOptions& options) = 0;
   // ListKeys lists the private keys visible on the token.
   virtual Result<std::vector<KeyInfo>> ListKeys() = 0;
+  // SupportedAlgorithms lists the profiles the device can both generate and sign with (probed
+  // from the device, not assumed). The default is kUnimplemented for backends that cannot tell.
+  virtual Result<std::vector<KeyAlgorithm>> SupportedAlgorithms() {
+    return Unimplemented("this key store cannot report its supported algorithms");
+  }
 };
+
+// VerifySignature checks `signature` over `message` with the DER SPKI `public_key_spki` under
+// the profile `alg` (the same rules SigningKey::Sign produces: SHA-256/384 ECDSA with DER
+// signatures, pure Ed25519, RSA-PSS SHA-256/MGF1-SHA-256/salt 32). It also checks that the key
+// fits the profile (curve, RSA size of 3072 bits). Returns kVerificationFailed with finding
+// "SIGNATURE_INVALID" for a bad signature and kInvalidArgument for a key that does not fit.
+// Used for self-tests after generation and by `signet key check`.
+Status VerifySignature(KeyAlgorithm alg, ByteView public_key_spki, ByteView message, ByteView signature);
+
+// SelfTest signs a fresh random message with `key` and verifies the signature on the host with
+// VerifySignature against key.public_key_spki(). Returns the signing or verification error.
+Status SelfTest(SigningKey& key);
 
 }  // namespace signet::fw
 
