@@ -11,6 +11,8 @@ namespace signet::attestation {
 namespace {
 
 constexpr char kFinding[] = "TIMESTAMP_INVALID";
+// Timestamp counts int64 nanoseconds (until 2262); times are kept within +-kMaxSeconds.
+constexpr int64_t kMaxSeconds = 9'000'000'000;  // 2255-03-14
 
 Error Invalid(std::string message) {
   ossl::DrainErrors();
@@ -75,17 +77,25 @@ Result<Timestamp> ParseGeneralizedTime(const ASN1_GENERALIZEDTIME* t) {
   }
   int64_t secs = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) *
                      86400 + hour * 3600 + min * 60 + sec;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return Invalid("timestamp genTime is out of range");
   return FromUnixSeconds(secs) + std::chrono::nanoseconds(nanos);
 }
 
-// CertTime converts an X.509 validity time to a Timestamp.
+// CertTime converts an X.509 validity time to a Timestamp, clamping times Timestamp cannot
+// hold (e.g. the RFC 5280 "no expiry" 99991231235959Z) to its range ends.
 bool CertTime(const ASN1_TIME* t, Timestamp* out) {
   struct tm tm {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return false;
   int64_t secs = DaysFromCivil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
                                static_cast<unsigned>(tm.tm_mday)) * 86400 +
                  tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-  *out = FromUnixSeconds(secs);
+  if (secs > kMaxSeconds) {
+    *out = Timestamp::max();
+  } else if (secs < -kMaxSeconds) {
+    *out = Timestamp::min();
+  } else {
+    *out = FromUnixSeconds(secs);
+  }
   return true;
 }
 
@@ -191,7 +201,8 @@ bool VerifyWithTsa(PKCS7* token, Timestamp gen_time, const TsaTrust& tsa) {
   //     included) and require genTime inside every certificate's validity, inclusive.
   ossl::UniquePtr<STACK_OF(X509)> pool(sk_X509_new_null());
   if (!pool) return false;
-  STACK_OF(X509)* embedded = token->d.sign != nullptr ? token->d.sign->cert : nullptr;
+  STACK_OF(X509)* embedded =
+      PKCS7_type_is_signed(token) && token->d.sign != nullptr ? token->d.sign->cert : nullptr;
   for (STACK_OF(X509)* src : {untrusted.get(), embedded}) {
     for (int i = 0; src != nullptr && i < sk_X509_num(src); ++i) {
       X509* c = sk_X509_value(src, i);

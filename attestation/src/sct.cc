@@ -11,7 +11,8 @@ namespace {
 
 constexpr char kFinding[] = "SCT_INVALID";
 constexpr size_t kLogIdSize = 32;
-constexpr uint64_t kMaxTimestampMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
+// Timestamp counts int64 nanoseconds, so it ends in 2262; a later SCT time is out of range.
+constexpr uint64_t kMaxTimestampMs = 9'000'000'000'000;  // 2255-03-14
 
 Error Invalid(std::string message) {
   ossl::DrainErrors();
@@ -193,7 +194,7 @@ Status VerifyEmbeddedScts(X509* leaf, X509* issuer, const std::vector<CtLogKey>&
     for (const CtLogKey& log : logs) {
       if (log.key == nullptr || log.log_id.size() != kLogIdSize) continue;
       if (!ConstantTimeEqual(log.log_id, sct.log_id)) continue;
-      // Beyond year 9999 the time cannot be represented; such an SCT never verifies.
+      // A time Timestamp cannot represent never verifies.
       if (sct.timestamp_ms > kMaxTimestampMs) continue;
       Timestamp when = Timestamp(std::chrono::milliseconds(static_cast<int64_t>(sct.timestamp_ms)));
       if (log.valid_from && when < *log.valid_from) continue;

@@ -282,6 +282,37 @@ TEST_F(SyntheticTsaTest, RootValidityAlsoBindsGenTime) {
       VerifyRfc3161(Token(root_end + seconds(1), long_leaf.get()), AsBytes(data_), {t})));
 }
 
+TEST_F(SyntheticTsaTest, NoExpiryCertificatesAndOutOfRangeGenTime) {
+  testpki::CertSpec root;
+  root.common_name = "Forever Root";
+  root.subject_key = root_key_.get();
+  root.not_before = t0_ - std::chrono::hours(24);
+  root.no_expiry = true;
+  root.ca = true;
+  auto forever_root = testpki::MakeCert(root);
+  testpki::CertSpec leaf = root;
+  leaf.common_name = "Forever TSA";
+  leaf.subject_key = tsa_key_.get();
+  leaf.issuer = forever_root.get();
+  leaf.issuer_key = root_key_.get();
+  leaf.ca = false;
+  leaf.extended_key_usage = "critical,timeStamping";
+  auto forever_leaf = testpki::MakeCert(leaf);
+  TsaTrust t;
+  t.chain = {forever_leaf.get(), forever_root.get()};
+  testpki::TsaSpec spec;
+  spec.signer = forever_leaf.get();
+  spec.key = tsa_key_.get();
+  spec.gen_time = t0_;
+  auto r = VerifyRfc3161(testpki::MakeTimestampResponse(spec, AsBytes(data_)), AsBytes(data_), {t});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(*r, t0_);
+  // genTime in 2300 cannot be represented: refused, not wrapped around.
+  spec.gen_time_seconds = int64_t{10'413'792'000};
+  EXPECT_TRUE(IsTimestampFailure(
+      VerifyRfc3161(testpki::MakeTimestampResponse(spec, AsBytes(data_)), AsBytes(data_), {t})));
+}
+
 TEST_F(SyntheticTsaTest, EmbeddedCertificatesNeverAddTrust) {
   // Without an embedded certificate the pinned leaf is found by its ESS identifier.
   EXPECT_TRUE(VerifyRfc3161(Token(t0_, nullptr, false), AsBytes(data_), {trust_}).ok());

@@ -27,8 +27,7 @@ void AddConfExt(X509* cert, X509* issuer, int nid, const std::string& value) {
 }
 
 int TimeCb(TS_RESP_CTX*, void* data, long* sec, long* usec) {
-  const Timestamp* t = static_cast<const Timestamp*>(data);
-  *sec = static_cast<long>(ToUnixSeconds(*t));
+  *sec = static_cast<long>(*static_cast<const int64_t*>(data));
   *usec = 0;
   return 1;
 }
@@ -65,6 +64,10 @@ ossl::UniquePtr<X509> MakeCert(const CertSpec& spec) {
   Check(nb && na, "ASN1_TIME_set");
   X509_set1_notBefore(cert.get(), nb.get());
   X509_set1_notAfter(cert.get(), na.get());
+  if (spec.no_expiry) {
+    Check(ASN1_TIME_set_string(X509_getm_notAfter(cert.get()), "99991231235959Z") == 1,
+          "no expiry");
+  }
   X509_set_pubkey(cert.get(), spec.subject_key);
   AddConfExt(cert.get(), issuer, NID_subject_key_identifier, "hash");
   if (spec.issuer != nullptr) AddConfExt(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
@@ -137,7 +140,7 @@ Bytes MakeTimestampResponse(const TsaSpec& spec, ByteView data) {
     TS_RESP_CTX_set_certs(ctx.get(), certs.get());
     sk_X509_free(certs.release());
   }
-  Timestamp t = spec.gen_time;
+  int64_t t = spec.gen_time_seconds.value_or(ToUnixSeconds(spec.gen_time));
   TS_RESP_CTX_set_time_cb(ctx.get(), TimeCb, &t);
   ossl::UniquePtr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), bio.get()));
   OPENSSL_free(req_der);

@@ -3,6 +3,7 @@
 #ifndef SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
 #define SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct CertSpec {
   EVP_PKEY* issuer_key = nullptr;  // nullptr: subject_key
   Timestamp not_before;
   Timestamp not_after;
+  bool no_expiry = false;  // notAfter = 99991231235959Z (RFC 5280 §4.1.2.5)
   bool ca = false;
   // OpenSSL config strings, empty to omit, e.g. "critical,timeStamping".
   std::string extended_key_usage;
@@ -49,6 +51,8 @@ struct TsaSpec {
   bool embed_signer = true;
   const EVP_MD* imprint_md = nullptr;  // default SHA-256
   Timestamp gen_time;
+  // When set, genTime in Unix seconds, for times a Timestamp cannot hold.
+  std::optional<int64_t> gen_time_seconds;
 };
 
 // MakeTimestampResponse returns a DER TimeStampResp over `data`.
