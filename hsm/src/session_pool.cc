@@ -224,11 +224,11 @@ Status SessionPool::Login(CK_SESSION_HANDLE session) {
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return OkStatus();
   const std::string label = token().label;
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED || rv == CKR_PIN_LEN_RANGE) {
-    Error error = rv == CKR_PIN_LOCKED
-                      ? PermissionDenied("the user PIN of token \"" + label + "\" is locked; an SO must reset it")
-                      : PermissionDenied("login to token \"" + label + "\" failed: the PIN was rejected (" +
-                                         CkrName(rv) + ")");
-    error = std::move(error).WithDomain("pkcs11", static_cast<int64_t>(rv));
+    Error error =
+        (rv == CKR_PIN_LOCKED
+             ? PermissionDenied("the user PIN of token \"" + label + "\" is locked; an SO must reset it")
+             : PermissionDenied("login to token \"" + label + "\" failed: the PIN was rejected (" + CkrName(rv) + ")"))
+            .WithDomain("pkcs11", static_cast<int64_t>(rv));
     std::lock_guard<std::mutex> lock(mu_);
     pin_rejected_ = error;
     return error;
