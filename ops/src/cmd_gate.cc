@@ -1,8 +1,146 @@
-// Placeholder: this command group is registered once its issue lands.
+// `signet gate` and `signet policy check`: the provenance gate of issue 5 on the command line.
+//
+//   signet gate --policy FILE --subject sha256:HEX --provenance FILE [--provenance FILE]...
+//               [--attestation FILE]... [--at RFC3339]
+//     prints the JSON decision on stdout; exit 0 allowed, 1 denied, 2 unusable input.
+//   signet policy check FILE
+//     lints a policy; prints one line per problem (or JSON with --json); exit 0 when there is no
+//     error (warnings allowed), 1 when there is one, 2 when the policy does not load.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signet/attestation/trusted_root.h"
+#include "signet/core/file.h"
+#include "signet/core/json.h"
+#include "signet/core/time.h"
 #include "signet/ops/commands.h"
+#include "signet/ops/exit_codes.h"
+#include "signet/signer/gate.h"
+#include "signet/signer/inputs.h"
+#include "signet/signer/policy.h"
 
 namespace signet::ops {
+namespace {
 
-void RegisterGateCommands(Cli& /*cli*/) {}
+struct GateFlags {
+  std::string policy;
+  std::string subject;
+  std::vector<std::string> provenance;
+  std::vector<std::string> attestations;
+  std::string at;
+};
+
+Result<std::vector<signer::EvidenceInput>> ReadInputs(const std::vector<std::string>& paths) {
+  std::vector<signer::EvidenceInput> out;
+  for (const auto& p : paths) {
+    auto bytes = ReadFile(p, signer::kMaxEvidenceBytes);
+    if (!bytes.ok()) return std::move(bytes).error().Prefix("reading " + p);
+    out.push_back(signer::EvidenceInput{p, std::move(*bytes)});
+  }
+  return out;
+}
+
+int RunGate(const GateFlags& f) {
+  auto lp = signer::LoadPolicy(f.policy);
+  if (!lp.ok()) return ReportError(lp.error());
+  std::optional<attestation::TrustedRoot> root;
+  if (!lp->trusted_root_path.empty()) {
+    auto text = ReadFile(lp->trusted_root_path, attestation::kMaxTrustedRootBytes);
+    if (!text.ok()) return ReportError(std::move(text).error().Prefix("reading the trusted root"));
+    auto parsed = attestation::TrustedRoot::Parse(*text);
+    if (!parsed.ok()) {
+      // A broken pin is a configuration error (exit 2), not a refusal of the evidence.
+      ReportError(std::move(parsed).error().Prefix("trusted root"));
+      return kExitUsage;
+    }
+    root = std::move(*parsed);
+  }
+  signer::GateRequest req;
+  req.subject = f.subject;
+  if (f.at.empty()) {
+    req.at = SystemClock().Now();
+  } else {
+    auto at = ParseRfc3339(f.at);
+    if (!at.ok()) return ReportError(InvalidArgument("--at must be an RFC 3339 time"));
+    req.at = *at;
+  }
+  auto prov = ReadInputs(f.provenance);
+  if (!prov.ok()) return ReportError(prov.error());
+  auto atts = ReadInputs(f.attestations);
+  if (!atts.ok()) return ReportError(atts.error());
+  req.provenance = std::move(*prov);
+  req.attestations = std::move(*atts);
+  auto gate = signer::Gate::Create(std::move(*lp), std::move(root));
+  if (!gate.ok()) return ReportError(gate.error());
+  signer::Decision d = gate->Evaluate(req);
+  std::printf("%s\n", WriteJson(d.ToJson(), 2).c_str());
+  if (d.allowed) return kExitOk;
+  return d.unusable_input ? kExitUsage : kExitDenied;
+}
+
+int RunPolicyCheck(const std::string& path, bool json) {
+  auto lp = signer::LoadPolicy(path);
+  if (!lp.ok()) return ReportError(lp.error());
+  auto lint = signer::LintPolicy(lp->policy);
+  bool error = false;
+  JsonValue list = JsonValue::MakeArray();
+  for (const auto& f : lint) {
+    const bool is_error = f.level == signer::LintFinding::Level::kError;
+    error = error || is_error;
+    if (json) {
+      JsonValue o = JsonValue::MakeObject();
+      o.Set("level", JsonValue::String(is_error ? "error" : "warning"));
+      o.Set("code", JsonValue::String(f.code));
+      o.Set("where", JsonValue::String(f.where));
+      o.Set("message", JsonValue::String(f.message));
+      list.Push(std::move(o));
+    } else {
+      std::printf("%s %s %s: %s\n", is_error ? "error" : "warning", f.code.c_str(), f.where.c_str(),
+                  f.message.c_str());
+    }
+  }
+  if (json) {
+    JsonValue out = JsonValue::MakeObject();
+    out.Set("ok", JsonValue::Bool(!error));
+    out.Set("policy_digest", JsonValue::String(lp->digest));
+    out.Set("findings", std::move(list));
+    std::printf("%s\n", WriteJson(out, 2).c_str());
+  } else if (!error) {
+    std::printf("ok %s (%zu warning%s)\n", lp->digest.c_str(), lint.size(), lint.size() == 1 ? "" : "s");
+  }
+  return error ? kExitDenied : kExitOk;
+}
+
+}  // namespace
+
+void RegisterGateCommands(Cli& cli) {
+  auto flags = std::make_shared<GateFlags>();
+  auto* gate = cli.app.add_subcommand(
+      "gate", "Decide from verified provenance whether a digest may be signed (prints a JSON decision)");
+  gate->add_option("--policy", flags->policy, "Policy YAML file")->required();
+  gate->add_option("--subject", flags->subject, "Digest to decide: sha256:<hex>")->required();
+  gate->add_option("--provenance", flags->provenance,
+                   "Provenance: Sigstore bundle, DSSE envelope, .intoto.jsonl, GCB provenance, or a "
+                   "cosign attestation manifest plus its layer blob (repeatable)")
+      ->required();
+  gate->add_option("--attestation", flags->attestations,
+                   "Companion attestation (SBOM, vulnerability scan), same forms (repeatable)");
+  gate->add_option("--at", flags->at, "Evaluation time, RFC 3339 (default: now)");
+  gate->callback([&cli, flags] { cli.action = [flags] { return RunGate(*flags); }; });
+
+  auto* policy = cli.app.add_subcommand("policy", "Gate policy tools");
+  policy->require_subcommand(1);
+  auto check_path = std::make_shared<std::string>();
+  auto check_json = std::make_shared<bool>(false);
+  auto* check = policy->add_subcommand("check", "Lint a gate policy");
+  check->add_option("FILE", *check_path, "Policy YAML file")->required();
+  check->add_flag("--json", *check_json, "Print the findings as JSON");
+  check->callback([&cli, check_path, check_json] {
+    cli.action = [check_path, check_json] { return RunPolicyCheck(*check_path, *check_json); };
+  });
+}
 
 }  // namespace signet::ops
