@@ -17,5 +17,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterAttestCommands(cli);
   signet::ops::RegisterGateCommands(cli);
   signet::ops::RegisterLogCommands(cli);
+  signet::ops::RegisterSignCommands(cli);
   return signet::ops::Run(cli, argc, argv);
 }

@@ -32,6 +32,7 @@ void RegisterVerifyBundleCommand(Cli& cli);   // cmd_verify_bundle.cc: verify-bu
 void RegisterAttestCommands(Cli& cli);        // cmd_attest.cc: attest enroll|quote|verify|reference, launch
 void RegisterGateCommands(Cli& cli);          // cmd_gate.cc: gate, policy check
 void RegisterLogCommands(Cli& cli);           // cmd_log.cc: log verify
+void RegisterSignCommands(Cli& cli);          // cmd_sign.cc: sign, verify-image
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);

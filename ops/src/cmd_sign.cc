@@ -1,0 +1,214 @@
+// `signet sign` (provenance-gated signing) and `signet verify-image` (self-check of its outputs).
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signet/attestation/public_key.h"
+#include "signet/core/file.h"
+#include "signet/core/json.h"
+#include "signet/core/time.h"
+#include "signet/ops/commands.h"
+#include "signet/ops/exit_codes.h"
+#include "signet/signer/audit_log.h"
+#include "signet/signer/image_verify.h"
+#include "signet/signer/signing.h"
+#include "version.h"
+#include "wiring.h"
+
+namespace signet::ops {
+namespace {
+
+struct SignFlags {
+  std::string key;
+  KeyBackendFlags backend;
+  std::string policy;
+  std::string image;
+  std::vector<std::string> provenance;
+  std::vector<std::string> attestations;
+  std::vector<std::string> annotations;
+  std::string out;
+  std::string audit_log;
+  std::string at;
+};
+
+Result<Timestamp> EvaluationTime(const std::string& at) {
+  if (at.empty()) return SystemClock().Now();
+  auto t = ParseRfc3339(at);
+  if (!t.ok()) return InvalidArgument("--at must be an RFC 3339 date-time");
+  return *t;
+}
+
+Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<std::string>& kvs) {
+  std::map<std::string, std::string> out;
+  for (const auto& kv : kvs) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return InvalidArgument("--annotation must be KEY=VALUE");
+    if (!out.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second) {
+      return InvalidArgument("--annotation " + kv.substr(0, eq) + " given twice");
+    }
+  }
+  return out;
+}
+
+int LogRefusedReference(const SignFlags& f, const Error& refusal, Timestamp at) {
+  std::string log_path = f.audit_log;
+  if (log_path.empty()) {
+    auto p = DefaultAuditLogPath();
+    if (!p.ok()) return ReportError(p.error());
+    log_path = *p;
+  }
+  auto log = signer::AuditLog::Open(log_path);
+  if (!log.ok()) return ReportError(log.error());
+  signer::AuditRecord r;
+  r.time = at;
+  r.subject = f.image;
+  r.decision = "deny";
+  r.findings = {refusal.finding()};
+  auto e = (*log)->Append(r);
+  if (!e.ok()) return ReportError(e.error());
+  JsonValue d;
+  d.Set("allowed", JsonValue::Bool(false))
+      .Set("subject", JsonValue::String(f.image))
+      .Set("findings", JsonValue::MakeArray({JsonValue::MakeObject(
+                           {{"code", JsonValue::String(refusal.finding())},
+                            {"message", JsonValue::String(refusal.message())},
+                            {"input", JsonValue::String("--image")}})}));
+  std::printf("%s\n", WriteJson(d, 2).c_str());
+  return kExitDenied;
+}
+
+int RunSign(const SignFlags& f) {
+  // Everything that can be checked before a decision is checked first, so bad input costs no
+  // audit entry and leaves nothing behind.
+  auto at = EvaluationTime(f.at);
+  if (!at.ok()) return ReportError(at.error());
+  auto image = signer::ParseImageRef(f.image);
+  if (!image.ok()) {
+    if (image.error().finding() == "MUTABLE_REFERENCE") return LogRefusedReference(f, image.error(), *at);
+    return ReportError(image.error());
+  }
+  auto annotations = ParseAnnotations(f.annotations);
+  if (!annotations.ok()) return ReportError(annotations.error());
+  if (auto st = signer::CheckOutputDir(f.out); !st.ok()) return ReportError(st.error());
+  auto provenance = ReadEvidenceFiles(f.provenance);
+  if (!provenance.ok()) return ReportError(provenance.error());
+  auto attestations = ReadEvidenceFiles(f.attestations);
+  if (!attestations.ok()) return ReportError(attestations.error());
+  auto gate = LoadGate(f.policy);
+  if (!gate.ok()) return ReportError(gate.error());
+  auto key = OpenSigningKey(f.key, f.backend);
+  if (!key.ok()) return ReportError(key.error());
+  std::string log_path = f.audit_log;
+  if (log_path.empty()) {
+    auto p = DefaultAuditLogPath();
+    if (!p.ok()) return ReportError(p.error());
+    log_path = *p;
+  }
+  auto log = signer::AuditLog::Open(log_path);
+  if (!log.ok()) return ReportError(log.error());
+
+  signer::SignRequest req;
+  req.image = *image;
+  req.provenance = std::move(*provenance);
+  req.attestations = std::move(*attestations);
+  req.annotations = std::move(*annotations);
+  req.out_dir = f.out;
+  req.at = *at;
+  req.policy_uri = f.policy;
+  req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
+  req.verified_levels = {};  // the policy key `verified_levels` lands with the gate work
+  auto outcome = signer::SignImage(*gate, *key->key, **log, req);
+  if (!outcome.ok()) return ReportError(outcome.error());
+  std::printf("%s\n", WriteJson(outcome->decision.ToJson(), 2).c_str());
+  if (outcome->decision.unusable_input) return kExitUsage;
+  if (!outcome->decision.allowed) return kExitDenied;
+  for (const auto& w : outcome->written) std::fprintf(stderr, "signet: wrote %s\n", w.c_str());
+  std::fprintf(stderr, "signet: audit entry %llu in %s\n", static_cast<unsigned long long>(outcome->audit_entry.seq),
+               log_path.c_str());
+  return kExitOk;
+}
+
+struct VerifyImageFlags {
+  std::string key;
+  std::string image;
+  std::string dir;
+  bool json = false;
+};
+
+int RunVerifyImage(const VerifyImageFlags& f) {
+  auto image = signer::ParseImageRef(f.image);
+  if (!image.ok()) return ReportError(image.error());
+  auto pem = ReadFile(f.key, 1 << 20);
+  if (!pem.ok()) return ReportError(pem.error());
+  auto key = attestation::PublicKey::FromPem(*pem);
+  if (!key.ok()) return ReportError(key.error());
+  auto checks = signer::VerifyImageSignatures(*image, *key, f.dir);
+  if (!checks.ok()) return ReportError(checks.error());
+  bool ok = true;
+  JsonValue arr = JsonValue::MakeArray();
+  for (const auto& c : *checks) {
+    ok = ok && c.ok;
+    JsonValue o;
+    o.Set("format", JsonValue::String(c.format)).Set("file", JsonValue::String(c.file)).Set("ok", JsonValue::Bool(c.ok));
+    if (!c.ok) o.Set("finding", JsonValue::String(c.finding)).Set("message", JsonValue::String(c.message));
+    arr.Push(std::move(o));
+    if (!f.json) {
+      std::printf("%s %s (%s)%s%s\n", c.ok ? "OK  " : "FAIL", c.format.c_str(), c.file.c_str(),
+                  c.ok ? "" : ": ", c.ok ? "" : (c.finding + " " + c.message).c_str());
+    }
+  }
+  if (f.json) {
+    JsonValue out;
+    out.Set("verified", JsonValue::Bool(ok)).Set("image", JsonValue::String(image->ToString())).Set("checks", std::move(arr));
+    std::printf("%s\n", WriteJson(out, 2).c_str());
+  }
+  return ok ? kExitOk : kExitDenied;
+}
+
+}  // namespace
+
+void RegisterSignCommands(Cli& cli) {
+  auto f = std::make_shared<SignFlags>();
+  auto* sign = cli.app.add_subcommand(
+      "sign",
+      "Sign an image digest if, and only if, the provenance gate allows it.\n"
+      "Runs the gate (as `signet gate`); on deny prints the decision, signs nothing and appends only\n"
+      "the deny record to the audit log (exit 1). On allow it signs with the key (HSM/TPM via\n"
+      "PKCS#11), appends the allow record (fsynced) and only then writes into --out:\n"
+      "  simplesigning.json  cosign simple-signing payload (byte-exact)\n"
+      "  simplesigning.sig   base64 DER signature over it (cosign legacy .sig layer)\n"
+      "  image.sigstore.json Sigstore bundle v0.3, DSSE + in-toto v1, cosign/sign/v1 (cosign v3 form)\n"
+      "  vsa.sigstore.json   signed SLSA verification summary v1\n"
+      "  decision.json       the gate decision\n"
+      "Exit 0 signed, 1 denied, 2 unusable input, 3 device or internal error.");
+  sign->add_option("--key", f->key, "pkcs11: URI of the signing key")->required();
+  AddKeyBackendFlags(sign, f->backend);
+  sign->add_option("--policy", f->policy, "Gate policy (YAML)")->required();
+  sign->add_option("--image", f->image, "REGISTRY/REPO@sha256:HEX (a tag without digest is refused)")->required();
+  sign->add_option("--provenance", f->provenance, "Provenance file (bundle, DSSE, .intoto.jsonl, ...); repeatable")
+      ->required();
+  sign->add_option("--attestation", f->attestations, "Companion attestation (SBOM, scan); repeatable");
+  sign->add_option("--annotation", f->annotations, "KEY=VALUE for the simple-signing payload's optional section");
+  sign->add_option("--out", f->out, "Output directory (created if missing)")->required();
+  sign->add_option("--audit-log", f->audit_log,
+                   "Audit log file (default: $SIGNET_STATE_DIR/audit.log, /var/lib/signet/audit.log for root, "
+                   "else ~/.local/state/signet/audit.log)");
+  sign->add_option("--at", f->at, "Evaluation time, RFC 3339 (tests); default now");
+  sign->callback([&cli, f] { cli.action = [f] { return RunSign(*f); }; });
+
+  auto v = std::make_shared<VerifyImageFlags>();
+  auto* vi = cli.app.add_subcommand(
+      "verify-image",
+      "Check the signatures `signet sign` wrote for an image with a public key: the cosign\n"
+      "simple-signing pair and/or the Sigstore bundle found in --signature DIR.\n"
+      "Exit 0 every format found verifies, 1 one does not, 2 unusable input.");
+  vi->add_option("--key", v->key, "PEM public key")->required();
+  vi->add_option("--image", v->image, "REGISTRY/REPO@sha256:HEX")->required();
+  vi->add_option("--signature", v->dir, "Directory with simplesigning.json/.sig and/or image.sigstore.json")->required();
+  vi->add_flag("--json", v->json, "Print the result as JSON");
+  vi->callback([&cli, v] { cli.action = [v] { return RunVerifyImage(*v); }; });
+}
+
+}  // namespace signet::ops

@@ -1,0 +1,99 @@
+#include "wiring.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "signet/attestation/trusted_root.h"
+#include "signet/core/file.h"
+#include "signet/hsm/key_store.h"
+#include "signet/hsm/uri.h"
+#include "signet/signer/policy.h"
+
+namespace signet::ops {
+
+void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags) {
+  cmd->add_option("--module", flags.module,
+                  "PKCS#11 module path, when the URI has no module-path (default: $SIGNET_PKCS11_MODULE)");
+  cmd->add_option("--pin-env", flags.pin_env,
+                  "Name of an environment variable holding the user PIN, when the URI has no pin-source");
+}
+
+Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags) {
+  SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri parsed, hsm::ParsePkcs11Uri(uri));
+  if (parsed.pin_value) {
+    std::fprintf(stderr,
+                 "signet: warning: the URI carries pin-value, which exposes the PIN in argv and shell history; "
+                 "it is meant for tests. Use pin-source=<file> or --pin-env instead.\n");
+  }
+  hsm::KeyStoreOptions options;
+  options.module_path = flags.module;
+  if (options.module_path.empty()) {
+    if (const char* env = std::getenv("SIGNET_PKCS11_MODULE"); env != nullptr) options.module_path = env;
+  }
+  options.pin_env = flags.pin_env;
+  options.pool.max_sessions = 4;
+  OpenedKey out;
+  SIGNET_ASSIGN_OR_RETURN(out.store, hsm::OpenKeyStore(uri, options));
+  SIGNET_ASSIGN_OR_RETURN(out.key, out.store->FindKey(uri, fw::OpenOptions{}));
+  return out;
+}
+
+Result<signer::Gate> LoadGate(const std::string& path) {
+  auto loaded = signer::LoadPolicy(path);
+  if (!loaded.ok()) return std::move(loaded).error().Prefix("policy " + path);
+  for (const auto& f : signer::LintPolicy(loaded->policy)) {
+    if (f.level == signer::LintFinding::Level::kError) {
+      return InvalidArgument("policy " + path + " fails its lint: " + f.code + " at " + f.where + ": " + f.message +
+                             " (run `signet policy check`)");
+    }
+  }
+  std::optional<attestation::TrustedRoot> root;
+  if (!loaded->trusted_root_path.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(std::string json, ReadFile(loaded->trusted_root_path, attestation::kMaxTrustedRootBytes));
+    auto parsed = attestation::TrustedRoot::Parse(json);
+    if (!parsed.ok()) return std::move(parsed).error().Prefix("trusted root " + loaded->trusted_root_path);
+    root = std::move(*parsed);
+  }
+  return signer::Gate::Create(std::move(*loaded), std::move(root));
+}
+
+Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths) {
+  std::vector<signer::EvidenceInput> out;
+  for (const auto& p : paths) {
+    auto bytes = ReadFile(p, signer::kMaxEvidenceBytes);
+    if (!bytes.ok()) return std::move(bytes).error().Prefix("evidence");
+    out.push_back({p, std::move(*bytes)});
+  }
+  return out;
+}
+
+Result<std::string> DefaultAuditLogPath() {
+  std::string dir;
+  if (const char* s = std::getenv("SIGNET_STATE_DIR"); s != nullptr && *s != '\0') {
+    dir = s;
+  } else if (::geteuid() == 0) {
+    dir = "/var/lib/signet";
+  } else if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && *x != '\0') {
+    dir = std::string(x) + "/signet";
+  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    dir = std::string(h) + "/.local/state/signet";
+  } else {
+    return FailedPrecondition("no state directory: set SIGNET_STATE_DIR or pass --audit-log");
+  }
+  // mkdir -p, 0700 for the leaf.
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos == dir.size() || dir[pos] == '/') {
+      std::string part = dir.substr(0, pos);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+        return PermissionDenied("cannot create state directory " + part + ": " + std::strerror(errno));
+      }
+    }
+  }
+  return dir + "/audit.log";
+}
+
+}  // namespace signet::ops

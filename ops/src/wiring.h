@@ -1,0 +1,53 @@
+// Shared wiring of the CLI: opening a signing key through the chosen backend, loading a policy
+// into a gate, reading evidence files. The concrete backends are chosen here and in main().
+#ifndef SIGNET_OPS_WIRING_H_
+#define SIGNET_OPS_WIRING_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "signet/core/result.h"
+#include "signet/firmware_iface/signing_key.h"
+#include "signet/signer/gate.h"
+#include "signet/signer/inputs.h"
+
+namespace signet::ops {
+
+// OpenedKey keeps the key store alive as long as the key.
+struct OpenedKey {
+  std::unique_ptr<fw::KeyStore> store;
+  std::unique_ptr<fw::SigningKey> key;
+};
+
+// KeyBackendFlags are the flags that locate a key's module and PIN.
+struct KeyBackendFlags {
+  std::string module;
+  std::string pin_env;
+};
+
+// AddKeyBackendFlags registers --module and --pin-env on `cmd`.
+void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags);
+
+// OpenSigningKey opens the single key matching the pkcs11: `uri`. The module comes from the
+// URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN from the URI's
+// pin-source, else the variable named by flags.pin_env, else pin-value (warns on stderr).
+Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags);
+
+// LoadGate reads the policy at `path`, refuses it if `signet policy check` finds an error, and
+// loads the trusted root it names.
+Result<signer::Gate> LoadGate(const std::string& path);
+
+// ReadEvidenceFiles reads each file (bounded size) as an EvidenceInput named by its path.
+Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths);
+
+// DefaultAuditLogPath is $SIGNET_STATE_DIR/audit.log, else /var/lib/signet/audit.log for root,
+// else $XDG_STATE_HOME/signet/audit.log (~/.local/state/signet/audit.log). The directory is
+// created (0700) if missing.
+Result<std::string> DefaultAuditLogPath();
+
+}  // namespace signet::ops
+
+#endif  // SIGNET_OPS_WIRING_H_
