@@ -1,0 +1,177 @@
+// TPM attestation evidence and its pure verifier (no TPM, no TSS library).
+//
+// Evidence is what `signet attest quote` emits and a client checks with a fresh nonce:
+//
+//   {"version":"signet-tpm-evidence-v1",
+//    "attest":"<b64 TPM2B_ATTEST>", "signature":"<b64 TPMT_SIGNATURE>",
+//    "ak_public":"<b64 TPM2B_PUBLIC>", "ek_certificate":"<b64 DER>", "ek_chain":["<b64 DER>"...],
+//    "enrollment":{...EnrollmentRecord...},            (absent if the AK was never enrolled)
+//    "event_log":{...see event_log.h...},
+//    "nonce":"<hex>", "channel_binding":"<hex>",        (what the attester says it was asked)
+//    "tpm":{"manufacturer":"IBM","firmware_version":N}}
+//
+// The quote's qualifying data is SHA-256("signet-attest-v1" || nonce || channel_binding) with a
+// 32-byte nonce and an empty or 32-byte channel binding (fixed sizes keep the concatenation
+// unambiguous; the result fits TPM2B_DATA's 64-byte limit).
+#ifndef SIGNET_ATTESTATION_TPM_EVIDENCE_H_
+#define SIGNET_ATTESTATION_TPM_EVIDENCE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signet/attestation/event_log.h"
+#include "signet/attestation/reference_values.h"
+#include "signet/core/bytes.h"
+#include "signet/core/json.h"
+#include "signet/core/result.h"
+
+namespace signet::attestation {
+
+// kTpmEvidenceVersion is the "version" member of an evidence document.
+inline constexpr const char kTpmEvidenceVersion[] = "signet-tpm-evidence-v1";
+// kQualifyingDataDomain separates Signet's quotes from any other use of the AK.
+inline constexpr const char kQualifyingDataDomain[] = "signet-attest-v1";
+
+// Finding codes of VerifyTpmEvidence (stable interface: never rename, only add).
+namespace tpm_findings {
+inline constexpr const char kEkChainUntrusted[] = "EK_CHAIN_UNTRUSTED";
+inline constexpr const char kEkNotEnrolledEk[] = "EK_NOT_ENROLLMENT_EK";
+inline constexpr const char kAkNotEnrolled[] = "AK_NOT_ENROLLED";
+inline constexpr const char kAkPublicMalformed[] = "AK_PUBLIC_MALFORMED";
+inline constexpr const char kAkAttributesInvalid[] = "AK_ATTRIBUTES_INVALID";
+inline constexpr const char kSignatureMalformed[] = "SIGNATURE_MALFORMED";
+inline constexpr const char kSignatureAlgorithmNotAllowed[] = "SIGNATURE_ALGORITHM_NOT_ALLOWED";
+inline constexpr const char kSignatureInvalid[] = "QUOTE_SIGNATURE_INVALID";
+inline constexpr const char kAttestMalformed[] = "ATTEST_MALFORMED";
+inline constexpr const char kAttestMagicInvalid[] = "ATTEST_MAGIC_INVALID";
+inline constexpr const char kAttestTypeInvalid[] = "ATTEST_TYPE_INVALID";
+inline constexpr const char kNonceMismatch[] = "NONCE_MISMATCH";
+inline constexpr const char kChannelBindingMismatch[] = "CHANNEL_BINDING_MISMATCH";
+inline constexpr const char kExtraDataMismatch[] = "EXTRA_DATA_MISMATCH";
+inline constexpr const char kPcrSelectionMismatch[] = "PCR_SELECTION_MISMATCH";
+inline constexpr const char kEventLogMalformed[] = "EVENT_LOG_MALFORMED";
+inline constexpr const char kEventLogSequenceInvalid[] = "EVENT_LOG_SEQUENCE_INVALID";
+inline constexpr const char kEventPcrNotQuoted[] = "EVENT_PCR_NOT_QUOTED";
+inline constexpr const char kEventLogReplayMismatch[] = "EVENT_LOG_REPLAY_MISMATCH";
+inline constexpr const char kEventKindUnknown[] = "EVENT_KIND_UNKNOWN";
+inline constexpr const char kEventAfterSeparator[] = "EVENT_AFTER_SEPARATOR";
+inline constexpr const char kSeparatorMissing[] = "SEPARATOR_MISSING";
+inline constexpr const char kReferenceDigestMismatch[] = "REFERENCE_DIGEST_MISMATCH";
+inline constexpr const char kReferenceMissing[] = "REFERENCE_MISSING";
+}  // namespace tpm_findings
+
+// EnrollmentRecord says which AK (by Name) was activated against which EK (by SHA-256 of the
+// EK certificate's SubjectPublicKeyInfo), written by `signet attest enroll` after its own
+// MakeCredential/ActivateCredential round trip succeeded.
+struct EnrollmentRecord {
+  std::string method = "tpm2-make-credential";
+  Bytes ek_spki_sha256;  // 32 bytes
+  Bytes ak_name;         // TPM2B_NAME contents
+  std::string enrolled_at;  // RFC 3339, informational
+};
+
+// ParseEnrollmentRecord reads the JSON form; kInvalidArgument on any deviation.
+Result<EnrollmentRecord> ParseEnrollmentRecord(const JsonValue& v);
+// EnrollmentRecordToJson renders it.
+JsonValue EnrollmentRecordToJson(const EnrollmentRecord& record);
+
+// TpmEvidence is the parsed evidence document. Binary members are kept as received: the
+// verifier checks the signature over the exact bytes before decoding them.
+struct TpmEvidence {
+  Bytes attest;          // TPM2B_ATTEST
+  Bytes signature;       // TPMT_SIGNATURE
+  Bytes ak_public;       // TPM2B_PUBLIC
+  Bytes ek_certificate;  // DER
+  std::vector<Bytes> ek_chain;  // DER, issuer side; untrusted hints for path building
+  std::optional<EnrollmentRecord> enrollment;
+  JsonValue event_log;   // parsed strictly by the verifier (step 8), so a bad log is a finding
+  Bytes nonce;
+  Bytes channel_binding;
+  std::string tpm_manufacturer;
+  uint64_t tpm_firmware_version = 0;
+};
+
+// ParseTpmEvidence parses an evidence document (strict JSON, at most 8 MiB, exact members,
+// strict base64/hex, size bounds). Fails with kInvalidArgument; it does not verify anything.
+Result<TpmEvidence> ParseTpmEvidence(std::string_view json);
+// SerializeTpmEvidence renders the document pretty-printed with a trailing newline.
+std::string SerializeTpmEvidence(const TpmEvidence& evidence);
+
+// CheckNonceSizes fails with kInvalidArgument unless nonce is 32 bytes and channel_binding is
+// empty or 32 bytes.
+Status CheckNonceSizes(ByteView nonce, ByteView channel_binding);
+// QualifyingData returns SHA-256("signet-attest-v1" || nonce || channel_binding), after
+// CheckNonceSizes.
+Result<Bytes> QualifyingData(ByteView nonce, ByteView channel_binding);
+
+// TpmVerifyOptions are the verifier's own inputs: nothing here comes from the evidence.
+struct TpmVerifyOptions {
+  Bytes nonce;            // the fresh nonce this verifier issued
+  Bytes channel_binding;  // what this verifier expects (e.g. SHA-256 of the daemon's TLS key)
+  std::string ek_roots_pem;  // trusted EK CA certificates (roots and, optionally, intermediates)
+  ReferenceValues reference;
+  int64_t verification_time = 0;  // seconds since the epoch for the EK chain; 0 = now
+};
+
+// ClaimResult is the outcome of one numbered verification step.
+struct ClaimResult {
+  int step = 0;
+  std::string claim;
+  std::string result;   // "pass", "fail" or "not_checked"
+  std::string finding;  // set when result is "fail"
+};
+
+// MeasuredEvent is one event of a replayed log, with the reference it matched.
+struct MeasuredEvent {
+  uint64_t seq = 0;
+  std::string kind;
+  std::string path;
+  std::string sha256;        // hex
+  std::string reference_id;  // empty for the separator or when unmatched
+};
+
+// TpmAttestationResult is the verifier's answer. `trusted` is true only if every step passed.
+struct TpmAttestationResult {
+  bool trusted = false;
+  std::string finding;  // the first failing step's finding, empty when trusted
+  std::vector<ClaimResult> claims;
+  std::vector<MeasuredEvent> measurements;
+  std::vector<std::string> matched_reference_ids;
+  Bytes ak_name;
+  std::string tpm_manufacturer;
+  uint64_t firmware_version = 0;  // from the signed TPMS_ATTEST
+  uint64_t clock = 0;
+  uint32_t reset_count = 0;
+  uint32_t restart_count = 0;
+  bool safe = false;
+};
+
+// VerifyTpmEvidence runs the nine numbered steps, in order, failing closed at the first
+// failure (later steps are reported "not_checked"):
+//   1. the EK certificate chains to one of `ek_roots_pem`;
+//   2. the EK certificate's key is the one the AK was enrolled against;
+//   3. the AK is fixedTPM|fixedParent|sensitiveDataOrigin|restricted|sign, not decrypt, and its
+//      recomputed Name is the enrolled Name;
+//   4. the signature algorithm is on the allow-list (ECDSA-P256-SHA256, RSASSA-SHA256 with
+//      RSA >= 2048) and the signature verifies over the exact TPMS_ATTEST bytes;
+//   5. TPMS_ATTEST unmarshals completely with the right magic and type;
+//   6. extraData equals QualifyingData(options.nonce, options.channel_binding);
+//   7. the PCR selection is exactly SHA-256 {reference.pcr};
+//   8. the event log replays to the quoted PCR digest (separately read PCRs are never used);
+//   9. every event is of a known kind, none follows the separator, the separator is present,
+//      each measurement matches a reference digest and every reference was matched.
+// Comparisons of secrets-adjacent values (names, nonces, digests) are constant time.
+// Returns an Error only for a bad `options` (unparseable EK roots: kInvalidArgument); every
+// problem with the evidence is a failing claim in the result.
+Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& evidence,
+                                               const TpmVerifyOptions& options);
+
+// AttestationResultToJson renders the result for `signet attest verify`.
+JsonValue AttestationResultToJson(const TpmAttestationResult& result);
+
+}  // namespace signet::attestation
+
+#endif  // SIGNET_ATTESTATION_TPM_EVIDENCE_H_
