@@ -345,7 +345,11 @@ Status SessionPool::Run(std::string_view what, const Op& op, bool read_write) {
       continue;
     }
     if (IsHandleStale(rv)) {
-      Release(lease, ReleaseMode::kKeep);
+      // Private objects vanish from view when the login is lost, so a stale handle may really be
+      // a logout (SoftHSM2 answers C_SignInit that way): make sure we are logged in, then retry.
+      Status login = EnsureLoggedIn(lease.handle);
+      Release(lease, login.ok() ? ReleaseMode::kKeep : ReleaseMode::kClose);
+      if (!login.ok()) return login;
       continue;
     }
     if (IsTokenGone(rv)) {

@@ -238,6 +238,19 @@ TEST_F(SessionPoolTest, StaleHandleIsRetriedOnce) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_F(SessionPoolTest, StaleHandleAfterLogoutLogsInAgain) {
+  auto pool = MakePool();
+  ASSERT_TRUE(pool.ok());
+  mock_.logged_in = false;  // logged out underneath: private keys are no longer visible
+  EXPECT_CALL(mock_, Login(_, _, "1234")).Times(1);
+  int calls = 0;
+  ASSERT_TRUE((*pool)->Execute("op", [&](CK_SESSION_HANDLE, uint64_t) {
+    ++calls;
+    return mock_.logged_in ? CKR_OK : CKR_KEY_HANDLE_INVALID;
+  }).ok());
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(SessionPoolTest, BoundedAndWaitsForAFreeSession) {
   auto pool = MakePool("1234", /*max_sessions=*/1);
   ASSERT_TRUE(pool.ok());

@@ -76,8 +76,9 @@ class SessionPool {
  public:
   // Op runs one PKCS#11 operation on a logged-in session. `generation` changes each time the
   // token is reconnected. It returns the CK_RV that decides what the pool does next; an Op that
-  // fails with CKR_KEY_HANDLE_INVALID or CKR_OBJECT_HANDLE_INVALID is retried once (the Op should
-  // forget its cached handles first).
+  // fails with CKR_KEY_HANDLE_INVALID or CKR_OBJECT_HANDLE_INVALID is retried after the pool has
+  // checked the login (private objects disappear from view on logout); the Op should forget its
+  // cached handles first. Every Op runs at most three times.
   using Op = std::function<CK_RV(CK_SESSION_HANDLE session, uint64_t generation)>;
 
   // Create finds the token, refuses a locked user PIN (kPermissionDenied) and a token that needs
