@@ -34,11 +34,12 @@ inline constexpr size_t kMaxTimestampBytes = 64 * 1024;
 // Steps:
 //   1. Parse strictly (DER, no trailing bytes, size bound); a response must be granted.
 //   2. Check the message imprint: algorithm sha256/384/512 only, digest == hash(signed_data).
-//   3. For each TsaTrust: build a store from its chain (root as trust anchor, the rest
-//      untrusted intermediates together with certificates embedded in the token), verify the
-//      CMS signature and the signer's chain at genTime, require the timeStamping EKU
-//      (critical, sole purpose), then check genTime against the signer certificate's
-//      validity and the TsaTrust window (both inclusive).
+//   3. For each TsaTrust: check genTime against its window (inclusive); build a store from
+//      its chain (root as the only trust anchor, the rest untrusted candidates together with
+//      certificates embedded in the token); verify the CMS signature, the ESS signer binding
+//      and the signer's chain with the timeStamping EKU (critical, sole purpose); then
+//      require genTime inside the validity of every certificate of that chain (inclusive,
+//      full precision; OpenSSL's own check treats notAfter as exclusive, so it is off).
 //   4. Accept with the first TsaTrust that passes every check.
 // Fails VerificationFailed("TIMESTAMP_INVALID", ...).
 Result<Timestamp> VerifyRfc3161(ByteView timestamp_der, ByteView signed_data,
