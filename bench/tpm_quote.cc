@@ -47,7 +47,7 @@ const Fixture& Seed() {
     auto ev = att::ParseTpmEvidence(*text);
     if (!ev.ok() || ev->ek_chain.empty()) return out;
     out.evidence = *ev;
-    out.options.ek_roots_pem = ToPem(ev->ek_chain.back());
+    for (const auto& der : ev->ek_chain) out.options.ek_roots_pem += ToPem(der);
     out.options.nonce = ev->nonce;
     out.options.channel_binding = ev->channel_binding;
     auto log = att::ParseEventLogJson(ev->event_log);
@@ -130,7 +130,7 @@ void BM_SwtpmQuote(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(alg == signet::fw::AkAlgorithm::kEcdsaP256 ? "ecdsa-p256" : "rsa-2048");
 }
-BENCHMARK(BM_SwtpmQuote)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_SwtpmQuote)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 
 void BM_SwtpmPcrRead(benchmark::State& state) {
   auto tpm = OpenBenchTpm(state);
@@ -141,7 +141,7 @@ void BM_SwtpmPcrRead(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_SwtpmPcrRead)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SwtpmPcrRead)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

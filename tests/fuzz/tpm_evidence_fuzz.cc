@@ -1,5 +1,5 @@
 // Fuzzes the TPM evidence parser and the whole nine-step verifier. To reach the steps past the
-// EK chain, the harness trusts the last certificate of the evidence's own ek_chain and derives
+// EK chain, the harness trusts the certificates of the evidence's own ek_chain and derives
 // nonce, channel binding and reference values from the evidence itself: the seed (a real swtpm
 // quote) then verifies as trusted, and mutations explore every later step.
 #include <cstdint>
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!again.ok() || again->attest != ev->attest || again->signature != ev->signature) std::abort();
 
   att::TpmVerifyOptions opt;
-  opt.ek_roots_pem = ev->ek_chain.empty() ? "" : ToPem(ev->ek_chain.back());
+  for (const auto& der : ev->ek_chain) opt.ek_roots_pem += ToPem(der);
   signet::ossl::DrainErrors();
   if (opt.ek_roots_pem.empty()) return 0;
   opt.nonce = ev->nonce;

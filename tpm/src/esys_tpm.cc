@@ -28,6 +28,7 @@ constexpr uint8_t kEkPolicyA[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0x
                                     0x8D, 0x46, 0xA5, 0xD7, 0x24, 0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52,
                                     0x0B, 0x64, 0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
 constexpr TPM2_HANDLE kEkCertRsaIndex = 0x01c00002;
+constexpr TPM2_HANDLE kEkPersistentHandle = 0x81010001;  // TCG provisioning guidance, RSA EK
 constexpr TPM2_HANDLE kEkCertEccP384Index = 0x01c00016;
 constexpr uint16_t kNvChunk = 512;  // below every TPM's TPM_PT_NV_BUFFER_MAX
 
@@ -344,8 +345,8 @@ class EsysTpm final : public fw::Tpm {
                             Unmarshal<TPM2B_ENCRYPTED_SECRET>(
                                 credential.encrypted_secret,
                                 Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal, "encrypted secret"));
-    SIGNET_ASSIGN_OR_RETURN(Handle ek, CreateEk(nullptr));
-    SIGNET_ASSIGN_OR_RETURN(Handle ak, LoadAk(ek, ak_blob));
+    Handle ek;
+    SIGNET_ASSIGN_OR_RETURN(Handle ak, LoadAkUnderEk(ak_blob, &ek));
     SIGNET_ASSIGN_OR_RETURN(Handle session, EndorsementPolicySession());
     TPM2B_DIGEST* cert_info_raw = nullptr;
     TSS2_RC rc = Esys_ActivateCredential(esys_, ak.get(), ek.get(), ESYS_TR_PASSWORD,
@@ -363,8 +364,8 @@ class EsysTpm final : public fw::Tpm {
     }
     if (pcrs.empty()) return InvalidArgument("a quote needs at least one PCR");
     for (uint32_t p : pcrs) SIGNET_RETURN_IF_ERROR(CheckPcrIndex(p));
-    SIGNET_ASSIGN_OR_RETURN(Handle ek, CreateEk(nullptr));
-    SIGNET_ASSIGN_OR_RETURN(Handle ak, LoadAk(ek, ak_blob));
+    Handle ek;
+    SIGNET_ASSIGN_OR_RETURN(Handle ak, LoadAkUnderEk(ak_blob, &ek));
     ek = Handle();  // free the slot: the quote needs only the AK
     TPM2B_DATA qd{};
     qd.size = static_cast<UINT16>(qualifying_data.size());
@@ -446,6 +447,30 @@ class EsysTpm final : public fw::Tpm {
     EsysPtr<TPMT_TK_AUTH> ticket(ticket_raw);
     if (rc != TSS2_RC_SUCCESS) return TssError(rc, "PolicySecret(endorsement)");
     return session;
+  }
+
+  // LoadAkUnderEk loads `ak` under the EK and hands the EK handle to the caller. It first tries
+  // the EK persisted at the TCG handle 0x81010001 (as swtpm_setup and most platforms provision
+  // it): that saves a CreatePrimary per quote, which dominates quote latency. If there is no
+  // such object or the AK does not load under it, the EK is recreated from the template. No
+  // check on the persistent object is needed for security: TPM2_Load verifies the AK's
+  // integrity HMAC, keyed from the parent's seed, so the AK loads only under its real parent.
+  Result<Handle> LoadAkUnderEk(const AkBlob& ak, Handle* ek_out) {
+    ESYS_TR tr = ESYS_TR_NONE;
+    if (Esys_TR_FromTPMPublic(esys_, kEkPersistentHandle, ESYS_TR_NONE, ESYS_TR_NONE,
+                              ESYS_TR_NONE, &tr) == TSS2_RC_SUCCESS) {
+      Handle persistent(esys_, tr, Handle::Kind::kClose);
+      auto loaded = LoadAk(persistent, ak);
+      if (loaded.ok()) {
+        *ek_out = std::move(persistent);
+        return loaded;
+      }
+      if (loaded.error().code() == ErrorCode::kInvalidArgument) return std::move(loaded).error();
+    }
+    SIGNET_ASSIGN_OR_RETURN(Handle created, CreateEk(nullptr));
+    SIGNET_ASSIGN_OR_RETURN(Handle loaded, LoadAk(created, ak));
+    *ek_out = std::move(created);
+    return loaded;
   }
 
   Result<Handle> LoadAk(const Handle& ek, const AkBlob& ak) {

@@ -125,6 +125,23 @@ TEST_F(EsysTpmTest, ACorruptedAkBlobDoesNotLoad) {
   EXPECT_EQ(tpm_->Quote(bad, Bytes(32, 0), {23}).error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(EsysTpmTest, QuoteFallsBackToTheTemplateEkWithoutAPersistentEk) {
+  auto ak = tpm_->CreateAk(fw::AkAlgorithm::kEcdsaP256);
+  ASSERT_TRUE(ak.ok());
+  const std::string tcti = std::getenv("SIGNET_TEST_TCTI");
+  const std::string tools = "TSS2_LOG=all+NONE TPM2TOOLS_TCTI=" + tcti + " ";
+  tpm_.reset();  // swtpm serves one client: let tpm2-tools in
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(tools + "tpm2_evictcontrol -C o -c 0x81010001", &out), 0) << out;
+  auto reopened = tpm::OpenTpm(tcti);
+  ASSERT_TRUE(reopened.ok());
+  auto q = (*reopened)->Quote(*ak, Bytes(32, 1), {23});
+  EXPECT_TRUE(q.ok()) << q.error().ToString();
+  reopened->reset();
+  // Put the EK back where the fixture had it (the same key: it derives from the seed).
+  EXPECT_EQ(testing::RunCommand(tools + "tpm2_createek -c 0x81010001 -G rsa", &out), 0) << out;
+}
+
 TEST_F(EsysTpmTest, InfoNamesTheManufacturer) {
   auto info = tpm_->Info();
   ASSERT_TRUE(info.ok());
