@@ -22,27 +22,13 @@ label="kill-loop-$$"
 "$SIGNET" key generate --token "$TOKEN" --label "$label" > /dev/null
 rm -rf "$W/tokens-pristine"; cp -a "$W/tokens" "$W/tokens-pristine"
 KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
-openssl ecparam -name prime256v1 -genkey -noout -out "$W/builder.key" 2>/dev/null
-openssl pkey -in "$W/builder.key" -pubout -out "$W/builder.pub"
-IMAGE=registry.example.internal/acme/api
-cat > "$W/policy.yaml" <<EOT
-version: 1
-builders:
-  - name: onprem-builder
-    keys: [builder.pub]
-    threshold: 1
-    builder_ids: ["https://build.example.internal/builder/v1"]
-    build_types: ["https://build.example.internal/buildtypes/container/v1"]
-sources:
-  - repo: https://git.example.internal/acme/api
-    refs: ["refs/tags/v*"]
-EOT
+source "$SRC/tests/integration/signing/common.sh"
+make_builder
+make_policy
 declare -a DIGESTS
 for i in $(seq 0 "$ROUNDS"); do
-  D=$(printf 'kill loop %s %s' "$$" "$i" | sha256sum | cut -d' ' -f1); DIGESTS[$i]=$D
-  printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"%s","digest":{"sha256":"%s"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://build.example.internal/buildtypes/container/v1","externalParameters":{"source":"git+https://git.example.internal/acme/api@refs/tags/v1.0.0"}},"runDetails":{"builder":{"id":"https://build.example.internal/builder/v1"}}}}' \
-    "$IMAGE" "$D" > "$W/prov$i.json"
-  "$SRC/scripts/lib/dsse-sign" application/vnd.in-toto+json "$W/prov$i.json" "$W/builder.key" > "$W/prov$i.dsse.json"
+  DIGESTS[$i]=$(printf 'kill loop %s %s' "$$" "$i" | sha256sum | cut -d' ' -f1)
+  make_provenance "prov$i" "${DIGESTS[$i]}"
 done
 LOG=$W/audit.log
 sign() {  # sign I   (exec: in a background subshell, $! is then signet itself)

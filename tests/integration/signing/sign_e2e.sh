@@ -21,35 +21,13 @@ label="sign-e2e-$$"
 KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 "$SIGNET" key export --key "$KEY" --format pem > "$W/release.pub"
 
-# An on-prem builder, played with the openssl CLI.
-openssl ecparam -name prime256v1 -genkey -noout -out "$W/builder.key" 2>/dev/null
-openssl pkey -in "$W/builder.key" -pubout -out "$W/builder.pub"
+source "$SRC/tests/integration/signing/common.sh"
+make_builder
 D=$(printf 'signet demo image %s' "$$" | sha256sum | cut -d' ' -f1)
 OTHER=$(printf 'another image %s' "$$" | sha256sum | cut -d' ' -f1)
-IMAGE=registry.example.internal/acme/api
-cat > "$W/prov.json" <<EOT
-{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"$IMAGE","digest":{"sha256":"$D"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://build.example.internal/buildtypes/container/v1","externalParameters":{"source":"git+https://git.example.internal/acme/api@refs/tags/v1.2.3"},"resolvedDependencies":[{"uri":"git+https://git.example.internal/acme/api@refs/tags/v1.2.3","digest":{"gitCommit":"4d329c75e7ec1725f7c9ce917a8799d408d06be3"}}]},"runDetails":{"builder":{"id":"https://build.example.internal/builder/v1"},"metadata":{"invocationId":"run-1"}}}}
-EOT
-cat > "$W/sbom.json" <<EOT
-{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"$IMAGE","digest":{"sha256":"$D"}}],"predicateType":"https://cyclonedx.org/bom","predicate":{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}}
-EOT
-"$SRC/scripts/lib/dsse-sign" application/vnd.in-toto+json "$W/prov.json" "$W/builder.key" > "$W/prov.dsse.json"
-"$SRC/scripts/lib/dsse-sign" application/vnd.in-toto+json "$W/sbom.json" "$W/builder.key" > "$W/sbom.dsse.json"
-cat > "$W/policy.yaml" <<EOT
-version: 1
-builders:
-  - name: onprem-builder
-    keys: [builder.pub]
-    threshold: 1
-    builder_ids: ["https://build.example.internal/builder/v1"]
-    build_types: ["https://build.example.internal/buildtypes/container/v1"]
-sources:
-  - repo: https://git.example.internal/acme/api
-    refs: ["refs/tags/v*"]
-require:
-  - predicate_type: https://cyclonedx.org/bom
-    signed_by: [onprem-builder]
-EOT
+make_provenance prov "$D"
+make_sbom sbom "$D"
+make_policy require-sbom
 LOG=$W/audit.log
 
 # 1. Allowed: sign.
