@@ -120,7 +120,7 @@ std::string CertRepo(const attestation::FulcioIdentity& id) {
 }
 
 void CheckSource(const Policy& p, const Provenance& prov, const attestation::FulcioIdentity* id,
-                 const std::string& origin, std::vector<Finding>& out) {
+                 bool cert_source_optional, const std::string& origin, std::vector<Finding>& out) {
   if (!prov.source || prov.source->repo.empty()) {
     out.push_back(F(findings::kSourceNotAllowed, "the provenance names no source repository", origin));
     return;
@@ -131,7 +131,7 @@ void CheckSource(const Policy& p, const Provenance& prov, const attestation::Ful
     std::string cert_ref = !id->source_repository_ref.empty() ? id->source_repository_ref : id->github_workflow_ref;
     std::string cert_commit = !id->source_repository_digest.empty() ? id->source_repository_digest : id->github_workflow_sha;
     if (cert_repo.empty()) {
-      out.push_back(F(findings::kSourceNotAllowed, "the certificate names no source repository", origin));
+      if (!cert_source_optional) out.push_back(F(findings::kSourceNotAllowed, "the certificate names no source repository", origin));
     } else if (cert_repo != s.repo) {
       out.push_back(F(findings::kSourceNotAllowed,
                       "the certificate and the provenance name different source repositories", origin));
@@ -434,7 +434,8 @@ class Evaluation {
         fs.push_back(F(findings::kBuildTypeNotAllowed, "builder " + b.name + ": buildType is not allowed",
                        v.origin));
       }
-      CheckSource(p_, *prov, v.identity ? &*v.identity : nullptr, v.origin, fs);
+      CheckSource(p_, *prov, v.identity ? &*v.identity : nullptr,
+                  b.keyless && b.keyless->certificate_source_optional, v.origin, fs);
       CheckAge(p_.max_age, v, req_.at, findings::kProvenanceTooOld, v.origin, fs);
       if (fs.empty()) {
         AcceptedProvenance a;

@@ -87,6 +87,16 @@ Result<std::optional<std::chrono::seconds>> OptionalDuration(const YamlNode& map
   return std::optional<std::chrono::seconds>(*d);
 }
 
+Result<bool> OptionalBool(const YamlNode& map, std::string_view key, const std::string& where) {
+  const YamlNode* d = map.Find(key);
+  if (d == nullptr) return false;
+  if (d->kind != YamlNode::Kind::kScalar || d->quoted ||
+      (d->scalar != "true" && d->scalar != "false")) {
+    return Bad(where + "." + std::string(key), "must be true or false");
+  }
+  return d->scalar == "true";
+}
+
 bool IsDigestRef(std::string_view s) {
   constexpr std::string_view kPrefix = "sha256:";
   if (s.substr(0, kPrefix.size()) != kPrefix) return false;
@@ -101,11 +111,14 @@ Result<BuilderPolicy> ParseBuilder(const YamlNode& n, const std::string& where) 
   SIGNET_ASSIGN_OR_RETURN(b.name, RequiredString(n, "name", where));
   if (const YamlNode* k = n.Find("keyless")) {
     const std::string kw = where + ".keyless";
-    SIGNET_RETURN_IF_ERROR(CheckKeys(*k, kw, {"issuer", "identity", "refs"}));
+    SIGNET_RETURN_IF_ERROR(
+        CheckKeys(*k, kw, {"issuer", "identity", "refs", "certificate_source_optional"}));
     KeylessIdentity id;
     SIGNET_ASSIGN_OR_RETURN(id.issuer, RequiredString(*k, "issuer", kw));
     SIGNET_ASSIGN_OR_RETURN(id.identity, RequiredString(*k, "identity", kw));
     SIGNET_ASSIGN_OR_RETURN(id.refs, OptionalList(*k, "refs", kw));
+    SIGNET_ASSIGN_OR_RETURN(id.certificate_source_optional,
+                            OptionalBool(*k, "certificate_source_optional", kw));
     b.keyless = std::move(id);
   }
   if (const YamlNode* k = n.Find("keys")) {
@@ -130,13 +143,7 @@ Result<BuilderPolicy> ParseBuilder(const YamlNode& n, const std::string& where) 
   }
   SIGNET_ASSIGN_OR_RETURN(b.builder_ids, OptionalList(n, "builder_ids", where));
   SIGNET_ASSIGN_OR_RETURN(b.build_types, OptionalList(n, "build_types", where));
-  if (const YamlNode* d = n.Find("delegator")) {
-    if (d->kind != YamlNode::Kind::kScalar || d->quoted ||
-        (d->scalar != "true" && d->scalar != "false")) {
-      return Bad(where + ".delegator", "must be true or false");
-    }
-    b.delegator = d->scalar == "true";
-  }
+  SIGNET_ASSIGN_OR_RETURN(b.delegator, OptionalBool(n, "delegator", where));
   if (b.delegator && !b.keyless) return Bad(where + ".delegator", "only for keyless builders");
   if (b.keyless && !b.delegator && b.builder_ids) {
     return Bad(where + ".builder_ids",
@@ -385,6 +392,11 @@ std::vector<LintFinding> LintPolicy(const Policy& policy) {
             "a keyless builder without refs approves no ref; pin e.g. [\"refs/tags/v*\"]");
       } else {
         LintList(out, *b.keyless->refs, w + ".keyless.refs");
+      }
+      if (b.keyless->certificate_source_optional) {
+        Add(out, L::kWarning, "CERTIFICATE_SOURCE_OPTIONAL", w + ".keyless",
+            "certificates without a source repository are accepted; only the provenance's "
+            "source is then checked");
       }
       if (b.delegator && !b.builder_ids) {
         Add(out, L::kError, "DELEGATOR_WITHOUT_BUILDER_IDS", w,

@@ -46,6 +46,10 @@ struct KeylessIdentity {
   std::string issuer;     // exact OIDC issuer
   std::string identity;   // exact SAN before the '@'
   std::optional<std::vector<std::string>> refs;  // globs over the SAN part after '@'
+  // certificate_source_optional: accept certificates that name no source repository (private
+  // or mock Fulcio instances without the GitHub extensions); the provenance's source is then
+  // the only one checked. A certificate that names a source must still agree. Default false.
+  bool certificate_source_optional = false;
 };
 
 // BuilderPolicy approves one builder, either keyless or by public keys (never both).
@@ -55,8 +59,10 @@ struct BuilderPolicy {
   std::vector<std::string> keys;  // PEM file paths as written in the policy
   size_t threshold = 1;           // distinct `keys` that must sign
   // builder_ids: globs the payload's builder.id must match. Keyed builders: optional. Keyless
-  // builders: only with `delegator: true`, where the certificate names the delegator workflow
-  // and builder.id names the delegated builder (slsa-github-generator BYOB).
+  // builders: only with `delegator: true`, for documented builders whose payload builder.id
+  // is not the certificate's SAN: slsa-github-generator's BYOB delegator (builder.id names the
+  // delegated builder) and GitHub's hosted-runner attestations
+  // ("https://github.com/actions/runner/github-hosted").
   std::optional<std::vector<std::string>> builder_ids;
   bool delegator = false;
   std::optional<std::vector<std::string>> build_types;  // exact-or-glob buildType allow-list
@@ -137,7 +143,8 @@ struct LintFinding {
 // identity with wildcards, regex syntax, '@' or no https:// scheme), UNANCHORED_PATTERN (a
 // glob that looks like a regular expression, or begins with '*'), EMPTY_ALLOW_LIST (a list that
 // approves nothing), EXCEPTION_NO_OWNER, EXCEPTION_NO_EXPIRY, KEYLESS_WITHOUT_REFS,
-// DELEGATOR_WITHOUT_BUILDER_IDS. Warnings: NO_BUILD_TYPES, NO_SOURCE_REFS, NO_MAX_AGE. Never
+// DELEGATOR_WITHOUT_BUILDER_IDS. Warnings: NO_BUILD_TYPES, NO_SOURCE_REFS, NO_MAX_AGE,
+// CERTIFICATE_SOURCE_OPTIONAL. Never
 // fails.
 std::vector<LintFinding> LintPolicy(const Policy& policy);
 
