@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
 #include <openssl/rand.h>
 
 #include <atomic>
@@ -266,7 +267,16 @@ class SoftHsmRecoveryTest : public SoftHsmTest {
 };
 
 TEST_F(SoftHsmRecoveryTest, AfterAllSessionsAreClosedUnderneath) {
-  ASSERT_EQ(module_->fn()->C_CloseAllSessions(Slot()), CKR_OK);
+  // Another handle on the same library, obtained the way any other component of the process
+  // would: dlopen + C_GetFunctionList. It shares the module's state, so this closes our sessions.
+  void* lib = dlopen(module_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr);
+  auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(lib, "C_GetFunctionList"));
+  ASSERT_NE(get_list, nullptr);
+  CK_FUNCTION_LIST* other = nullptr;
+  ASSERT_EQ(get_list(&other), CKR_OK);
+  ASSERT_EQ(other->C_CloseAllSessions(Slot()), CKR_OK);
+  dlclose(lib);
   EXPECT_TRUE(SignsAndVerifies());
   EXPECT_TRUE(SignsAndVerifies());
 }
