@@ -84,6 +84,16 @@ int RunGate(const GateFlags& f) {
 int RunPolicyCheck(const std::string& path, bool json) {
   auto lp = signer::LoadPolicy(path);
   if (!lp.ok()) return ReportError(lp.error());
+  if (!lp->trusted_root_path.empty()) {
+    // The pinned root must load too: a gate with an unreadable root refuses every keyless build.
+    auto text = ReadFile(lp->trusted_root_path, attestation::kMaxTrustedRootBytes);
+    if (!text.ok()) return ReportError(std::move(text).error().Prefix("reading the trusted root"));
+    auto parsed = attestation::TrustedRoot::Parse(*text);
+    if (!parsed.ok()) {
+      ReportError(std::move(parsed).error().Prefix("trusted root"));
+      return kExitUsage;
+    }
+  }
   auto lint = signer::LintPolicy(lp->policy);
   bool error = false;
   JsonValue list = JsonValue::MakeArray();

@@ -86,7 +86,7 @@ TEST(GateCli, PolicyCheck) {
   EXPECT_EQ(Signet("policy check " + BcrPolicy(dir), &out), 0) << out;
   EXPECT_NE(out.find("ok sha256:"), std::string::npos) << out;
   std::string bad = dir.Write("bad.yaml",
-      "version: 1\ntrusted_root: t.json\nbuilders:\n  - name: a\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n"
+      "version: 1\ntrusted_root: " + Vec("trust/trusted_root.sigstore-public-good.json") + "\nbuilders:\n  - name: a\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n"
       "      identity: https://github.com/acme/.*\n  - name: k\n    keys: [k.pub]\n    builder_ids: []\n"
       "sources: []\nexceptions:\n  - finding: VULN_SEVERITY\n    subject: sha256:" + std::string(64, '0') +
       "\n    match: CVE-1\n");
@@ -108,6 +108,10 @@ TEST(GateCli, PolicyCheck) {
   std::string unparsable = dir.Write("u.yaml", "version: 1\nbuilders: [\n");
   EXPECT_EQ(Signet("policy check " + unparsable, &out), 2);
   EXPECT_EQ(Signet("policy check", &out), 2);
+  // A policy whose trusted root does not parse does not pass the check.
+  dir.Write("root.json", "{}");
+  std::string p2 = dir.Write("p2.yaml", "version: 1\ntrusted_root: root.json\nbuilders: []\nsources: []\n");
+  EXPECT_EQ(Signet("policy check " + p2, &out), 2);
 }
 
 }  // namespace
