@@ -313,6 +313,31 @@ TEST_F(SyntheticTsaTest, NoExpiryCertificatesAndOutOfRangeGenTime) {
       VerifyRfc3161(testpki::MakeTimestampResponse(spec, AsBytes(data_)), AsBytes(data_), {t})));
 }
 
+TEST_F(SyntheticTsaTest, SignerNeedsTheCriticalSoleTimeStampingEku) {
+  Bytes good = Token(t0_);
+  // Control: the CMS re-wrapping itself verifies with the genuine TSA certificate.
+  auto control = VerifyRfc3161(testpki::ResignToken(good, leaf_.get(), tsa_key_.get()),
+                               AsBytes(data_), {trust_});
+  ASSERT_TRUE(control.ok()) << control.error().ToString();
+  EXPECT_EQ(*control, t0_);
+  for (const char* eku : {"", "timeStamping", "critical,timeStamping,codeSigning",
+                          "critical,codeSigning"}) {
+    testpki::CertSpec spec;
+    spec.common_name = "Test TSA";
+    spec.subject_key = tsa_key_.get();
+    spec.issuer = root_.get();
+    spec.issuer_key = root_key_.get();
+    spec.not_before = t0_ - std::chrono::hours(24);
+    spec.not_after = t0_ + std::chrono::hours(24);
+    spec.extended_key_usage = eku;
+    auto signer = testpki::MakeCert(spec);
+    TsaTrust t;
+    t.chain = {signer.get(), root_.get()};
+    Bytes token = testpki::ResignToken(good, signer.get(), tsa_key_.get());
+    EXPECT_TRUE(IsTimestampFailure(VerifyRfc3161(token, AsBytes(data_), {t}))) << eku;
+  }
+}
+
 TEST_F(SyntheticTsaTest, EmbeddedCertificatesNeverAddTrust) {
   // Without an embedded certificate the pinned leaf is found by its ESS identifier.
   EXPECT_TRUE(VerifyRfc3161(Token(t0_, nullptr, false), AsBytes(data_), {trust_}).ok());

@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 
+#include <openssl/cms.h>
+#include <openssl/ess.h>
+
 #include <gtest/gtest.h>
 
 #include "signet/core/hash.h"
@@ -148,6 +151,43 @@ Bytes MakeTimestampResponse(const TsaSpec& spec, ByteView data) {
   unsigned char* out = nullptr;
   int n = i2d_TS_RESP(resp.get(), &out);
   Check(n > 0, "i2d_TS_RESP");
+  Bytes der(out, out + n);
+  OPENSSL_free(out);
+  return der;
+}
+
+Bytes ResignToken(ByteView response, X509* signer, EVP_PKEY* key) {
+  const unsigned char* p = response.data();
+  ossl::UniquePtr<TS_RESP> resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
+  Check(resp != nullptr, "d2i_TS_RESP");
+  unsigned char* tst = nullptr;
+  int tst_len = i2d_TS_TST_INFO(TS_RESP_get_tst_info(resp.get()), &tst);
+  Check(tst_len > 0, "i2d_TS_TST_INFO");
+  ossl::UniquePtr<BIO> content(BIO_new_mem_buf(tst, tst_len));
+
+  struct CmsFree {
+    void operator()(CMS_ContentInfo* c) const { CMS_ContentInfo_free(c); }
+  };
+  std::unique_ptr<CMS_ContentInfo, CmsFree> cms(
+      CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_BINARY));
+  Check(cms != nullptr, "CMS_sign");
+  Check(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo)) == 1, "eContentType");
+  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer, key, EVP_sha256(), CMS_PARTIAL | CMS_BINARY);
+  Check(si != nullptr, "CMS_add1_signer");
+  ESS_SIGNING_CERT_V2* ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, nullptr, 0);
+  Check(ess != nullptr, "ESS signing cert v2");
+  unsigned char* ess_der = nullptr;
+  int ess_len = i2d_ESS_SIGNING_CERT_V2(ess, &ess_der);
+  ESS_SIGNING_CERT_V2_free(ess);
+  Check(ess_len > 0, "i2d_ESS_SIGNING_CERT_V2");
+  Check(CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+                                    ess_der, ess_len) == 1, "signed attr");
+  OPENSSL_free(ess_der);
+  Check(CMS_final(cms.get(), content.get(), nullptr, CMS_BINARY) == 1, "CMS_final");
+  OPENSSL_free(tst);
+  unsigned char* out = nullptr;
+  int n = i2d_CMS_ContentInfo(cms.get(), &out);
+  Check(n > 0, "i2d_CMS_ContentInfo");
   Bytes der(out, out + n);
   OPENSSL_free(out);
   return der;

@@ -58,6 +58,11 @@ struct TsaSpec {
 // MakeTimestampResponse returns a DER TimeStampResp over `data`.
 Bytes MakeTimestampResponse(const TsaSpec& spec, ByteView data);
 
+// ResignToken re-wraps the TSTInfo of `response` in a new CMS SignedData (bare ContentInfo,
+// with an ESS signingCertificateV2 attribute and the signer embedded) signed by `signer`/`key`,
+// which need not be a valid TSA certificate: TS_RESP_CTX refuses such signers, this does not.
+Bytes ResignToken(ByteView response, X509* signer, EVP_PKEY* key);
+
 }  // namespace signet::attestation::testpki
 
 #endif  // SIGNET_TESTS_UNIT_ATTESTATION_PRIMITIVES_SYNTHETIC_PKI_H_
