@@ -296,6 +296,7 @@ class Evaluation {
     }
     // Keyed bundle: a bundle holds one signature, so only threshold-1 builders can vouch.
     std::optional<Error> first_other;
+    std::optional<Error> content_error;
     bool any_key = false;
     for (size_t i = 0; i < p_.builders.size(); ++i) {
       const auto& bp = p_.builders[i];
@@ -307,6 +308,11 @@ class Evaluation {
         auto vb = attestation::VerifyBundle(b, *root_, vp, artifact_, clock_);
         if (!vb.ok()) {
           const std::string& f = vb.error().finding();
+          // A content refusal means this key verified the signature: it is the most telling
+          // error, ahead of the "wrong key" errors the other keys produce.
+          const bool content = f == af::kArtifactMismatch || f == af::kPayloadTypeMismatch ||
+                               f == af::kStatementInvalid;
+          if (content && !content_error) content_error = vb.error();
           if (f != af::kSignatureInvalid && f != af::kKeyMismatch && !first_other) {
             first_other = vb.error();
           }
@@ -326,7 +332,9 @@ class Evaluation {
       }
     }
     if (v.key_builders.empty()) {
-      if (first_other) {
+      if (content_error) {
+        o.findings.push_back(MapVerifierError(*content_error, role, c.origin));
+      } else if (first_other) {
         o.findings.push_back(MapVerifierError(*first_other, role, c.origin));
       } else {
         o.findings.push_back(F(findings::kUntrustedSigner,
