@@ -323,6 +323,37 @@ exceptions:
   EXPECT_FALSE(HasCode(f, "UNANCHORED_IDENTITY", "builders[4].keyless.identity"));
 }
 
+TEST(PolicyTest, CertificateSourceOptionalAndDelegator) {
+  auto p = ParsePolicy(R"(version: 1
+trusted_root: t.json
+builders:
+  - name: private-fulcio
+    keyless:
+      issuer: https://oidc.example.internal
+      identity: https://ci.example.internal/workflows/release.yml
+      refs: ["refs/tags/v*"]
+      certificate_source_optional: true
+    delegator: true
+    builder_ids: ["https://ci.example.internal/runner"]
+    build_types: ["https://ci.example.internal/types/v1"]
+sources:
+  - repo: https://git.example.internal/acme/api
+    refs: ["refs/tags/v*"]
+max_age: 24h
+)");
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  ASSERT_TRUE(p->builders[0].keyless.has_value());
+  EXPECT_TRUE(p->builders[0].keyless->certificate_source_optional);
+  EXPECT_TRUE(p->builders[0].delegator);
+  auto lint = LintPolicy(*p);
+  ASSERT_EQ(lint.size(), 1u);
+  EXPECT_EQ(lint[0].code, "CERTIFICATE_SOURCE_OPTIONAL");
+  EXPECT_EQ(lint[0].level, LintFinding::Level::kWarning);
+  EXPECT_FALSE(ParsePolicy("version: 1\ntrusted_root: t\nbuilders:\n  - name: a\n    keyless: {issuer: https://i, "
+                           "identity: https://x, refs: [r], certificate_source_optional: \"true\"}\nsources: []\n")
+                   .ok());
+}
+
 TEST(SeverityTest, Ordering) {
   EXPECT_EQ(ParseSeverity("CRITICAL"), Severity::kCritical);
   EXPECT_EQ(ParseSeverity("High"), Severity::kHigh);
