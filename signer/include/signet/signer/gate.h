@@ -115,6 +115,7 @@ class Gate {
   // Never fails: every problem is a finding.
   Decision Evaluate(const GateRequest& request) const;
 
+  // policy returns the bound policy (its digest goes into every decision). Cannot fail.
   const LoadedPolicy& policy() const { return policy_; }
 
  private:

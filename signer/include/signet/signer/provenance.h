@@ -22,6 +22,7 @@
 
 namespace signet::signer {
 
+// kSlsaProvenanceV01 / V02 / V1 are the only predicate types the gate reads as provenance.
 inline constexpr std::string_view kSlsaProvenanceV01 = "https://slsa.dev/provenance/v0.1";
 inline constexpr std::string_view kSlsaProvenanceV02 = "https://slsa.dev/provenance/v0.2";
 inline constexpr std::string_view kSlsaProvenanceV1 = "https://slsa.dev/provenance/v1";
