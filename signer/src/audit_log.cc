@@ -105,16 +105,18 @@ std::string ComputeEntryHash(const AuditEntry& entry) {
   return HexEncode(Sha256(AsBytes(data)));
 }
 
-struct AuditLog::Pending {
-  const AuditRecord* record;
-  bool done = false;
-  Result<AuditEntry> result = Internal("not committed");
-};
-
 AuditLog::AuditLog(int fd, uint64_t next_seq, std::string head, size_t torn)
-    : fd_(fd), next_seq_(next_seq), head_(std::move(head)), torn_bytes_(torn) {}
+    : fd_(fd), next_seq_(next_seq), head_(std::move(head)), torn_bytes_(torn) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
 
 AuditLog::~AuditLog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  committer_.join();  // commits whatever is still queued first
   if (fd_ >= 0) ::close(fd_);  // also releases the flock
 }
 
@@ -170,66 +172,89 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
 }
 
 Result<AuditEntry> AuditLog::Append(const AuditRecord& record) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (failed_) return Internal("audit log is in a failed state; reopen it");
-  Pending p{&record};
-  queue_.push_back(&p);
-  while (!p.done) {
-    if (!committing_) {
-      CommitBatch(lock);
-    } else {
-      cv_.wait(lock);
-    }
-  }
-  return std::move(p.result);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  Result<AuditEntry> result = Internal("not committed");
+  AppendAsync(record, [&](Result<AuditEntry> r) {
+    std::lock_guard<std::mutex> lock(m);
+    result = std::move(r);
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
+  return result;
 }
 
-void AuditLog::CommitBatch(std::unique_lock<std::mutex>& lock) {
-  committing_ = true;
-  std::deque<Pending*> batch;
-  batch.swap(queue_);
-  // Chain fields are assigned in queue order, under the lock.
-  std::vector<AuditEntry> entries;
-  std::string buffer;
-  uint64_t seq = next_seq_;
-  std::string prev = head_;
-  for (Pending* p : batch) {
-    AuditEntry e;
-    e.seq = seq++;
-    e.prev = prev;
-    e.record = *p->record;
-    e.hash = ComputeEntryHash(e);
-    prev = e.hash;
-    buffer += WriteCanonicalJson(EntryToJson(e));
-    buffer += '\n';
-    entries.push_back(std::move(e));
-  }
-  lock.unlock();
-  // One write and one fdatasync for the whole batch (group commit).
-  std::string error;
-  size_t off = 0;
-  while (off < buffer.size()) {
-    ssize_t n = ::write(fd_, buffer.data() + off, buffer.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = Errno("audit log write failed");
-      break;
+void AuditLog::AppendAsync(AuditRecord record, DurableCallback on_durable) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_ && !stopping_) {
+      queue_.push_back(Pending{std::move(record), std::move(on_durable)});
+      cv_.notify_all();
+      return;
     }
-    off += static_cast<size_t>(n);
   }
-  if (error.empty() && ::fdatasync(fd_) != 0) error = Errno("audit log fdatasync failed");
-  lock.lock();
-  if (error.empty()) {
-    next_seq_ = seq;
-    head_ = prev;
-    for (size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(entries[i]);
-  } else {
-    failed_ = true;  // fail closed: nothing more is appended after an I/O error
-    for (Pending* p : batch) p->result = Internal(error);
+  on_durable(Internal("audit log is in a failed state; reopen it"));
+}
+
+void AuditLog::CommitLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    std::deque<Pending> batch;
+    batch.swap(queue_);
+    // Chain fields are assigned in queue order; only this thread touches next_seq_/head_.
+    uint64_t seq = next_seq_;
+    std::string prev = head_;
+    const bool already_failed = failed_;
+    lock.unlock();
+    std::vector<AuditEntry> entries;
+    entries.reserve(batch.size());
+    std::string buffer;
+    for (Pending& p : batch) {
+      AuditEntry e;
+      e.seq = seq++;
+      e.prev = prev;
+      e.record = std::move(p.record);
+      e.hash = ComputeEntryHash(e);
+      prev = e.hash;
+      buffer += WriteCanonicalJson(EntryToJson(e));
+      buffer += '\n';
+      entries.push_back(std::move(e));
+    }
+    // One write and one fdatasync for the whole batch (group commit).
+    std::string error = already_failed ? "audit log is in a failed state; reopen it" : "";
+    size_t off = 0;
+    while (error.empty() && off < buffer.size()) {
+      ssize_t n = ::write(fd_, buffer.data() + off, buffer.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = Errno("audit log write failed");
+        break;
+      }
+      off += static_cast<size_t>(n);
+    }
+    if (error.empty() && ::fdatasync(fd_) != 0) error = Errno("audit log fdatasync failed");
+    lock.lock();
+    if (error.empty()) {
+      next_seq_ = seq;
+      head_ = prev;
+    } else {
+      failed_ = true;  // fail closed: nothing more is appended after an I/O error
+    }
+    lock.unlock();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (error.empty()) {
+        batch[i].done(std::move(entries[i]));
+      } else {
+        batch[i].done(Internal(error));
+      }
+    }
+    lock.lock();
   }
-  for (Pending* p : batch) p->done = true;
-  committing_ = false;
-  cv_.notify_all();
 }
 
 Result<AuditVerifyReport> VerifyAuditLog(const std::string& path) {

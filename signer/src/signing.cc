@@ -66,7 +66,8 @@ Status CheckOutputDir(const std::string& dir) {
   return OkStatus();
 }
 
-Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& req) {
+Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const SignRequest& req,
+                                  AuditRecord* record) {
   SignOutcome out;
   // 1. Decide.
   GateRequest gr;
@@ -79,7 +80,7 @@ Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& l
 
   if (!d.allowed) {
     // Deny: only the audit record.
-    SIGNET_ASSIGN_OR_RETURN(out.audit_entry, log.Append(MakeRecord(req, d, "")));
+    *record = MakeRecord(req, d, "");
     return out;
   }
 
@@ -100,22 +101,39 @@ Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& l
   SIGNET_ASSIGN_OR_RETURN(Bytes stmt_sig, SignAndCheck(key, pub, attestation::Pae(kInTotoPayloadType, AsBytes(statement))));
   SIGNET_ASSIGN_OR_RETURN(Bytes vsa_sig, SignAndCheck(key, pub, attestation::Pae(kInTotoPayloadType, AsBytes(vsa))));
 
-  // 3. The decision is durable before any signature leaves this process.
-  SIGNET_ASSIGN_OR_RETURN(out.audit_entry, log.Append(MakeRecord(req, d, key.key_id())));
+  *record = MakeRecord(req, d, key.key_id());
 
-  // 4. Outputs, each atomically.
-  std::pair<const char*, std::string> files[] = {
-      {"simplesigning.json", simple},
+  out.outputs = {
+      {"simplesigning.json", std::move(simple)},
       {"simplesigning.sig", Base64Encode(simple_sig)},
       {"image.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(statement), stmt_sig, key.public_key_spki())},
       {"vsa.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(vsa), vsa_sig, key.public_key_spki())},
       {"decision.json", WriteJson(d.ToJson(), 2) + "\n"},
   };
-  for (const auto& [name, content] : files) {
-    std::string path = req.out_dir + "/" + name;
+  return out;
+}
+
+Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& req) {
+  AuditRecord record;
+  SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideAndSign(gate, key, req, &record));
+  // 3. The decision is durable before any signature leaves this process.
+  SIGNET_ASSIGN_OR_RETURN(out.audit_entry, log.Append(record));
+  return out;
+}
+
+Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome) {
+  for (const auto& [name, content] : outcome.outputs) {
+    std::string path = out_dir + "/" + name;
     SIGNET_RETURN_IF_ERROR(WriteFileAtomic(path, content));
-    out.written.push_back(path);
+    outcome.written.push_back(path);
   }
+  return OkStatus();
+}
+
+Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& req) {
+  SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideSignAndLog(gate, key, log, req));
+  // 4. Outputs, each atomically, only after the audit entry is durable.
+  SIGNET_RETURN_IF_ERROR(WriteOutputs(req.out_dir, out));
   return out;
 }
 

@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <sstream>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -202,6 +204,29 @@ TEST_F(AuditLogTest, ConcurrentAppendsAreGroupCommittedWithoutGaps) {
   auto rep = Verify();
   EXPECT_TRUE(rep.ok) << rep.problem;
   EXPECT_EQ(rep.entries, 400u);
+}
+
+TEST_F(AuditLogTest, AsyncAppendsCallBackInOrderAfterTheyAreDurable) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 100; ++i) {
+    (*log)->AppendAsync(Record(i), [&](Result<AuditEntry> e) {
+      ASSERT_TRUE(e.ok());
+      // Durable means: a fresh reader already sees this entry.
+      auto rep = VerifyAuditLog(path_);
+      ASSERT_TRUE(rep.ok());
+      EXPECT_GE(rep->entries, e->seq + 1);
+      std::lock_guard<std::mutex> lock(m);
+      seqs.push_back(e->seq);
+      cv.notify_one();
+    });
+  }
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return seqs.size() == 100; });
+  for (uint64_t i = 0; i < 100; ++i) EXPECT_EQ(seqs[i], i);
 }
 
 TEST_F(AuditLogTest, OpenErrors) {

@@ -9,7 +9,10 @@
 //
 // Durability: Append() returns only after the entry is written and fdatasync'ed, so a caller
 // that releases a signature after Append() returns never releases one whose entry could be lost.
-// Concurrent appenders are group-committed: one fdatasync covers every entry queued meanwhile.
+// AppendAsync() calls its callback at that same point, so a pipelined caller (a daemon with
+// many requests in flight) releases each signature from the callback. One committer thread
+// group-commits: one write and one fdatasync cover every entry queued while the previous
+// batch was being synced.
 // A torn final line (a crash mid-write, never acknowledged) is cut off when the log is opened.
 //
 // Tamper evidence: changing any byte of an entry breaks its own hash; deleting, inserting or
@@ -24,9 +27,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "signet/core/json.h"
@@ -82,20 +87,30 @@ class AuditLog {
   // further appends (fail closed) until reopened.
   Result<AuditEntry> Append(const AuditRecord& record);
 
+  // DurableCallback receives the stored entry once it is durable, or the error.
+  using DurableCallback = std::function<void(Result<AuditEntry>)>;
+  // AppendAsync queues `record` and returns at once; `on_durable` runs on the committer thread
+  // after the entry is durable (or failed, as Append). Release signatures only from there.
+  void AppendAsync(AuditRecord record, DurableCallback on_durable);
+
   // torn_bytes_repaired reports how many bytes of a torn final line Open() removed.
   size_t torn_bytes_repaired() const { return torn_bytes_; }
 
  private:
-  struct Pending;
+  struct Pending {
+    AuditRecord record;
+    DurableCallback done;
+  };
   AuditLog(int fd, uint64_t next_seq, std::string head, size_t torn);
-  void CommitBatch(std::unique_lock<std::mutex>& lock);
+  void CommitLoop();
 
   int fd_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending*> queue_;
-  bool committing_ = false;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
   bool failed_ = false;
+  std::thread committer_;
   uint64_t next_seq_;
   std::string head_;
   size_t torn_bytes_;

@@ -41,6 +41,9 @@ struct SignRequest {
 struct SignOutcome {
   Decision decision;
   AuditEntry audit_entry;
+  // outputs holds (file name, content) for an allowed request, in kOutputFiles order; empty on
+  // deny. DecideSignAndLog fills it; WriteOutputs writes it.
+  std::vector<std::pair<std::string, std::string>> outputs;
   std::vector<std::string> written;  // output files, in the order written
 };
 
@@ -52,6 +55,20 @@ inline constexpr const char* kOutputFiles[] = {"simplesigning.json", "simplesign
 // a file can be created in it. Fails kPermissionDenied / kNotFound / kInvalidArgument naming
 // the directory. Call it before the gate so a bad directory costs no decision.
 Status CheckOutputDir(const std::string& dir);
+
+// DecideAndSign runs steps 1-2 and returns the outcome with its outputs in memory and the
+// audit record to log in `record` (audit_entry is not set yet). Nothing may be released until
+// `record` is durable in the audit log. Fails as SignImage.
+Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const SignRequest& request,
+                                  AuditRecord* record);
+
+// DecideSignAndLog runs steps 1-3 above and keeps the outputs in memory (SignOutcome::outputs).
+// After it returns OK for an allowed request, the audit entry is durable and the signatures
+// may be released. Fails as SignImage, before step 4.
+Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& request);
+
+// WriteOutputs runs step 4: each output to a temporary name in `out_dir`, then renamed.
+Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome);
 
 // SignImage runs steps 1-4 above. Returns the outcome for allow and deny alike (the caller
 // maps !decision.allowed to exit 1, decision.unusable_input to exit 2). Fails (an Error, no
