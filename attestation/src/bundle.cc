@@ -55,10 +55,23 @@ Result<uint64_t> NonNegative(const JsonValue& obj, const char* key) {
   return static_cast<uint64_t>(n);
 }
 
+// ProtoBase64 decodes a proto3 JSON bytes field: strict standard base64, except that line
+// breaks are skipped as protobuf's JSON parsers skip them (bundles built with `base64`
+// wrapping their output exist in the wild and in the conformance suite).
+Result<Bytes> ProtoBase64(std::string_view text) {
+  if (text.find_first_of("\r\n") == std::string_view::npos) return Base64Decode(text);
+  std::string joined;
+  joined.reserve(text.size());
+  for (char c : text) {
+    if (c != '\n' && c != '\r') joined.push_back(c);
+  }
+  return Base64Decode(joined);
+}
+
 Result<Bytes> B64(const JsonValue& obj, const char* key, bool allow_empty = false) {
   auto text = obj.GetString(key);
   if (!text.ok()) return Malformed(std::string(key) + " missing or not a string");
-  auto raw = Base64Decode(*text);
+  auto raw = ProtoBase64(*text);
   if (!raw.ok()) return Malformed(std::string(key) + " is not base64");
   if (raw->empty() && !allow_empty) return Malformed(std::string(key) + " is empty");
   return raw;
@@ -104,7 +117,7 @@ Result<TlogEntry> ParseEntry(const JsonValue& e) {
       if (hashes->array().size() > 64) return Malformed("too many proof hashes");
       for (const JsonValue& h : hashes->array()) {
         if (!h.is_string()) return Malformed("proof hash is not a string");
-        auto raw = Base64Decode(h.string_value());
+        auto raw = ProtoBase64(h.string_value());
         if (!raw.ok()) return Malformed("proof hash is not base64");
         p.hashes.push_back(std::move(raw).value());
       }

@@ -75,6 +75,25 @@ Result<PublicKey> PublicKey::FromEvp(EVP_PKEY* key) {
   return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(der).value());
 }
 
+Result<PublicKey> PublicKey::FromCertificate(X509* cert) {
+  if (cert == nullptr) return InvalidArgument("null certificate");
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (key == nullptr) return Malformed("certificate key cannot be decoded");
+  SIGNET_ASSIGN_OR_RETURN(SignatureScheme scheme, SchemeOf(key));
+  // The certificate keeps its SPKI encoded: re-encoding it through the X509_PUBKEY structure
+  // avoids OpenSSL 3's (slow) encoder path that i2d_PUBKEY takes.
+  unsigned char* der = nullptr;
+  int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (len <= 0) {
+    ossl::DrainErrors();
+    return Malformed("certificate key cannot be encoded");
+  }
+  Bytes spki(der, der + len);
+  OPENSSL_free(der);
+  if (EVP_PKEY_up_ref(key) != 1) return ossl::OpenSslError(ErrorCode::kInternal, "EVP_PKEY_up_ref");
+  return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(spki));
+}
+
 Result<PublicKey> PublicKey::FromSpkiDer(ByteView spki_der) {
   auto key = ossl::ParsePublicKeyDer(spki_der);
   if (!key.ok()) return Malformed("public key is not a DER SubjectPublicKeyInfo");

@@ -6,6 +6,8 @@
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
 
+#include <openssl/pem.h>
+
 namespace signet::attestation {
 namespace {
 
@@ -50,24 +52,44 @@ Result<MessageDigest> ProtoDigest(const JsonValue& obj) {
   return MessageDigest{a, std::move(raw)};
 }
 
-// Rekor v1 verifiers are base64(PEM), either a CERTIFICATE or a PUBLIC KEY block.
+// Rekor v1 verifiers are base64(PEM), either a CERTIFICATE or a PUBLIC KEY block. A certificate
+// is compared as DER bytes with the bundle's (which was parsed), so it is not parsed again here.
 Result<RekorVerifier> PemVerifier(ByteView pem_bytes) {
-  std::string_view pem = AsString(pem_bytes);
+  ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem_bytes.data(), static_cast<int>(pem_bytes.size())));
+  if (!bio) return ossl::OpenSslError(ErrorCode::kInternal, "BIO_new_mem_buf");
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+  if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
+    ossl::DrainErrors();
+    return Mismatch("tlog body verifier is not PEM");
+  }
+  std::string block_name(name);
+  Bytes der(data, data + len);
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_free(data);
+  // Exactly one block: anything after it but whitespace is refused.
+  char rest = 0;
+  while (BIO_read(bio.get(), &rest, 1) == 1) {
+    if (rest != '\n' && rest != '\r' && rest != ' ' && rest != '\t') {
+      return Mismatch("tlog body verifier has trailing data");
+    }
+  }
   RekorVerifier v;
-  if (pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
-    auto certs = ossl::ParseCertificatesPem(pem);
-    if (!certs.ok() || certs->size() != 1) return Mismatch("tlog body certificate malformed");
-    auto der = ossl::CertificateToDer((*certs)[0].get());
-    if (!der.ok()) return Mismatch("tlog body certificate malformed");
+  if (block_name == "CERTIFICATE") {
     v.is_certificate = true;
-    v.der = std::move(der).value();
+    v.der = std::move(der);
     return v;
   }
-  auto key = ossl::ParsePublicKeyPem(pem);
+  if (block_name != "PUBLIC KEY") return Mismatch("tlog body verifier is neither a certificate nor a key");
+  // Keys are re-encoded so that the comparison with the pinned key is on canonical DER.
+  auto key = ossl::ParsePublicKeyDer(der);
   if (!key.ok()) return Mismatch("tlog body public key malformed");
-  auto der = ossl::PublicKeyToDer(key->get());
-  if (!der.ok()) return Mismatch("tlog body public key malformed");
-  v.der = std::move(der).value();
+  auto canonical = ossl::PublicKeyToDer(key->get());
+  if (!canonical.ok()) return Mismatch("tlog body public key malformed");
+  v.der = std::move(canonical).value();
   return v;
 }
 

@@ -120,7 +120,7 @@ class BundleVerification {
     if (X509_check_ca(leaf_.get()) != 0) {
       return Fail(findings::kCertChainInvalid, "signing certificate is a CA");
     }
-    auto key = PublicKey::FromEvp(X509_get0_pubkey(leaf_.get()));
+    auto key = PublicKey::FromCertificate(leaf_.get());
     if (!key.ok()) return Fail(findings::kCertChainInvalid, "signing certificate key not allowed");
     signing_key_ = std::move(key).value();
     content_.signer_is_certificate = true;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "signet/core/bytes.h"
 #include "signet/core/hash.h"
@@ -33,6 +34,8 @@ class PublicKey {
   static Result<PublicKey> FromPem(std::string_view pem);
   // FromEvp takes a reference to `key` (not consumed); failures as FromSpkiDer.
   static Result<PublicKey> FromEvp(EVP_PKEY* key);
+  // FromCertificate takes the subject public key of `cert` (not owned); failures as FromSpkiDer.
+  static Result<PublicKey> FromCertificate(X509* cert);
 
   SignatureScheme scheme() const { return scheme_; }
   // get returns the OpenSSL key, owned by this object (and its copies).
