@@ -224,6 +224,10 @@ class Evaluation {
 
     // 6. Decision.
     d_.allowed = d_.provenance.has_value() && requirements_met_;
+    if (!d_.allowed && d_.findings.empty()) {
+      // Defensive: a denial always carries a reason.
+      d_.findings.push_back(F(findings::kMissingAttestation, "no provenance was accepted", ""));
+    }
     Dedupe(d_.findings);
     if (d_.allowed) {
       d_.findings.clear();
