@@ -28,8 +28,8 @@ Status CheckKeys(const YamlNode& map, const std::string& where,
                  std::initializer_list<std::string_view> allowed) {
   if (map.kind != YamlNode::Kind::kMap) return Bad(where, "must be a mapping");
   for (const auto& m : map.members) {
-    if (std::find(allowed.begin(), allowed.end(), m.first) == allowed.end()) {
-      return Bad(where + "." + m.first, "unknown key");
+    if (std::find(allowed.begin(), allowed.end(), m.key) == allowed.end()) {
+      return Bad(where + "." + m.key, "unknown key");
     }
   }
   return OkStatus();

@@ -134,7 +134,7 @@ class TreeBuilder final : public YAML::EventHandler {
         return;
       }
       for (const auto& m : top.node.members) {
-        if (m.first == n.scalar) {
+        if (m.key == n.scalar) {
           Fail(mark, "duplicate key");
           return;
         }
@@ -143,7 +143,7 @@ class TreeBuilder final : public YAML::EventHandler {
       top.key = std::move(n.scalar);
       return;
     }
-    top.node.members.emplace_back(std::move(top.key), std::move(n));
+    top.node.members.push_back(YamlMember{std::move(top.key), std::move(n)});
     top.have_key = false;
     top.key.clear();
   }
@@ -160,7 +160,7 @@ class TreeBuilder final : public YAML::EventHandler {
 const YamlNode* YamlNode::Find(std::string_view key) const {
   if (kind != Kind::kMap) return nullptr;
   for (const auto& m : members) {
-    if (m.first == key) return &m.second;
+    if (m.key == key) return &m.value;
   }
   return nullptr;
 }

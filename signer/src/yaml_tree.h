@@ -22,6 +22,8 @@ namespace signet::signer::internal {
 inline constexpr size_t kMaxYamlBytes = 1024 * 1024;
 inline constexpr size_t kMaxYamlDepth = 16;
 
+struct YamlMember;
+
 // YamlNode is one node of the parsed document.
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
@@ -30,10 +32,17 @@ struct YamlNode {
   bool quoted = false;    // kScalar written with quotes (never a null/bool/number)
   int line = 0;           // 1-based line of the node's start
   std::vector<YamlNode> items;                          // kSequence
-  std::vector<std::pair<std::string, YamlNode>> members;  // kMap, document order, unique keys
+  std::vector<YamlMember> members;  // kMap, document order, unique keys
 
   // Find returns the member `key` of a map, or nullptr.
   const YamlNode* Find(std::string_view key) const;
+};
+
+// YamlMember is one key/value pair of a mapping. (A struct rather than std::pair so the
+// recursive type is complete where the standard library needs it, with clang as with gcc.)
+struct YamlMember {
+  std::string key;
+  YamlNode value;
 };
 
 // ParseYaml parses exactly one YAML document into a tree under the rules above. An empty
