@@ -202,13 +202,13 @@ Status Module::Initialize() {
 Module::~Module() {
   if (finalize_on_close_) functions_->C_Finalize(nullptr);
   if (handle_ != nullptr) {
-    {
-      Registry& registry = GetRegistry();
-      std::lock_guard<std::recursive_mutex> lock(registry.mu);
-      auto it = registry.modules.find(path_);
-      if (it != registry.modules.end() && it->second.expired()) registry.modules.erase(it);
-    }
-    dlclose(handle_);
+    Registry& registry = GetRegistry();
+    std::lock_guard<std::recursive_mutex> lock(registry.mu);
+    auto it = registry.modules.find(path_);
+    if (it != registry.modules.end() && it->second.expired()) registry.modules.erase(it);
+    // The library stays mapped (no dlclose): modules commonly leave atexit handlers, thread-local
+    // destructors or OpenSSL callbacks behind, and unloading them under a live process is a known
+    // source of crashes at exit. A later Load() re-initialises the same mapping.
   }
 }
 

@@ -54,7 +54,7 @@ class Module {
       : handle_(handle), functions_(functions), path_(std::move(path)) {}
   Status Initialize();
 
-  void* handle_;  // dlopen handle, or null
+  void* handle_;  // dlopen handle, or null; never dlclose()d (see ~Module)
   CK_FUNCTION_LIST* functions_;
   std::string path_;
   bool finalize_on_close_ = false;
