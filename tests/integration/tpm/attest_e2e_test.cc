@@ -158,7 +158,10 @@ TEST_F(AttestE2eTest, EnrollLaunchQuoteVerifyPasses) {
   // Endorsement-hierarchy AK: clockInfo is not obfuscated (obfuscated values are huge).
   EXPECT_LT(*tpm->Find("reset_count")->AsUint64(), 1000u);
   EXPECT_LT(*tpm->Find("restart_count")->AsUint64(), 1000u);
-  EXPECT_EQ(tpm->Find("manufacturer")->string_value(), "IBM");
+  EXPECT_FALSE(tpm->Find("manufacturer")->string_value().empty());
+  if (Env("SIGNET_TEST_REAL_HARDWARE").empty()) {
+    EXPECT_EQ(tpm->Find("manufacturer")->string_value(), "IBM");  // libtpms
+  }
 }
 
 TEST_F(AttestE2eTest, RsaAkWithChannelBindingPasses) {

@@ -130,22 +130,32 @@ TEST_F(EsysTpmTest, QuoteFallsBackToTheTemplateEkWithoutAPersistentEk) {
   ASSERT_TRUE(ak.ok());
   const std::string tcti = std::getenv("SIGNET_TEST_TCTI");
   const std::string tools = "TSS2_LOG=all+NONE TPM2TOOLS_TCTI=" + tcti + " ";
+  // On a real TPM the provisioned EK is left alone: there the test only proves the quote works
+  // through whichever parent path the TPM offers.
+  const bool swtpm = std::getenv("SIGNET_TEST_REAL_HARDWARE") == nullptr;
   tpm_.reset();  // swtpm serves one client: let tpm2-tools in
   std::string out;
-  ASSERT_EQ(testing::RunCommand(tools + "tpm2_evictcontrol -C o -c 0x81010001", &out), 0) << out;
+  if (swtpm) {
+    ASSERT_EQ(testing::RunCommand(tools + "tpm2_evictcontrol -C o -c 0x81010001", &out), 0) << out;
+  }
   auto reopened = tpm::OpenTpm(tcti);
   ASSERT_TRUE(reopened.ok());
   auto q = (*reopened)->Quote(*ak, Bytes(32, 1), {23});
   EXPECT_TRUE(q.ok()) << q.error().ToString();
   reopened->reset();
   // Put the EK back where the fixture had it (the same key: it derives from the seed).
-  EXPECT_EQ(testing::RunCommand(tools + "tpm2_createek -c 0x81010001 -G rsa", &out), 0) << out;
+  if (swtpm) {
+    EXPECT_EQ(testing::RunCommand(tools + "tpm2_createek -c 0x81010001 -G rsa", &out), 0) << out;
+  }
 }
 
 TEST_F(EsysTpmTest, InfoNamesTheManufacturer) {
   auto info = tpm_->Info();
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->manufacturer, "IBM");
+  EXPECT_FALSE(info->manufacturer.empty());
+  if (std::getenv("SIGNET_TEST_REAL_HARDWARE") == nullptr) {
+    EXPECT_EQ(info->manufacturer, "IBM");  // libtpms
+  }
   EXPECT_NE(info->firmware_version, 0u);
 }
 
