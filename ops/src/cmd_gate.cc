@@ -63,7 +63,7 @@ int RunGate(const GateFlags& f) {
   if (f.at.empty()) {
     req.at = SystemClock().Now();
   } else {
-    auto at = ParseRfc3339(f.at);
+    auto at = signer::ParseBoundedTime(f.at);
     if (!at.ok()) return ReportError(InvalidArgument("--at must be an RFC 3339 time"));
     req.at = *at;
   }

@@ -81,9 +81,13 @@ Result<std::optional<std::chrono::seconds>> OptionalDuration(const YamlNode& map
                                                              const std::string& where) {
   SIGNET_ASSIGN_OR_RETURN(auto s, OptionalString(map, key, where));
   if (!s) return std::optional<std::chrono::seconds>();
+  // Short strings keep the parser's arithmetic far from overflow; the cap keeps comparisons
+  // with nanosecond timestamps exact.
+  if (s->size() > 10) return Bad(where + "." + std::string(key), "duration too long");
   auto d = ParseDuration(*s);
   if (!d.ok()) return Bad(where + "." + std::string(key), "not a duration such as 720h");
   if (d->count() <= 0) return Bad(where + "." + std::string(key), "must be positive");
+  if (*d > kMaxPolicyDuration) return Bad(where + "." + std::string(key), "longer than 100 years");
   return std::optional<std::chrono::seconds>(*d);
 }
 
@@ -170,7 +174,7 @@ Result<PolicyException> ParseException(const YamlNode& n, const std::string& whe
   e.ticket = ticket.value_or("");
   SIGNET_ASSIGN_OR_RETURN(auto expires, OptionalString(n, "expires", where));
   if (expires) {
-    auto t = ParseRfc3339(*expires);
+    auto t = ParseBoundedTime(*expires);
     if (!t.ok()) return Bad(where + ".expires", "not an RFC 3339 time");
     e.expires = *t;
   }
@@ -178,6 +182,16 @@ Result<PolicyException> ParseException(const YamlNode& n, const std::string& whe
 }
 
 }  // namespace
+
+Result<Timestamp> ParseBoundedTime(std::string_view text) {
+  if (text.size() < 4 || !std::all_of(text.begin(), text.begin() + 4,
+                                      [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return InvalidArgument("not an RFC 3339 time");
+  }
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  if (year < 1970 || year > 2200) return InvalidArgument("time outside the years 1970-2200");
+  return ParseRfc3339(text);
+}
 
 Severity ParseSeverity(std::string_view text) {
   std::string s(text);

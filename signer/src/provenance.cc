@@ -1,6 +1,7 @@
 #include "signet/signer/provenance.h"
 
 #include "signet/signer/findings.h"
+#include "signet/signer/policy.h"
 
 namespace signet::signer {
 namespace {
@@ -52,7 +53,7 @@ Result<std::optional<Timestamp>> OptTime(const JsonValue& obj, std::string_view 
                                          const char* where) {
   SIGNET_ASSIGN_OR_RETURN(std::string s, OptString(obj, key, where));
   if (s.empty()) return std::optional<Timestamp>();
-  auto t = ParseRfc3339(s);
+  auto t = ParseBoundedTime(s);
   if (!t.ok()) return Malformed(std::string(where) + "." + std::string(key) + " is not RFC 3339");
   return std::optional<Timestamp>(*t);
 }

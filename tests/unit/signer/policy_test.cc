@@ -199,6 +199,13 @@ TEST(PolicyTest, RefusesMalformedPolicies) {
       {"source without repo", "version: 1\nbuilders: []\nsources:\n  - refs: [x]\n", "repo"},
       {"bad max_age", "version: 1\nbuilders: []\nsources: []\nmax_age: 30d\n", "max_age"},
       {"zero max_age", "version: 1\nbuilders: []\nsources: []\nmax_age: 0s\n", "max_age"},
+      {"huge max_age", "version: 1\nbuilders: []\nsources: []\nmax_age: 9999999h\n", "max_age"},
+      {"long max_age", "version: 1\nbuilders: []\nsources: []\nmax_age: 1h1h1h1h1h1h\n", "max_age"},
+      {"far-future expiry",
+       "version: 1\nbuilders: []\nsources: []\nexceptions:\n  - {finding: VULN_SEVERITY, "
+       "subject: 'sha256:0000000000000000000000000000000000000000000000000000000000000000', "
+       "match: x, owner: o, expires: '9999-12-31T00:00:00Z'}\n",
+       "expires"},
       {"requirement unknown signer",
        "version: 1\nbuilders: []\nsources: []\nrequire:\n  - {predicate_type: x, signed_by: [b]}\n",
        "names no builder"},
@@ -352,6 +359,17 @@ max_age: 24h
   EXPECT_FALSE(ParsePolicy("version: 1\ntrusted_root: t\nbuilders:\n  - name: a\n    keyless: {issuer: https://i, "
                            "identity: https://x, refs: [r], certificate_source_optional: \"true\"}\nsources: []\n")
                    .ok());
+}
+
+TEST(TimeTest, BoundedTime) {
+  EXPECT_TRUE(ParseBoundedTime("2026-11-25T10:00:00Z").ok());
+  EXPECT_TRUE(ParseBoundedTime("2200-12-31T23:59:59Z").ok());
+  EXPECT_FALSE(ParseBoundedTime("2201-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseBoundedTime("9999-12-31T00:00:00Z").ok());
+  EXPECT_FALSE(ParseBoundedTime("1969-12-31T23:59:59Z").ok());
+  EXPECT_FALSE(ParseBoundedTime("20x6-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseBoundedTime("").ok());
+  EXPECT_FALSE(ParseBoundedTime("2026-13-01T00:00:00Z").ok());
 }
 
 TEST(SeverityTest, Ordering) {

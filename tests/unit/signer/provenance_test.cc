@@ -157,6 +157,7 @@ TEST(ProvenanceTest, RefusesWrongTypesAndMissingFields) {
       {kSlsaProvenanceV1, R"({"buildDefinition":{"buildType":"b","externalParameters":{"source":7}},"runDetails":{"builder":{"id":"x"}}})"},
       {kSlsaProvenanceV1, R"({"buildDefinition":{"buildType":"b","externalParameters":{},"resolvedDependencies":{}},"runDetails":{"builder":{"id":"x"}}})"},
       {kSlsaProvenanceV1, R"({"buildDefinition":{"buildType":"b","externalParameters":{}},"runDetails":{"builder":{"id":"x"},"metadata":{"startedOn":"yesterday"}}})"},
+      {kSlsaProvenanceV1, R"({"buildDefinition":{"buildType":"b","externalParameters":{}},"runDetails":{"builder":{"id":"x"},"metadata":{"finishedOn":"9999-01-01T00:00:00Z"}}})"},
       {kSlsaProvenanceV02, R"({"buildType":"b"})"},
       {kSlsaProvenanceV02, R"({"builder":{"id":"x"}})"},
       {kSlsaProvenanceV02, R"({"builder":{"id":"x"},"buildType":"b","materials":[3]})"},

@@ -41,6 +41,14 @@ Result<Severity> ParsePolicySeverity(std::string_view text);
 // SeverityName returns "none", "low", "medium", "high" or "critical".
 std::string_view SeverityName(Severity s);
 
+// ParseBoundedTime is ParseRfc3339 restricted to the years 1970-2200. Timestamps are
+// nanoseconds since 1970 in 64 bits (good until 2262), so a far-future year must be refused
+// before conversion instead of overflowing. Fails kInvalidArgument.
+Result<Timestamp> ParseBoundedTime(std::string_view text);
+
+// kMaxPolicyDuration bounds every duration in a policy (100 years).
+inline constexpr std::chrono::hours kMaxPolicyDuration{876000};
+
 // KeylessIdentity pins a Sigstore keyless builder by its Fulcio certificate.
 struct KeylessIdentity {
   std::string issuer;     // exact OIDC issuer
