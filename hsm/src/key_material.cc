@@ -44,24 +44,34 @@ size_t PointSize(KeyAlgorithm alg) {
 }
 
 Result<Bytes> EcdsaRawToDer(ByteView raw, size_t coordinate_size) {
-  if (coordinate_size == 0 || raw.size() != 2 * coordinate_size) {
+  // X.690 DER of SEQUENCE { INTEGER r, INTEGER s } (RFC 3279 §2.2.3), written directly: this runs
+  // once per signature on the hot path. Curves up to P-384 keep every length below 128, so the
+  // short length form is always the right (minimal) one.
+  if (coordinate_size == 0 || coordinate_size > 48 || raw.size() != 2 * coordinate_size) {
     return InvalidArgument("ECDSA signature from the token has " + std::to_string(raw.size()) + " bytes, expected " +
                            std::to_string(2 * coordinate_size));
   }
-  ossl::UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(coordinate_size), nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + coordinate_size, static_cast<int>(coordinate_size), nullptr);
-  if (!sig || r == nullptr || s == nullptr || BN_is_zero(r) || BN_is_zero(s) || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    ossl::DrainErrors();
+  auto integer = [](ByteView v, Bytes& out) -> bool {
+    size_t i = 0;
+    while (i < v.size() && v[i] == 0) ++i;
+    if (i == v.size()) return false;  // zero is not a valid r or s
+    const bool pad = (v[i] & 0x80) != 0;  // keep the INTEGER positive
+    out.push_back(0x02);
+    out.push_back(static_cast<uint8_t>(v.size() - i + (pad ? 1 : 0)));
+    if (pad) out.push_back(0x00);
+    out.insert(out.end(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return true;
+  };
+  Bytes body;
+  body.reserve(2 * coordinate_size + 6);
+  if (!integer(raw.first(coordinate_size), body) || !integer(raw.subspan(coordinate_size), body)) {
     return InvalidArgument("ECDSA signature from the token has a zero r or s");
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (len <= 0) return ossl::OpenSslError(ErrorCode::kInternal, "encoding ECDSA signature");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  Bytes out;
+  out.reserve(body.size() + 2);
+  out.push_back(0x30);
+  out.push_back(static_cast<uint8_t>(body.size()));
+  out.insert(out.end(), body.begin(), body.end());
   return out;
 }
 

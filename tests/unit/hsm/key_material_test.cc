@@ -6,6 +6,7 @@
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "signet/core/encoding.h"
 #include "signet/core/ossl.h"
@@ -40,10 +41,37 @@ TEST(EcdsaConversionTest, RoundTripHighBitsP384) {
   EXPECT_EQ(*back, raw);
 }
 
+TEST(EcdsaConversionTest, MatchesOpensslEncodingForRandomValues) {
+  for (size_t size : {32u, 48u}) {
+    for (int i = 0; i < 200; ++i) {
+      Bytes raw(2 * size);
+      RAND_bytes(raw.data(), static_cast<int>(raw.size()));
+      if (i % 4 == 0) raw[0] = 0;                 // leading zero byte in r
+      if (i % 5 == 0) raw[size] |= 0x80;          // high bit in s
+      if (i % 7 == 0) std::fill(raw.begin(), raw.begin() + 20, 0);  // short r
+      auto der = EcdsaRawToDer(raw, size);
+      ASSERT_TRUE(der.ok());
+      ossl::UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
+      ECDSA_SIG_set0(sig.get(), BN_bin2bn(raw.data(), static_cast<int>(size), nullptr),
+                     BN_bin2bn(raw.data() + size, static_cast<int>(size), nullptr));
+      unsigned char* expected = nullptr;
+      const int len = i2d_ECDSA_SIG(sig.get(), &expected);
+      ASSERT_GT(len, 0);
+      EXPECT_EQ(*der, Bytes(expected, expected + len));
+      OPENSSL_free(expected);
+      EXPECT_EQ(*EcdsaDerToRaw(*der, size), raw);
+    }
+  }
+}
+
 TEST(EcdsaConversionTest, RejectsWrongLengthAndZero) {
   EXPECT_FALSE(EcdsaRawToDer(Bytes(63, 1), 32).ok());
   EXPECT_FALSE(EcdsaRawToDer(Bytes(64, 0), 32).ok());
   EXPECT_FALSE(EcdsaRawToDer(Bytes(0), 0).ok());
+  Bytes zero_s(64, 1);
+  std::fill(zero_s.begin() + 32, zero_s.end(), 0);
+  EXPECT_FALSE(EcdsaRawToDer(zero_s, 32).ok());
+  EXPECT_FALSE(EcdsaRawToDer(Bytes(132, 1), 66).ok());  // P-521 is not a Signet profile
 }
 
 TEST(EcdsaConversionTest, DerToRawRejectsMalformed) {
