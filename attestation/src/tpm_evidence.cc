@@ -242,13 +242,15 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   v.Pass(1);
 
   // 2. The certified EK is the EK the AK was enrolled against.
-  if (!ev.enrollment) return v.Fail(2, f::kAkNotEnrolled);
+  const std::optional<EnrollmentRecord>& enrollment =
+      opt.trusted_enrollment ? opt.trusted_enrollment : ev.enrollment;
+  if (!enrollment) return v.Fail(2, f::kAkNotEnrolled);
   auto spki_hash = CertSpkiSha256(ev.ek_certificate);
   if (!spki_hash.ok()) {
     (void)ossl::DrainErrors();
     return v.Fail(2, f::kEkNotEnrolledEk);
   }
-  if (!ConstantTimeEqual(*spki_hash, ev.enrollment->ek_spki_sha256)) {
+  if (!ConstantTimeEqual(*spki_hash, enrollment->ek_spki_sha256)) {
     return v.Fail(2, f::kEkNotEnrolledEk);
   }
   v.Pass(2);
@@ -264,7 +266,7 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   auto name = ComputeName(*ak);
   if (!name.ok()) return v.Fail(3, f::kAkPublicMalformed);
   v.result().ak_name = *name;
-  if (!ConstantTimeEqual(*name, ev.enrollment->ak_name)) return v.Fail(3, f::kAkNotEnrolled);
+  if (!ConstantTimeEqual(*name, enrollment->ak_name)) return v.Fail(3, f::kAkNotEnrolled);
   v.Pass(3);
 
   // 4. Signature algorithm allow-list, then the signature over the exact TPMS_ATTEST bytes.

@@ -257,8 +257,17 @@ Status Quote(const QuoteOpts& o) {
 // ----- verify -------------------------------------------------------------------------------
 
 struct VerifyOpts {
-  std::string evidence, nonce, channel_binding, ek_roots, reference, out;
+  std::string evidence, nonce, channel_binding, ek_roots, reference, out, enrollment;
 };
+
+// LoadEnrollment reads the verifier's own record: a bare enrollment record, or the
+// "enrollment" member of an ak.json.
+Result<att::EnrollmentRecord> LoadEnrollment(const std::string& path) {
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(text));
+  if (const JsonValue* e = v.Find("enrollment")) return att::ParseEnrollmentRecord(*e);
+  return att::ParseEnrollmentRecord(v);
+}
 
 Result<int> Verify(const VerifyOpts& o) {
   att::TpmVerifyOptions opt;
@@ -269,6 +278,10 @@ Result<int> Verify(const VerifyOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadFile(o.ek_roots, 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadFile(o.reference, 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(opt.reference, att::ParseReferenceValues(ref_text));
+  if (!o.enrollment.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord rec, LoadEnrollment(o.enrollment));
+    opt.trusted_enrollment = std::move(rec);
+  }
   SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadFile(o.evidence, 8 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, att::ParseTpmEvidence(ev_text));
   SIGNET_ASSIGN_OR_RETURN(att::TpmAttestationResult r, att::VerifyTpmEvidence(ev, opt));
@@ -460,6 +473,8 @@ void RegisterAttestCommands(Cli& cli) {
   verify->add_option("--ek-roots", verify_o->ek_roots, "PEM file of trusted EK CAs")->required();
   verify->add_option("--reference", verify_o->reference, "Reference values JSON")->required();
   verify->add_option("--out", verify_o->out, "Also write the result JSON here");
+  verify->add_option("--enrollment", verify_o->enrollment,
+                     "Your own enrollment record (or ak.json): trust it, not the evidence's copy");
   verify->callback([&cli, verify_o] {
     cli.action = [verify_o] {
       auto r = Verify(*verify_o);

@@ -375,6 +375,12 @@ TEST_F(AttestE2eTest, AkNeverEnrolledIsRefused) {
   Spit(dir_ + "/ev-ak2-none.json", WriteJson(JsonValue::MakeObject(kept)));
   EXPECT_EQ(Verify(dir_ + "/ev-ak2-none.json", n), 1);
   EXPECT_EQ(finding_, "AK_NOT_ENROLLED");
+  // A verifier that kept its own record of AK 1 refuses AK 2 even with AK 2's own record.
+  EXPECT_EQ(Run("attest verify --evidence " + dir_ + "/ev-ak2.json --nonce " + n +
+                " --ek-roots " + roots_ + " --reference " + dir_ + "/ref.json --enrollment " +
+                dir_ + "/ak.json"),
+            1);
+  EXPECT_NE(out_.find("AK_NOT_ENROLLED"), std::string::npos) << out_;
 }
 
 TEST_F(AttestE2eTest, ReferenceForAnotherPcrIsRefused) {

@@ -114,6 +114,10 @@ struct TpmVerifyOptions {
   std::string ek_roots_pem;  // trusted EK CA certificates (roots and, optionally, intermediates)
   ReferenceValues reference;
   int64_t verification_time = 0;  // seconds since the epoch for the EK chain; 0 = now
+  // The verifier's own enrollment record, from its own MakeCredential round trip. When set,
+  // steps 2 and 3 check against it and ignore the record the evidence carries (which only the
+  // appliance vouches for).
+  std::optional<EnrollmentRecord> trusted_enrollment;
 };
 
 // ClaimResult is the outcome of one numbered verification step.
@@ -152,7 +156,8 @@ struct TpmAttestationResult {
 // VerifyTpmEvidence runs the nine numbered steps, in order, failing closed at the first
 // failure (later steps are reported "not_checked"):
 //   1. the EK certificate chains to one of `ek_roots_pem`;
-//   2. the EK certificate's key is the one the AK was enrolled against;
+//   2. the EK certificate's key is the one the AK was enrolled against (per
+//      options.trusted_enrollment if set, else the evidence's record);
 //   3. the AK is fixedTPM|fixedParent|sensitiveDataOrigin|restricted|sign, not decrypt, and its
 //      recomputed Name is the enrolled Name;
 //   4. the signature algorithm is on the allow-list (ECDSA-P256-SHA256, RSASSA-SHA256 with

@@ -183,6 +183,27 @@ TEST_F(TpmEvidenceTest, Step2EnrollmentAgainstAnotherEk) {
   EXPECT_EQ(Finding([](Knobs& k) { k.enrolled = false; }), tf::kAkNotEnrolled);
 }
 
+TEST_F(TpmEvidenceTest, VerifiersOwnEnrollmentRecordOverridesTheCarriedOne) {
+  // The attacker's AK, with a record the attacker wrote for it: consistent, so it passes when
+  // the verifier relies on the carried record...
+  Knobs k = Default();
+  k.ak_public = EccAkPublic(other_ak_);
+  k.signer = other_ak_;
+  TpmEvidence forged = Build(k);
+  EXPECT_EQ(Finding(forged), "trusted");
+  // ...and is refused against the verifier's own record of the genuine AK.
+  TpmVerifyOptions o = Options();
+  o.trusted_enrollment = *Build(Default()).enrollment;
+  EXPECT_EQ(Finding(forged, o), tf::kAkNotEnrolled);
+  EXPECT_EQ(Finding(Build(Default()), o), "trusted");
+  // It applies even when the evidence carries no record at all.
+  Knobs none = Default();
+  none.enrolled = false;
+  EXPECT_EQ(Finding(Build(none), o), "trusted");
+  o.trusted_enrollment->ek_spki_sha256[0] ^= 1;
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kEkNotEnrolledEk);
+}
+
 TEST_F(TpmEvidenceTest, Step3AkAttributesAndName) {
   // Not restricted.
   EXPECT_EQ(Finding([](Knobs& k) { k.ak_public = EccAkPublic(ak_, 0x00040072); }),
