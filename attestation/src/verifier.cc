@@ -241,31 +241,38 @@ class BundleVerification {
     return OkStatus();
   }
 
+  // The pinned chain's own signatures were verified when the trusted root was parsed
+  // (trusted_root.h), so the CA's issuing certificate is the trust anchor here: OpenSSL checks
+  // the leaf's signature and both certificates' validity at `t`, and the rest of the pinned
+  // chain must be valid at `t` too.
   Status ChainAt(Timestamp t) {
+    const time_t at = static_cast<time_t>(ToUnixSeconds(t));
     for (const CertificateAuthority& ca : root_.certificate_authorities()) {
       if (!ca.valid_for.Contains(t)) continue;
+      bool chain_valid = true;
+      for (size_t i = 1; i < ca.chain.size(); ++i) {
+        time_t when = at;
+        chain_valid = chain_valid && X509_cmp_time(X509_get0_notBefore(ca.chain[i].get()), &when) < 0 &&
+                      X509_cmp_time(X509_get0_notAfter(ca.chain[i].get()), &when) > 0;
+      }
+      if (!chain_valid) continue;
       ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
-      ossl::UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
       ossl::UniquePtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
-      if (!store || !untrusted || !ctx) return ossl::OpenSslError(ErrorCode::kInternal, "X509 alloc");
-      if (X509_STORE_add_cert(store.get(), ca.chain.back().get()) != 1) {
+      if (!store || !ctx) return ossl::OpenSslError(ErrorCode::kInternal, "X509 alloc");
+      if (X509_STORE_add_cert(store.get(), ca.chain.front().get()) != 1) {
         return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_add_cert");
       }
-      for (size_t i = 0; i + 1 < ca.chain.size(); ++i) {
-        X509_up_ref(ca.chain[i].get());
-        sk_X509_push(untrusted.get(), ca.chain[i].get());
-      }
-      if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf_.get(), untrusted.get()) != 1) {
+      if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf_.get(), nullptr) != 1) {
         return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_CTX_init");
       }
       X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-      X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(ToUnixSeconds(t)));
-      if (X509_verify_cert(ctx.get()) == 1) {
-        STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
-        if (sk_X509_num(chain) >= 2 && !issuer_) {
-          X509* issuer = sk_X509_value(chain, 1);
-          X509_up_ref(issuer);
-          issuer_.reset(issuer);
+      X509_VERIFY_PARAM_set_time(param, at);
+      X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+      if (X509_verify_cert(ctx.get()) == 1 && X509_STORE_CTX_get_error_depth(ctx.get()) == 0 &&
+          sk_X509_num(X509_STORE_CTX_get0_chain(ctx.get())) == 2) {
+        if (!issuer_) {
+          X509_up_ref(ca.chain.front().get());
+          issuer_.reset(ca.chain.front().get());
         }
         return OkStatus();
       }

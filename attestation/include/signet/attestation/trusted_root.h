@@ -68,7 +68,9 @@ class TrustedRoot {
   //   1. Strict JSON; mediaType is trustedroot v0.1 or v0.2.
   //   2. tlogs / ctlogs: base64 DER SPKI keys, base64 logId, validFor with a start (RFC 3339).
   //   3. certificateAuthorities / timestampAuthorities: non-empty chains of base64 DER
-  //      certificates, validFor with a start.
+  //      certificates, validFor with a start. Each Fulcio CA chain must link (each certificate
+  //      signed by the next, issuers are CAs, the last a self-signed root); those signatures
+  //      are verified here, once.
   // Fails kInvalidArgument with finding TRUSTED_ROOT_INVALID, naming the offending section.
   static Result<TrustedRoot> Parse(std::string_view json);
 

@@ -81,6 +81,28 @@ TEST(TrustedRootTest, RefusesMalformedRoots) {
   }
 }
 
+TEST(TrustedRootTest, PinnedCaChainMustLink) {
+  // Intermediate and root swapped: the chain no longer ends in a root that signed the rest.
+  auto swapped = ParseJson(testutil::PublicGoodRoot());
+  auto& certs = testutil::JsonAt(*swapped, "certificateAuthorities.1.certChain.certificates")->mutable_array();
+  std::swap(certs[0], certs[1]);
+  auto r1 = TrustedRoot::Parse(WriteJson(*swapped));
+  ASSERT_FALSE(r1.ok());
+  EXPECT_EQ(r1.error().finding(), findings::kTrustedRootInvalid);
+  // Another instance's intermediate under this root.
+  auto foreign = ParseJson(testutil::PublicGoodRoot());
+  auto staging = ParseJson(testutil::Shared("vectors/trust/trusted_root.sigstage-rekor2.json"));
+  *testutil::JsonAt(*foreign, "certificateAuthorities.1.certChain.certificates.0") =
+      *testutil::JsonAt(*staging, "certificateAuthorities.0.certChain.certificates.0");
+  auto r2 = TrustedRoot::Parse(WriteJson(*foreign));
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().finding(), findings::kTrustedRootInvalid);
+  // An intermediate alone (no root) is refused too.
+  auto alone = ParseJson(testutil::PublicGoodRoot());
+  testutil::JsonAt(*alone, "certificateAuthorities.1.certChain.certificates")->mutable_array().pop_back();
+  EXPECT_FALSE(TrustedRoot::Parse(WriteJson(*alone)).ok());
+}
+
 TEST(TrustedRootTest, WindowEndBeforeStartIsRefused) {
   auto doc = ParseJson(testutil::PublicGoodRoot());
   testutil::JsonAt(*doc, "tlogs.0.publicKey.validFor")->Set("end", JsonValue::String("2020-01-01T00:00:00Z"));
