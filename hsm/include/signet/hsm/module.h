@@ -33,7 +33,8 @@ class Module {
   // Loading the same file again while a Module for it is alive returns that same Module, so a
   // process initialises each module once. Errors: kNotFound if the file cannot be loaded or
   // exports neither entry point, kInternal (domain pkcs11) if C_Initialize fails. A module that
-  // someone else in the process already initialised is used as is and not finalised by us.
+  // someone else in the process already initialised is used as is and not finalised by us. The
+  // last owner calls C_Finalize; the library itself stays mapped for the life of the process.
   static Result<std::shared_ptr<Module>> Load(const std::string& path);
 
   // FromFunctionList wraps a function table that is already in memory (tests, statically linked
