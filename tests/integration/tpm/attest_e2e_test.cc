@@ -176,10 +176,33 @@ TEST_F(AttestE2eTest, RsaAkWithChannelBindingPasses) {
   EXPECT_EQ(Verify(dir_ + "/ev-rsa.json", n, cb), 0) << out_;
 }
 
+// CheckInterop exports `evidence` and has tpm2_checkquote and the openssl CLI verify it.
+void CheckInterop(const std::string& evidence, const std::string& x);
+
 TEST_F(AttestE2eTest, Tpm2CheckquoteAndOpensslAcceptTheQuote) {
-  const std::string x = dir_ + "/export";
+  CheckInterop(dir_ + "/ev.json", dir_ + "/export");
+}
+
+TEST_F(AttestE2eTest, Tpm2CheckquoteAndOpensslAcceptAnRsaQuoteWithChannelBinding) {
+  ASSERT_EQ(Run("attest enroll --algorithm rsa-2048 --tcti " + tcti_ + " --out " + dir_ +
+                "/ak-rsa2.json"),
+            0)
+      << out_;
+  ASSERT_EQ(Quote(dir_ + "/ak-rsa2.json", FreshLog("log-rsa2.json"), RandomHex32(), RandomHex32(),
+                  dir_ + "/ev-rsa2.json"),
+            0)
+      << out_;
+  CheckInterop(dir_ + "/ev-rsa2.json", dir_ + "/export-rsa");
+}
+
+void CheckInterop(const std::string& evidence, const std::string& x) {
+  std::string cli_out;
   std::filesystem::create_directories(x);
-  ASSERT_EQ(Run("attest export --evidence " + dir_ + "/ev.json --dir " + x), 0) << out_;
+  ASSERT_EQ(RunCommand(std::string(std::getenv("SIGNET_CLI")) + " attest export --evidence " +
+                           evidence + " --dir " + x,
+                       &cli_out),
+            0)
+      << cli_out;
   std::string list = Slurp(x + "/pcr-list.txt"), qual = Slurp(x + "/qualification.hex");
   list.pop_back();
   qual.pop_back();
