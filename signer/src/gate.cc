@@ -674,6 +674,8 @@ JsonValue Decision::ToJson() const {
     if (a.signer == "keyless") {
       signer.Set("san", Str(a.san));
       signer.Set("issuer", Str(a.issuer));
+      const size_t at = a.san.find('@');  // verified: exactly one '@'
+      signer.Set("ref", Str(at == std::string::npos ? std::string() : a.san.substr(at + 1)));
     } else {
       JsonValue keys = JsonValue::MakeArray();
       for (const auto& k : a.keys) keys.Push(Str(k));

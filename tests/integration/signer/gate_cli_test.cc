@@ -49,6 +49,8 @@ TEST(GateCli, AllowedDeniedAndUnusable) {
   EXPECT_TRUE(j->Find("findings")->array().empty());
   const JsonValue* p = j->Find("verified")->Find("provenance");
   EXPECT_EQ(p->Find("builder")->string_value(), "publish-to-bcr");
+  EXPECT_EQ(p->Find("signer")->Find("ref")->string_value(), "refs/tags/v0.0.1");
+  EXPECT_EQ(p->Find("signer")->Find("kind")->string_value(), "keyless");
   EXPECT_EQ(p->Find("source")->Find("ref")->string_value(), "refs/heads/publish-to-bcr");
   EXPECT_EQ(p->Find("trusted_time")->string_value(), "2025-03-26T23:47:30Z");
 
