@@ -19,14 +19,14 @@
 #include "signet/hsm/uri.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
+#include "wiring.h"
 
 namespace signet::ops {
 namespace {
 
 struct KeyFlags {
   std::string uri;
-  std::string module;
-  std::string pin_env;
+  KeyBackendFlags backend;
   std::string label;
   std::string type = "ecdsa-p256";
   std::string format = "pem";
@@ -35,30 +35,7 @@ struct KeyFlags {
   bool allow_weak = false;
 };
 
-void AddBackendFlags(CLI::App* cmd, KeyFlags& f) {
-  cmd->add_option("--module", f.module,
-                  "PKCS#11 module path, when the URI has no module-path (default: $SIGNET_PKCS11_MODULE)");
-  cmd->add_option("--pin-env", f.pin_env,
-                  "Name of an environment variable holding the user PIN, when the URI has no pin-source");
-}
-
-// OpenStore parses the URI, warns about pin-value, and opens the token behind a session pool.
-Result<std::unique_ptr<fw::KeyStore>> OpenStore(const KeyFlags& f) {
-  SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri uri, hsm::ParsePkcs11Uri(f.uri));
-  if (uri.pin_value) {
-    std::fprintf(stderr,
-                 "signet: warning: the URI carries pin-value, which exposes the PIN in argv and shell history; "
-                 "it is meant for tests. Use pin-source=<file> or --pin-env instead.\n");
-  }
-  hsm::KeyStoreOptions options;
-  options.module_path = f.module;
-  if (options.module_path.empty()) {
-    if (const char* env = std::getenv("SIGNET_PKCS11_MODULE"); env != nullptr) options.module_path = env;
-  }
-  options.pin_env = f.pin_env;
-  options.pool.max_sessions = 4;
-  return hsm::OpenKeyStore(f.uri, options);
-}
+Result<std::unique_ptr<fw::KeyStore>> OpenStore(const KeyFlags& f) { return OpenKeyStoreFromUri(f.uri, f.backend); }
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
@@ -229,13 +206,13 @@ void RegisterKeyCommands(Cli& cli) {
   gen->add_option("--label", flags->label, "Label (CKA_LABEL) of the new key")->required();
   gen->add_option("--type", flags->type, "ecdsa-p256 (default), ecdsa-p384, ed25519 or rsa-3072");
   gen->add_flag("--json", flags->json, "Print the result as JSON");
-  AddBackendFlags(gen, *flags);
+  AddKeyBackendFlags(gen, flags->backend);
   gen->callback([&cli, flags] { cli.action = [flags] { return RunGenerate(*flags); }; });
 
   auto* list = key->add_subcommand("list", "List the private keys on a token");
   list->add_option("--token", flags->uri, "pkcs11: URI of the token")->required();
   list->add_flag("--json", flags->json, "Print the keys as JSON");
-  AddBackendFlags(list, *flags);
+  AddKeyBackendFlags(list, flags->backend);
   list->callback([&cli, flags] { cli.action = [flags] { return RunList(*flags); }; });
 
   auto* exp = key->add_subcommand("export", "Write a key's public key (SubjectPublicKeyInfo)");
@@ -243,12 +220,12 @@ void RegisterKeyCommands(Cli& cli) {
   exp->add_option("--format", flags->format, "pem (default) or der");
   exp->add_option("--out", flags->out, "Output file (default: standard output)");
   exp->add_flag("--allow-weak", flags->allow_weak, "Accept a key that is extractable or not sensitive");
-  AddBackendFlags(exp, *flags);
+  AddKeyBackendFlags(exp, flags->backend);
   exp->callback([&cli, flags] { cli.action = [flags] { return RunExport(*flags); }; });
 
   auto* chk = key->add_subcommand("check", "Check a key's attributes, mechanism support, and sign/verify");
   chk->add_option("--key", flags->uri, "pkcs11: URI of the key")->required();
-  AddBackendFlags(chk, *flags);
+  AddKeyBackendFlags(chk, flags->backend);
   chk->callback([&cli, flags] { cli.action = [flags] { return RunCheck(*flags); }; });
 }
 

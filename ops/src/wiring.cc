@@ -22,7 +22,7 @@ void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags) {
                   "Name of an environment variable holding the user PIN, when the URI has no pin-source");
 }
 
-Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags) {
+Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(const std::string& uri, const KeyBackendFlags& flags) {
   SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri parsed, hsm::ParsePkcs11Uri(uri));
   if (parsed.pin_value) {
     std::fprintf(stderr,
@@ -36,8 +36,12 @@ Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& 
   }
   options.pin_env = flags.pin_env;
   options.pool.max_sessions = 4;
+  return hsm::OpenKeyStore(uri, options);
+}
+
+Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags) {
   OpenedKey out;
-  SIGNET_ASSIGN_OR_RETURN(out.store, hsm::OpenKeyStore(uri, options));
+  SIGNET_ASSIGN_OR_RETURN(out.store, OpenKeyStoreFromUri(uri, flags));
   SIGNET_ASSIGN_OR_RETURN(out.key, out.store->FindKey(uri, fw::OpenOptions{}));
   return out;
 }

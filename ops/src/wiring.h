@@ -31,6 +31,12 @@ struct KeyBackendFlags {
 // AddKeyBackendFlags registers --module and --pin-env on `cmd`.
 void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags);
 
+// OpenKeyStoreFromUri opens the token named by the pkcs11: `uri` behind a session pool. The
+// module comes from the URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN
+// from the URI's pin-source, else the variable named by flags.pin_env, else pin-value (which
+// warns on stderr: it puts the PIN into argv).
+Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(const std::string& uri, const KeyBackendFlags& flags);
+
 // OpenSigningKey opens the single key matching the pkcs11: `uri`. The module comes from the
 // URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN from the URI's
 // pin-source, else the variable named by flags.pin_env, else pin-value (warns on stderr).
