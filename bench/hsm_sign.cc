@@ -22,82 +22,15 @@
 #include "signet/firmware_iface/signing_key.h"
 #include "signet/hsm/key_store.h"
 #include "signet/hsm/module.h"
+#include "bench_util.h"
 
 namespace {
 
 using namespace signet;        // NOLINT: benchmark driver
 using namespace signet::hsm;   // NOLINT
-
-using Clock = std::chrono::steady_clock;
-
-std::string FindSoftHsm() {
-  if (const char* m = std::getenv("SIGNET_BENCH_SOFTHSM_MODULE"); m != nullptr) return m;
-  for (const char* m : {"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}) {
-    if (std::filesystem::exists(m)) return m;
-  }
-  return "";
-}
-
-// TempToken is a throw-away SoftHSM2 token; the destructor removes it.
-struct TempToken {
-  std::string dir;
-  bool ok = false;
-  TempToken() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "signet-bench-hsm-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) return;
-    dir = tmpl;
-    std::filesystem::create_directories(dir + "/tokens");
-    std::ofstream(dir + "/softhsm2.conf") << "directories.tokendir = " << dir << "/tokens\n"
-                                          << "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n";
-    uint8_t r[8];
-    RAND_bytes(r, sizeof r);
-    std::ofstream(dir + "/user.pin") << HexEncode(ByteView(r, sizeof r));
-    setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
-    const std::string cmd = "softhsm2-util --init-token --free --label signet-bench --so-pin bench-so-pin --pin \"$(cat '" +
-                            dir + "/user.pin')\" >/dev/null";
-    ok = std::system(cmd.c_str()) == 0;
-  }
-  ~TempToken() {
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
-};
-
-// Run runs `threads` workers for `seconds` and returns operations per second.
-template <typename Work>
-double Run(int threads, double seconds, Work&& make_worker) {
-  std::atomic<bool> stop{false};
-  std::atomic<bool> failed{false};
-  std::vector<uint64_t> counts(static_cast<size_t>(threads), 0);
-  std::vector<std::thread> pool;
-  const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      auto op = make_worker();
-      uint64_t n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (!op()) {
-          failed = true;
-          break;
-        }
-        ++n;
-      }
-      counts[static_cast<size_t>(t)] = n;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& th : pool) th.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  if (failed) return -1;
-  uint64_t total = 0;
-  for (uint64_t c : counts) total += c;
-  return static_cast<double>(total) / elapsed;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::FindSoftHsm;
+using bench::Median;
+using bench::Run;
 
 }  // namespace
 
@@ -114,7 +47,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hsm_sign: libsofthsm2.so not found (run scripts/setup)\n");
     return 2;
   }
-  TempToken token;
+  bench::TempToken token("signet-bench");
   if (!token.ok) {
     std::fprintf(stderr, "hsm_sign: could not create a SoftHSM2 token\n");
     return 3;
@@ -135,42 +68,8 @@ int main(int argc, char** argv) {
   // The raw loop uses the same (already initialised) module through its own sessions.
   auto module = Module::Load(module_path);
   if (!module.ok()) return 3;
-  const CK_FUNCTION_LIST* fn = (*module)->fn();
-  std::ifstream pin_in(token.dir + "/user.pin");
-  std::string pin((std::istreambuf_iterator<char>(pin_in)), std::istreambuf_iterator<char>());
-
-  auto raw_worker = [&] {
-    // One session per thread, logged in (the login is shared by the application), key found once.
-    CK_ULONG n = 0;
-    fn->C_GetSlotList(CK_TRUE, nullptr, &n);
-    std::vector<CK_SLOT_ID> slots(n);
-    fn->C_GetSlotList(CK_TRUE, slots.data(), &n);
-    CK_SESSION_HANDLE s = 0;
-    CK_OBJECT_HANDLE k = 0;
-    for (CK_SLOT_ID slot : slots) {
-      if (fn->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) continue;
-      fn->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()), pin.size());
-      CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-      char label[] = "bench-p256";
-      CK_ATTRIBUTE templ[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, label, sizeof label - 1}};
-      CK_ULONG found = 0;
-      fn->C_FindObjectsInit(s, templ, 2);
-      fn->C_FindObjects(s, &k, 1, &found);
-      fn->C_FindObjectsFinal(s);
-      if (found == 1) break;
-      fn->C_CloseSession(s);
-      s = 0;
-    }
-    auto digest = std::make_shared<std::vector<CK_BYTE>>(32, 0x5A);
-    return [fn, s, k, digest]() {
-      if (s == 0) return false;
-      CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
-      CK_BYTE sig[128];
-      CK_ULONG len = sizeof sig;
-      return fn->C_SignInit(s, &mech, k) == CKR_OK &&
-             fn->C_Sign(s, digest->data(), static_cast<CK_ULONG>(digest->size()), sig, &len) == CKR_OK;
-    };
-  };
+  // One session per thread, logged in (the login is shared by the application), key found once.
+  auto raw_worker = bench::RawSignWorker((*module)->fn(), token.Pin(), "bench-p256");
   fw::SigningKey* signing_key = key->get();
   auto pool_worker = [signing_key] {
     return [signing_key]() {
