@@ -1,6 +1,7 @@
 // TPM 2.0 Part 2 structure parsers and the verifier-side MakeCredential. See tpm_structs.h.
 #include "signet/attestation/tpm_structs.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -296,8 +297,12 @@ Bytes KdfASha256(ByteView key, std::string_view label, ByteView context_u, ByteV
     for (int shift = 24; shift >= 0; shift -= 8) msg.push_back(static_cast<uint8_t>(b >> shift));
     uint8_t mac[32];
     unsigned int mac_len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), mac,
-         &mac_len);
+    // HMAC-SHA-256 fails only on allocation failure; continuing with an unset MAC would be
+    // worse than stopping, as with core's Hash().
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), mac,
+             &mac_len) == nullptr) {
+      std::abort();
+    }
     out.insert(out.end(), mac, mac + mac_len);
   }
   out.resize(want);
@@ -369,8 +374,11 @@ Result<MakeCredentialOutput> MakeCredential(const TpmPublic& ek, ByteView object
   mac_input.insert(mac_input.end(), object_name.begin(), object_name.end());
   uint8_t mac[32];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()), mac_input.data(),
-       mac_input.size(), mac, &mac_len);
+  if (HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()), mac_input.data(),
+           mac_input.size(), mac, &mac_len) == nullptr) {
+    OPENSSL_cleanse(hmac_key.data(), hmac_key.size());
+    return ossl::OpenSslError(ErrorCode::kInternal, "HMAC-SHA-256");
+  }
   OPENSSL_cleanse(hmac_key.data(), hmac_key.size());
   // 5. TPM2B_ID_OBJECT = size || TPM2B_DIGEST(outerHMAC) || encIdentity.
   MakeCredentialOutput out;

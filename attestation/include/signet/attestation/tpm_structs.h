@@ -136,8 +136,9 @@ struct MakeCredentialOutput {
 Result<MakeCredentialOutput> MakeCredential(const TpmPublic& ek, ByteView object_name,
                                             ByteView credential, ByteView seed);
 
-// KdfA is the TPM key derivation function (Part 1 §11.4.10.2, SP 800-108 counter mode with
-// HMAC-SHA-256): `bits` of output for `label` (a NUL is appended), contextU and contextV.
+// KdfASha256 is the TPM key derivation function KDFa (Part 1 §11.4.10.2, SP 800-108 counter
+// mode with HMAC-SHA-256): `bits` of output for `label` (a NUL is appended), contextU and
+// contextV. It cannot fail except on allocation failure, which aborts (as core's Hash does).
 Bytes KdfASha256(ByteView key, std::string_view label, ByteView context_u, ByteView context_v,
                  size_t bits);
 
