@@ -43,6 +43,9 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
   std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
                                   std::chrono::day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || se > 59) return InvalidArgument("time: field out of range");
+  // Timestamp is signed 64-bit nanoseconds since 1970: it holds 1677-09-21 .. 2262-04-11.
+  // Refuse whole years outside 1678..2261 rather than overflow.
+  if (y < 1678 || y > 2261) return InvalidArgument("time: year outside 1678..2261");
   size_t pos = 19;
   int64_t frac_ns = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -21,7 +21,8 @@ int64_t ToUnixSeconds(Timestamp t);
 
 // ParseRfc3339 accepts RFC 3339 §5.6 date-time: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)".
 // 'T' and 'Z' may be lowercase as the RFC allows; a space separator, missing offset, leap
-// second 60, out-of-range fields and fractions beyond 9 digits are refused.
+// second 60, out-of-range fields, fractions beyond 9 digits and years outside 1678..2261 (what
+// a nanosecond Timestamp can hold) are refused.
 Result<Timestamp> ParseRfc3339(std::string_view text);
 
 // FormatRfc3339 renders UTC with a 'Z' suffix; fractional seconds only when non-zero
