@@ -118,7 +118,7 @@ int RunSign(const SignFlags& f) {
   req.at = *at;
   req.policy_uri = f.policy;
   req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
-  req.verified_levels = {};  // the policy key `verified_levels` lands with the gate work
+  req.verified_levels = gate->policy().policy.verified_levels;
   auto outcome = signer::SignImage(*gate, *key->key, **log, req);
   if (!outcome.ok()) return ReportError(outcome.error());
   std::printf("%s\n", WriteJson(outcome->decision.ToJson(), 2).c_str());

@@ -39,6 +39,7 @@ sources:
 require:
   - predicate_type: https://cyclonedx.org/bom
     signed_by: [onprem-builder]
+verified_levels: [SLSA_BUILD_LEVEL_2]
 EOT
 sed 's/^/  /' "$S/policy.yaml"
 $SIGNET policy check "$S/policy.yaml" || true

@@ -236,7 +236,7 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   if (!tree.ok()) return Bad("(file)", tree.error().message());
   const YamlNode& root = *tree;
   SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top)", {"version", "trusted_root", "builders", "sources",
-                                                   "max_age", "require", "exceptions"}));
+                                                   "max_age", "require", "exceptions", "verified_levels"}));
   Policy p;
   const YamlNode* v = root.Find("version");
   if (v == nullptr) return Bad("version", "missing");
@@ -278,6 +278,16 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   }
 
   SIGNET_ASSIGN_OR_RETURN(p.max_age, OptionalDuration(root, "max_age", "(top)"));
+
+  if (const YamlNode* vl = root.Find("verified_levels")) {
+    SIGNET_ASSIGN_OR_RETURN(p.verified_levels, GetStringList(*vl, "verified_levels"));
+    for (size_t i = 0; i < p.verified_levels.size(); ++i) {
+      const std::string& l = p.verified_levels[i];
+      bool ok = !l.empty() && l.size() <= 64;
+      for (char c : l) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+      if (!ok) return Bad("verified_levels[" + std::to_string(i) + "]", "must be like SLSA_BUILD_LEVEL_3");
+    }
+  }
 
   if (const YamlNode* req = root.Find("require")) {
     if (req->kind != YamlNode::Kind::kSequence) return Bad("require", "must be a list");

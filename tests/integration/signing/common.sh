@@ -29,6 +29,7 @@ builders:
 sources:
   - repo: https://git.example.internal/acme/api
     refs: ["refs/tags/v*"]
+verified_levels: [SLSA_BUILD_LEVEL_2]
 EOT
   if [[ ${1:-} == require-sbom ]]; then
     printf 'require:\n  - predicate_type: https://cyclonedx.org/bom\n    signed_by: [onprem-builder]\n' >> "$W/policy.yaml"

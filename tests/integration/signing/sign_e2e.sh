@@ -47,6 +47,10 @@ NODE_PATH=$SIGNET_TEST_NODE_PATH node "$SRC/tests/integration/interop/sigstore_v
 NODE_PATH=$SIGNET_TEST_NODE_PATH node "$SRC/tests/integration/interop/sigstore_verify.js" "$W/out/vsa.sigstore.json" "$W/release.pub" "$D" \
   | grep -q "verified: https://slsa.dev/verification_summary/v1" || fail "sigstore-js refuses vsa.sigstore.json"
 expect_rc 0 "$SIGNET" verify-image --key "$W/release.pub" --image "$IMAGE@sha256:$D" --signature "$W/out"
+vsa=$(grep -o '"payload": *"[^"]*"' "$W/out/vsa.sigstore.json" | sed 's/.*: *"//; s/"$//' | base64 -d)
+grep -q '"verifiedLevels":\["SLSA_BUILD_LEVEL_2"\]' <<<"$vsa" || fail "VSA lacks the policy's verified_levels: $vsa"
+grep -q "\"resourceUri\":\"$IMAGE@sha256:$D\"" <<<"$vsa" || fail "VSA resourceUri"
+grep -q '"verificationResult":"PASSED"' <<<"$vsa" || fail "VSA result"
 expect_rc 1 "$SIGNET" verify-image --key "$W/release.pub" --image "$IMAGE@sha256:$OTHER" --signature "$W/out"
 expect_rc 1 "$SIGNET" verify-image --key "$W/builder.pub" --image "$IMAGE@sha256:$D" --signature "$W/out"
 [[ $(wc -l < "$LOG") == 1 ]] || fail "one allow record expected"

@@ -413,3 +413,22 @@ TEST(LoadPolicyTest, ReadsKeysRelativeToThePolicy) {
 
 }  // namespace
 }  // namespace signet::signer
+
+namespace signet::signer {
+namespace {
+
+TEST(PolicyTest, VerifiedLevelsForTheSummary) {
+  auto p = ParsePolicy("version: 1\nbuilders: []\nsources: []\nverified_levels: [SLSA_BUILD_LEVEL_3, ACME_REVIEW_LEVEL_2]\n");
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ(p->verified_levels, (std::vector<std::string>{"SLSA_BUILD_LEVEL_3", "ACME_REVIEW_LEVEL_2"}));
+  EXPECT_TRUE(ParsePolicy(std::string(kMinimal))->verified_levels.empty());
+  for (const char* bad : {"verified_levels: [slsa_build_level_3]\n", "verified_levels: [\"\"]\n",
+                          "verified_levels: SLSA_BUILD_LEVEL_3\n", "verified_levels: [\"SLSA BUILD\"]\n"}) {
+    auto r = ParsePolicy(std::string(kMinimal) + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("verified_levels"), std::string::npos) << r.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace signet::signer

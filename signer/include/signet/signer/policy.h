@@ -109,6 +109,9 @@ struct Policy {
   std::optional<std::chrono::seconds> max_age;
   std::vector<Requirement> require;
   std::vector<PolicyException> exceptions;
+  // verified_levels is what a signed verification summary (VSA) states as verifiedLevels for an
+  // allowed image, e.g. ["SLSA_BUILD_LEVEL_3"]: the operator's claim that this policy checks them.
+  std::vector<std::string> verified_levels;
 
   // FindBuilder returns the builder called `name`, or nullptr.
   const BuilderPolicy* FindBuilder(std::string_view name) const;
