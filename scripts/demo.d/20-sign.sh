@@ -9,38 +9,17 @@ S=$DEMO/sign; mkdir -p "$S"
 $SIGNET key export --key "$KEY_URI" --format pem > "$S/release.pub"
 
 step "An on-prem builder (played by the openssl CLI) signs SLSA v1 provenance and a CycloneDX SBOM"
-IMAGE=registry.example.internal/acme/api
+W=$S SRC=$ROOT
+source "$ROOT/scripts/lib/builder.sh"
 DIGEST=$(printf 'demo image manifest' | sha256sum | cut -d' ' -f1)
 OTHER=$(printf 'some other image' | sha256sum | cut -d' ' -f1)
-openssl ecparam -name prime256v1 -genkey -noout -out "$S/builder.key" 2>/dev/null
-openssl pkey -in "$S/builder.key" -pubout -out "$S/builder.pub"
-cat > "$S/provenance.json" <<EOT
-{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"$IMAGE","digest":{"sha256":"$DIGEST"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://build.example.internal/buildtypes/container/v1","externalParameters":{"source":"git+https://git.example.internal/acme/api@refs/tags/v1.2.3"},"resolvedDependencies":[{"uri":"git+https://git.example.internal/acme/api@refs/tags/v1.2.3","digest":{"gitCommit":"4d329c75e7ec1725f7c9ce917a8799d408d06be3"}}]},"runDetails":{"builder":{"id":"https://build.example.internal/builder/v1"},"metadata":{"invocationId":"build-42"}}}}
-EOT
-cat > "$S/sbom.json" <<EOT
-{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"$IMAGE","digest":{"sha256":"$DIGEST"}}],"predicateType":"https://cyclonedx.org/bom","predicate":{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"openssl","version":"3.0.19"}]}}
-EOT
-"$ROOT/scripts/lib/dsse-sign" application/vnd.in-toto+json "$S/provenance.json" "$S/builder.key" > "$S/provenance.dsse.json"
-"$ROOT/scripts/lib/dsse-sign" application/vnd.in-toto+json "$S/sbom.json" "$S/builder.key" > "$S/sbom.dsse.json"
+make_builder
+make_provenance provenance "$DIGEST"
+make_sbom sbom "$DIGEST"
 echo "image $IMAGE@sha256:$DIGEST; provenance and SBOM are DSSE envelopes signed by builder.key"
 
 step "The policy: only this builder, only tags v* of acme/api, and an SBOM about the same digest"
-cat > "$S/policy.yaml" <<EOT
-version: 1
-builders:
-  - name: onprem-builder
-    keys: [builder.pub]
-    threshold: 1
-    builder_ids: ["https://build.example.internal/builder/v1"]
-    build_types: ["https://build.example.internal/buildtypes/container/v1"]
-sources:
-  - repo: https://git.example.internal/acme/api
-    refs: ["refs/tags/v*"]
-require:
-  - predicate_type: https://cyclonedx.org/bom
-    signed_by: [onprem-builder]
-verified_levels: [SLSA_BUILD_LEVEL_2]
-EOT
+make_policy require-sbom
 sed 's/^/  /' "$S/policy.yaml"
 $SIGNET policy check "$S/policy.yaml" || true
 

@@ -22,7 +22,7 @@ label="kill-loop-$$"
 "$SIGNET" key generate --token "$TOKEN" --label "$label" > /dev/null
 rm -rf "$W/tokens-pristine"; cp -a "$W/tokens" "$W/tokens-pristine"
 KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
-source "$SRC/tests/integration/signing/common.sh"
+source "$SRC/scripts/lib/builder.sh"
 make_builder
 make_policy
 declare -a DIGESTS

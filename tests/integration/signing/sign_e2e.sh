@@ -21,7 +21,7 @@ label="sign-e2e-$$"
 KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 "$SIGNET" key export --key "$KEY" --format pem > "$W/release.pub"
 
-source "$SRC/tests/integration/signing/common.sh"
+source "$SRC/scripts/lib/builder.sh"
 make_builder
 D=$(printf 'signet demo image %s' "$$" | sha256sum | cut -d' ' -f1)
 OTHER=$(printf 'another image %s' "$$" | sha256sum | cut -d' ' -f1)

@@ -21,7 +21,7 @@ tpm2_ptool addkey --label=signet-sign --key-label=release --id=01 --userpin="$(c
 KEY="pkcs11:token=signet-sign;object=release;type=private?module-path=$MOD&pin-source=$W/user.pin"
 "$SIGNET" key export --key "$KEY" --format pem > "$W/release.pub"
 
-source "$SRC/tests/integration/signing/common.sh"
+source "$SRC/scripts/lib/builder.sh"
 make_builder
 D=$(printf 'tpm image %s' "$$" | sha256sum | cut -d' ' -f1)
 make_provenance prov "$D"

@@ -1,4 +1,5 @@
-# Shared set-up of the signing tests (sourced). Needs W (work dir) and SRC (source dir).
+# An on-prem builder and its gate policy, for the demo and the signing tests (sourced). Needs W
+# (work dir) and SRC (source dir).
 # make_builder: an on-prem builder key pair played by the openssl CLI (W/builder.key, .pub).
 make_builder() {
   openssl ecparam -name prime256v1 -genkey -noout -out "$W/builder.key" 2>/dev/null
