@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <fstream>
 
+#include "bench_crypto.h"
 #include "bench_util.h"
 #include "signet/attestation/dsse.h"
 #include "signet/core/encoding.h"
@@ -46,16 +47,6 @@ std::string Statement() {
          "\"id\":\"https://build.example.internal/builder/v1\"}}}}";
 }
 
-Bytes SignDer(EVP_PKEY* key, ByteView msg) {
-  ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
-  EVP_DigestSign(ctx.get(), nullptr, &len, msg.data(), msg.size());
-  Bytes sig(len);
-  EVP_DigestSign(ctx.get(), sig.data(), &len, msg.data(), msg.size());
-  sig.resize(len);
-  return sig;
-}
 
 }  // namespace
 
@@ -93,7 +84,7 @@ int main(int argc, char** argv) {
   }
   const std::string statement = Statement();
   const Bytes pae = attestation::Pae("application/vnd.in-toto+json", AsBytes(statement));
-  const Bytes builder_sig = SignDer(builder.get(), pae);
+  const Bytes builder_sig = bench::SignSha256Der(builder.get(), pae);
   const std::string envelope = "{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"" +
                                Base64Encode(AsBytes(statement)) + "\",\"signatures\":[{\"keyid\":\"\",\"sig\":\"" +
                                Base64Encode(builder_sig) + "\"}]}";

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_crypto.h"
 #include "signet/attestation/bundle.h"
 #include "signet/attestation/dsse.h"
 #include "signet/attestation/rekor.h"
@@ -127,16 +128,6 @@ bool RawVerify(EVP_PKEY* key, const EVP_MD* md, ByteView msg, ByteView sig) {
          EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), msg.data(), msg.size()) == 1;
 }
 
-Bytes RawSign(EVP_PKEY* key, ByteView msg) {
-  ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
-  EVP_DigestSign(ctx.get(), nullptr, &len, msg.data(), msg.size());
-  Bytes sig(len);
-  EVP_DigestSign(ctx.get(), sig.data(), &len, msg.data(), msg.size());
-  sig.resize(len);
-  return sig;
-}
 
 Floor& TheFloor() {
   static Floor f = [] {
@@ -159,9 +150,9 @@ Floor& TheFloor() {
     fl.p256.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
     int tbs_len = i2d_re_X509_tbs(fl.leaf.get(), nullptr);
     fl.sct_msg = Bytes(static_cast<size_t>(tbs_len) + 60, 0x5a);  // precert entry: TBS + header
-    fl.sct_sig = RawSign(fl.p256.get(), fl.sct_msg);
+    fl.sct_sig = bench::SignSha256Der(fl.p256.get(), fl.sct_msg);
     fl.note_msg = ToBytes(e.inclusion_proof->checkpoint.substr(0, e.inclusion_proof->checkpoint.find("\n\n") + 1));
-    fl.note_sig = RawSign(fl.p256.get(), fl.note_msg);
+    fl.note_sig = bench::SignSha256Der(fl.p256.get(), fl.note_msg);
     return fl;
   }();
   return f;

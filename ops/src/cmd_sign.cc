@@ -52,14 +52,18 @@ Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<st
   return out;
 }
 
-int LogRefusedReference(const SignFlags& f, const Error& refusal, Timestamp at) {
-  std::string log_path = f.audit_log;
-  if (log_path.empty()) {
-    auto p = DefaultAuditLogPath();
-    if (!p.ok()) return ReportError(p.error());
-    log_path = *p;
+// OpenAuditLog opens --audit-log, or the default path when the flag is empty.
+Result<std::unique_ptr<signer::AuditLog>> OpenAuditLog(const std::string& flag, std::string* path) {
+  *path = flag;
+  if (path->empty()) {
+    SIGNET_ASSIGN_OR_RETURN(*path, DefaultAuditLogPath());
   }
-  auto log = signer::AuditLog::Open(log_path);
+  return signer::AuditLog::Open(*path);
+}
+
+int LogRefusedReference(const SignFlags& f, const Error& refusal, Timestamp at) {
+  std::string log_path;
+  auto log = OpenAuditLog(f.audit_log, &log_path);
   if (!log.ok()) return ReportError(log.error());
   signer::AuditRecord r;
   r.time = at;
@@ -100,13 +104,8 @@ int RunSign(const SignFlags& f) {
   if (!gate.ok()) return ReportError(gate.error());
   auto key = OpenSigningKey(f.key, f.backend);
   if (!key.ok()) return ReportError(key.error());
-  std::string log_path = f.audit_log;
-  if (log_path.empty()) {
-    auto p = DefaultAuditLogPath();
-    if (!p.ok()) return ReportError(p.error());
-    log_path = *p;
-  }
-  auto log = signer::AuditLog::Open(log_path);
+  std::string log_path;
+  auto log = OpenAuditLog(f.audit_log, &log_path);
   if (!log.ok()) return ReportError(log.error());
 
   signer::SignRequest req;
