@@ -27,7 +27,7 @@ step "signet sign: the gate allows, the HSM signs, the decision is logged before
 $SIGNET sign --key "$KEY_URI" --policy "$S/policy.yaml" --image "$IMAGE@sha256:$DIGEST" \
   --provenance "$S/provenance.dsse.json" --attestation "$S/sbom.dsse.json" \
   --out "$S/out" --audit-log "$S/audit.log" > "$S/decision.out"
-grep -E '"allowed"|"builder"|"code"' "$S/decision.out" | head -5 | sed 's/^ */  /'
+{ grep -m1 '"allowed"' "$S/decision.out"; grep -m1 '"builder"' "$S/decision.out"; } | sed 's/^ */  /'
 ls -1 "$S/out" | sed 's/^/  wrote /'
 
 step "Independent verifiers: the openssl CLI checks the cosign simple-signing signature"
