@@ -92,6 +92,17 @@ std::string CommitForRepo(const std::vector<Material>& materials, const std::str
   return "";
 }
 
+// FirstGitMaterial is the source named by the first "git+" material, with its commit, or nullopt.
+std::optional<SourceRef> FirstGitMaterial(const std::vector<Material>& materials) {
+  for (const auto& m : materials) {
+    if (m.uri.rfind("git+", 0) != 0) continue;
+    SourceRef s = SplitSourceUri(m.uri);
+    s.commit = CommitOf(m.digest);
+    return s;
+  }
+  return std::nullopt;
+}
+
 Status NormaliseV1(const JsonValue& pred, Provenance& p) {
   SIGNET_ASSIGN_OR_RETURN(const JsonValue* bd, ReqObject(pred, "buildDefinition", "predicate"));
   SIGNET_ASSIGN_OR_RETURN(const JsonValue* rd, ReqObject(pred, "runDetails", "predicate"));
@@ -135,14 +146,7 @@ Status NormaliseV1(const JsonValue& pred, Provenance& p) {
       return Malformed("externalParameters.source must be a string or an object");
     }
   } else {
-    for (const auto& m : p.materials) {
-      if (m.uri.rfind("git+", 0) == 0) {
-        SourceRef s = SplitSourceUri(m.uri);
-        s.commit = CommitOf(m.digest);
-        p.source = std::move(s);
-        break;
-      }
-    }
+    p.source = FirstGitMaterial(p.materials);
   }
   if (const JsonValue* ip = OptObject(*bd, "internalParameters")) {
     if (const JsonValue* gh = OptObject(*ip, "github")) {
@@ -197,14 +201,7 @@ Status NormaliseV01(const JsonValue& pred, Provenance& p) {
   SIGNET_ASSIGN_OR_RETURN(p.build_type, ReqString(*recipe, "type", "recipe"));
   SIGNET_ASSIGN_OR_RETURN(p.entry_point, OptString(*recipe, "entryPoint", "recipe"));
   SIGNET_ASSIGN_OR_RETURN(p.materials, ParseMaterials(pred.Find("materials"), "materials"));
-  for (const auto& m : p.materials) {
-    if (m.uri.rfind("git+", 0) == 0) {
-      SourceRef s = SplitSourceUri(m.uri);
-      s.commit = CommitOf(m.digest);
-      p.source = std::move(s);
-      break;
-    }
-  }
+  p.source = FirstGitMaterial(p.materials);
   if (const JsonValue* args = OptObject(*recipe, "arguments")) {
     if (const JsonValue* subs = OptObject(*args, "substitutions")) {
       SIGNET_ASSIGN_OR_RETURN(std::string tag, OptString(*subs, "TAG_NAME", "substitutions"));
