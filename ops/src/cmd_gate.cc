@@ -21,6 +21,7 @@
 #include "signet/signer/gate.h"
 #include "signet/signer/inputs.h"
 #include "signet/signer/policy.h"
+#include "wiring.h"
 
 namespace signet::ops {
 namespace {
@@ -33,31 +34,11 @@ struct GateFlags {
   std::string at;
 };
 
-Result<std::vector<signer::EvidenceInput>> ReadInputs(const std::vector<std::string>& paths) {
-  std::vector<signer::EvidenceInput> out;
-  for (const auto& p : paths) {
-    auto bytes = ReadFile(p, signer::kMaxEvidenceBytes);
-    if (!bytes.ok()) return std::move(bytes).error().Prefix("reading " + p);
-    out.push_back(signer::EvidenceInput{p, std::move(*bytes)});
-  }
-  return out;
-}
-
 int RunGate(const GateFlags& f) {
   auto lp = signer::LoadPolicy(f.policy);
   if (!lp.ok()) return ReportError(lp.error());
-  std::optional<attestation::TrustedRoot> root;
-  if (!lp->trusted_root_path.empty()) {
-    auto text = ReadFile(lp->trusted_root_path, attestation::kMaxTrustedRootBytes);
-    if (!text.ok()) return ReportError(std::move(text).error().Prefix("reading the trusted root"));
-    auto parsed = attestation::TrustedRoot::Parse(*text);
-    if (!parsed.ok()) {
-      // A broken pin is a configuration error (exit 2), not a refusal of the evidence.
-      ReportError(std::move(parsed).error().Prefix("trusted root"));
-      return kExitUsage;
-    }
-    root = std::move(*parsed);
-  }
+  auto root = LoadPolicyTrustedRoot(*lp);
+  if (!root.ok()) return ReportError(root.error());
   signer::GateRequest req;
   req.subject = f.subject;
   if (f.at.empty()) {
@@ -67,13 +48,13 @@ int RunGate(const GateFlags& f) {
     if (!at.ok()) return ReportError(InvalidArgument("--at must be an RFC 3339 time"));
     req.at = *at;
   }
-  auto prov = ReadInputs(f.provenance);
+  auto prov = ReadEvidenceFiles(f.provenance);
   if (!prov.ok()) return ReportError(prov.error());
-  auto atts = ReadInputs(f.attestations);
+  auto atts = ReadEvidenceFiles(f.attestations);
   if (!atts.ok()) return ReportError(atts.error());
   req.provenance = std::move(*prov);
   req.attestations = std::move(*atts);
-  auto gate = signer::Gate::Create(std::move(*lp), std::move(root));
+  auto gate = signer::Gate::Create(std::move(*lp), std::move(*root));
   if (!gate.ok()) return ReportError(gate.error());
   signer::Decision d = gate->Evaluate(req);
   std::printf("%s\n", WriteJson(d.ToJson(), 2).c_str());
@@ -84,16 +65,8 @@ int RunGate(const GateFlags& f) {
 int RunPolicyCheck(const std::string& path, bool json) {
   auto lp = signer::LoadPolicy(path);
   if (!lp.ok()) return ReportError(lp.error());
-  if (!lp->trusted_root_path.empty()) {
-    // The pinned root must load too: a gate with an unreadable root refuses every keyless build.
-    auto text = ReadFile(lp->trusted_root_path, attestation::kMaxTrustedRootBytes);
-    if (!text.ok()) return ReportError(std::move(text).error().Prefix("reading the trusted root"));
-    auto parsed = attestation::TrustedRoot::Parse(*text);
-    if (!parsed.ok()) {
-      ReportError(std::move(parsed).error().Prefix("trusted root"));
-      return kExitUsage;
-    }
-  }
+  // The pinned root must load too: a gate with an unreadable root refuses every keyless build.
+  if (auto root = LoadPolicyTrustedRoot(*lp); !root.ok()) return ReportError(root.error());
   auto lint = signer::LintPolicy(lp->policy);
   bool error = false;
   JsonValue list = JsonValue::MakeArray();

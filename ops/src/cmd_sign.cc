@@ -13,6 +13,7 @@
 #include "signet/ops/exit_codes.h"
 #include "signet/signer/audit_log.h"
 #include "signet/signer/image_verify.h"
+#include "signet/signer/policy.h"
 #include "signet/signer/signing.h"
 #include "version.h"
 #include "wiring.h"
@@ -35,7 +36,7 @@ struct SignFlags {
 
 Result<Timestamp> EvaluationTime(const std::string& at) {
   if (at.empty()) return SystemClock().Now();
-  auto t = ParseRfc3339(at);
+  auto t = signer::ParseBoundedTime(at);
   if (!t.ok()) return InvalidArgument("--at must be an RFC 3339 date-time");
   return *t;
 }

@@ -46,6 +46,18 @@ Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& 
   return out;
 }
 
+Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const signer::LoadedPolicy& policy) {
+  if (policy.trusted_root_path.empty()) return std::optional<attestation::TrustedRoot>();
+  auto text = ReadFile(policy.trusted_root_path, attestation::kMaxTrustedRootBytes);
+  if (!text.ok()) return std::move(text).error().Prefix("reading the trusted root");
+  auto parsed = attestation::TrustedRoot::Parse(*text);
+  if (!parsed.ok()) {
+    return InvalidArgument("trusted root " + policy.trusted_root_path + ": " + parsed.error().message())
+        .WithFinding(parsed.error().finding());
+  }
+  return std::optional<attestation::TrustedRoot>(std::move(*parsed));
+}
+
 Result<signer::Gate> LoadGate(const std::string& path) {
   auto loaded = signer::LoadPolicy(path);
   if (!loaded.ok()) return std::move(loaded).error().Prefix("policy " + path);
@@ -55,13 +67,7 @@ Result<signer::Gate> LoadGate(const std::string& path) {
                              " (run `signet policy check`)");
     }
   }
-  std::optional<attestation::TrustedRoot> root;
-  if (!loaded->trusted_root_path.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(std::string json, ReadFile(loaded->trusted_root_path, attestation::kMaxTrustedRootBytes));
-    auto parsed = attestation::TrustedRoot::Parse(json);
-    if (!parsed.ok()) return std::move(parsed).error().Prefix("trusted root " + loaded->trusted_root_path);
-    root = std::move(*parsed);
-  }
+  SIGNET_ASSIGN_OR_RETURN(std::optional<attestation::TrustedRoot> root, LoadPolicyTrustedRoot(*loaded));
   return signer::Gate::Create(std::move(*loaded), std::move(root));
 }
 
@@ -69,7 +75,7 @@ Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<s
   std::vector<signer::EvidenceInput> out;
   for (const auto& p : paths) {
     auto bytes = ReadFile(p, signer::kMaxEvidenceBytes);
-    if (!bytes.ok()) return std::move(bytes).error().Prefix("evidence");
+    if (!bytes.ok()) return std::move(bytes).error().Prefix("reading " + p);
     out.push_back({p, std::move(*bytes)});
   }
   return out;

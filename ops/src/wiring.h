@@ -4,15 +4,18 @@
 #define SIGNET_OPS_WIRING_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "signet/attestation/trusted_root.h"
 #include "signet/core/result.h"
 #include "signet/firmware_iface/signing_key.h"
 #include "signet/signer/gate.h"
 #include "signet/signer/inputs.h"
+#include "signet/signer/policy.h"
 
 namespace signet::ops {
 
@@ -41,6 +44,11 @@ Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(const std::string& uri
 // URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN from the URI's
 // pin-source, else the variable named by flags.pin_env, else pin-value (warns on stderr).
 Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags);
+
+// LoadPolicyTrustedRoot reads and parses the trusted root `policy` names (nullopt when it names
+// none). A broken pin is a configuration error, so every failure is kInvalidArgument (exit 2),
+// never a refusal of evidence.
+Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const signer::LoadedPolicy& policy);
 
 // LoadGate reads the policy at `path`, refuses it if `signet policy check` finds an error, and
 // loads the trusted root it names.
