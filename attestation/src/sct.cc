@@ -54,15 +54,7 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// Sct is one parsed v1 SignedCertificateTimestamp (RFC 6962 §3.2).
-struct Sct {
-  ByteView log_id;
-  uint64_t timestamp_ms = 0;
-  ByteView extensions;
-  uint8_t hash_alg = 0;
-  uint8_t sig_alg = 0;
-  ByteView signature;
-};
+using Sct = ParsedSct;
 
 // ParseSct parses one serialized SCT; only v1 is defined. Returns false if malformed.
 bool ParseSct(ByteView raw, Sct* out) {
@@ -143,11 +135,36 @@ Result<Bytes> SctList(X509* leaf) {
   return Bytes(b, b + ASN1_STRING_length(inner.get()));
 }
 
-// PrecertTbs re-encodes the leaf's TBSCertificate with the SCT list extension removed.
+}  // namespace
+
+Result<std::vector<ParsedSct>> ParseSctList(ByteView list_bytes) {
+  // opaque SerializedSCT<1..2^16-1>; SerializedSCT sct_list<1..2^16-1> (RFC 6962 §3.3).
+  Reader outer(list_bytes);
+  ByteView list;
+  if (!outer.Vector(2, &list) || !outer.empty() || list.empty()) {
+    return Invalid("SCT list is malformed");
+  }
+  std::vector<ParsedSct> scts;
+  Reader items(list);
+  while (!items.empty()) {
+    ByteView raw;
+    if (!items.Vector(2, &raw) || raw.empty()) return Invalid("SCT list is malformed");
+    ParsedSct sct;
+    // A malformed or unknown-version SCT is skipped (RFC 6962 §3.3 lets clients ignore SCTs
+    // they cannot parse); it can never count as verified.
+    if (ParseSct(raw, &sct)) scts.push_back(sct);
+  }
+  return scts;
+}
+
 Result<Bytes> PrecertTbs(X509* leaf) {
   ossl::UniquePtr<X509> copy(X509_dup(leaf));
   if (!copy) return Invalid("certificate cannot be copied");
   int idx = X509_get_ext_by_NID(copy.get(), NID_ct_precert_scts, -1);
+  if (idx < 0) return Invalid("certificate has no embedded SCTs");
+  if (X509_get_ext_by_NID(copy.get(), NID_ct_precert_scts, idx) >= 0) {
+    return Invalid("certificate has more than one SCT list extension");
+  }
   ossl::UniquePtr<X509_EXTENSION> removed(X509_delete_ext(copy.get(), idx));
   if (!removed) return Invalid("SCT list extension cannot be removed");
   unsigned char* der = nullptr;
@@ -158,28 +175,12 @@ Result<Bytes> PrecertTbs(X509* leaf) {
   return out;
 }
 
-}  // namespace
-
 Status VerifyEmbeddedScts(X509* leaf, X509* issuer, const std::vector<CtLogKey>& logs) {
   if (leaf == nullptr || issuer == nullptr) return Invalid("certificate missing");
 
   // 1. Extract and parse the SCT list: opaque SerializedSCT<1..2^16-1> list<1..2^16-1>.
   SIGNET_ASSIGN_OR_RETURN(Bytes list_bytes, SctList(leaf));
-  Reader outer(list_bytes);
-  ByteView list;
-  if (!outer.Vector(2, &list) || !outer.empty() || list.empty()) {
-    return Invalid("SCT list is malformed");
-  }
-  std::vector<Sct> scts;
-  Reader items(list);
-  while (!items.empty()) {
-    ByteView raw;
-    if (!items.Vector(2, &raw) || raw.empty()) return Invalid("SCT list is malformed");
-    Sct sct;
-    // A malformed or unknown-version SCT is skipped (RFC 6962 §3.3 lets clients ignore SCTs
-    // they cannot parse); it can never count as verified.
-    if (ParseSct(raw, &sct)) scts.push_back(sct);
-  }
+  SIGNET_ASSIGN_OR_RETURN(std::vector<ParsedSct> scts, ParseSctList(list_bytes));
 
   // 2. Rebuild the precertificate entry: issuer key hash and TBS without the SCT list.
   unsigned char* spki = nullptr;

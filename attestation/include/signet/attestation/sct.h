@@ -28,6 +28,30 @@ struct CtLogKey {
   std::optional<Timestamp> valid_from, valid_to;
 };
 
+// ParsedSct is one parsed v1 SignedCertificateTimestamp (RFC 6962 §3.2). Its views point into
+// the bytes given to ParseSctList, which must outlive it.
+struct ParsedSct {
+  ByteView log_id;  // 32 bytes
+  uint64_t timestamp_ms = 0;
+  ByteView extensions;
+  uint8_t hash_alg = 0;
+  uint8_t sig_alg = 0;
+  ByteView signature;  // non-empty
+};
+
+// ParseSctList parses a TLS-encoded SignedCertificateTimestampList (RFC 6962 §3.3): one
+// opaque<1..2^16-1> vector of non-empty SerializedSCTs, no trailing bytes. An SCT that is not
+// a well-formed v1 SCT is skipped (the RFC lets clients ignore what they cannot parse) and so
+// can never verify. Fails VerificationFailed("SCT_INVALID") when the list itself is malformed.
+// Step 1 of VerifyEmbeddedScts; public so that tests and fuzzers reach it without a valid chain.
+Result<std::vector<ParsedSct>> ParseSctList(ByteView list);
+
+// PrecertTbs returns the DER TBSCertificate of `leaf` (not owned) with its one SCT list
+// extension removed: the precert entry's tbs (RFC 6962 §3.2). Fails
+// VerificationFailed("SCT_INVALID") when the leaf has no SCT list, more than one, or cannot be
+// re-encoded. Step 2 of VerifyEmbeddedScts; public for tests and fuzzers.
+Result<Bytes> PrecertTbs(X509* leaf);
+
 // VerifyEmbeddedScts verifies that `leaf` carries at least one embedded SCT from a log in
 // `logs` that verifies. `issuer` is the certificate that signed `leaf` (its SPKI hash is part
 // of the signed precert entry). Neither certificate is owned.

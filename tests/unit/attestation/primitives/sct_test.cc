@@ -427,5 +427,52 @@ TEST_F(SyntheticSctTest, DuplicateSctListExtensionFails) {
   EXPECT_TRUE(IsSctFailure(Verify(leaf.get())));
 }
 
+// ParseSctList and PrecertTbs are public so fuzzers reach them without a chain; their contract
+// is checked here on its own.
+TEST_F(SyntheticSctTest, ParseSctListDirectly) {
+  auto good = Leaf({Ec(), Ec()});
+  Bytes list = SctListBytes(good.get());
+  auto parsed = ParseSctList(list);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].log_id.size(), 32u);
+  EXPECT_FALSE((*parsed)[0].signature.empty());
+
+  Bytes trailing = list;
+  trailing.push_back(0);
+  for (const Bytes& raw : {trailing, Bytes(list.begin(), list.end() - 1), Bytes{0, 0}, Bytes{0, 2, 0, 0}, Bytes{}}) {
+    auto r = ParseSctList(raw);
+    EXPECT_FALSE(r.ok());
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().finding(), "SCT_INVALID");
+    }
+  }
+  // An SCT of an unknown version is skipped, not an error, and yields nothing to verify.
+  Bytes v2 = list;
+  v2[4] = 1;  // list length (2) + first SCT length (2), then the version byte
+  auto skipped = ParseSctList(v2);
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(skipped->size(), 1u);
+}
+
+TEST_F(SyntheticSctTest, PrecertTbsDirectly) {
+  auto leaf = Leaf({Ec()});
+  auto tbs = PrecertTbs(leaf.get());
+  ASSERT_TRUE(tbs.ok()) << tbs.error().ToString();
+  // The rebuilt TBS no longer carries the SCT list's OID (1.3.6.1.4.1.11129.2.4.2).
+  const Bytes oid{0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02};
+  EXPECT_EQ(std::search(tbs->begin(), tbs->end(), oid.begin(), oid.end()), tbs->end());
+  Bytes der = ossl::CertificateToDer(leaf.get()).value();
+  EXPECT_NE(std::search(der.begin(), der.end(), oid.begin(), oid.end()), der.end());
+
+  int idx = X509_get_ext_by_NID(leaf.get(), NID_ct_precert_scts, -1);
+  ossl::UniquePtr<X509_EXTENSION> copy(X509_EXTENSION_dup(X509_get_ext(leaf.get(), idx)));
+  ASSERT_EQ(X509_add_ext(leaf.get(), copy.get(), -1), 1);
+  EXPECT_FALSE(PrecertTbs(leaf.get()).ok());  // two lists: which one was signed is ambiguous
+  X509_EXTENSION_free(X509_delete_ext(leaf.get(), X509_get_ext_by_NID(leaf.get(), NID_ct_precert_scts, -1)));
+  X509_EXTENSION_free(X509_delete_ext(leaf.get(), X509_get_ext_by_NID(leaf.get(), NID_ct_precert_scts, -1)));
+  EXPECT_FALSE(PrecertTbs(leaf.get()).ok());  // none
+}
+
 }  // namespace
 }  // namespace signet::attestation
