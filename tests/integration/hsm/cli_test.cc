@@ -321,6 +321,17 @@ TEST_F(KeyCliTest, DirectoryFifoOrDeviceAsPinSourceIsExit2AtOnce) {
   }
 }
 
+TEST_F(KeyCliTest, FifoOrDeviceAsModuleIsExit2AtOnce) {
+  const std::string fifo = *dir_ + "/libfifo.so";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& module : {fifo, std::string("/dev/zero")}) {
+    CliRun r = SignetWithin("key list --token " + Q("pkcs11:token=cli-test?module-path=" + module + "&pin-source=" +
+                                                    *dir_ + "/user.pin"));
+    EXPECT_EQ(r.rc, 2) << module << ": " << r.out;  // 124 would mean dlopen blocked
+    EXPECT_THAT(r.out, HasSubstr("only regular files")) << module;
+  }
+}
+
 TEST_F(KeyCliTest, LibraryAttributesMustMatchTheModule) {
   for (const char* attr : {"library-manufacturer=Nobody%20Inc", "library-description=Not%20this%20one",
                            "library-version=0.1"}) {

@@ -433,6 +433,21 @@ TEST_F(KeyStoreTest, LibraryAttributesAreEnforcedAgainstGetInfo) {
   EXPECT_EQ(broken.error().code(), ErrorCode::kUnavailable);
 }
 
+// Issue 12 item 23: dlopen of a FIFO named as the module waited forever for a writer.
+TEST(ModulePathTest, FifoDeviceOrDirectoryAsModuleIsInvalidArgument) {
+  char dir[] = "/tmp/signet-module-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/libfifo.so";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {fifo, std::string("/dev/zero"), std::string(dir)}) {
+    auto module = Module::Load(path);
+    ASSERT_FALSE(module.ok()) << path;
+    EXPECT_EQ(module.error().code(), ErrorCode::kInvalidArgument) << path << ": " << module.error().ToString();
+  }
+  std::remove(fifo.c_str());
+  rmdir(dir);
+}
+
 TEST(ModulePathTest, Resolution) {
   KeyStoreOptions options;
   EXPECT_EQ(ResolveModulePath(*ParsePkcs11Uri("pkcs11:"), options).error().code(), ErrorCode::kInvalidArgument);
