@@ -4,6 +4,7 @@
 #define SIGNET_BENCH_BENCH_UTIL_H_
 
 #include <openssl/rand.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +50,7 @@ struct TempToken {
     uint8_t r[8];
     RAND_bytes(r, sizeof r);
     std::ofstream(dir + "/user.pin") << HexEncode(ByteView(r, sizeof r));
+    ::chmod((dir + "/user.pin").c_str(), 0600);  // pin-source must be private to its owner
     setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
     const std::string cmd = "softhsm2-util --init-token --free --label " + label +
                             " --so-pin bench-so-pin --pin \"$(cat '" + dir + "/user.pin')\" >/dev/null";

@@ -79,7 +79,8 @@ EventRecord MakeSeparator(uint64_t seq, uint32_t pcr) {
 }
 
 std::string CanonicalEventRecord(const EventRecord& record) {
-  return WriteCanonicalJson(RecordToJson(record));
+  // Cannot fail: every number in a record is an integer the program made (seq, pcr).
+  return WriteCanonicalJson(RecordToJson(record)).value();
 }
 
 Bytes EventDigest(const EventRecord& record) { return Sha256(CanonicalEventRecord(record)); }

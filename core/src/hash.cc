@@ -1,11 +1,13 @@
 #include "signet/core/hash.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include <openssl/evp.h>
+#include <unistd.h>
+
+#include "signet/core/file.h"
 
 namespace signet {
 
@@ -68,15 +70,20 @@ Bytes Hasher::Finish() {
 }
 
 Result<Bytes> HashFile(HashAlgorithm alg, const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return NotFound("cannot open " + path + ": " + std::strerror(errno));
+  // The same type checks as every input (regular files only, no blocking on a FIFO), then a
+  // bounded buffer at a time: files of any size hash in constant memory.
+  SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(path));
   Hasher h(alg);
   uint8_t buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) h.Update(ByteView(buf, n));
-  bool err = std::ferror(f) != 0;
-  std::fclose(f);
-  if (err) return Internal("read error on " + path);
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Internal("read error on " + path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    h.Update(ByteView(buf, static_cast<size_t>(n)));
+  }
   return h.Finish();
 }
 

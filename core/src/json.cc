@@ -605,11 +605,20 @@ std::u16string ToUtf16(std::string_view s) {
   return out;
 }
 
-// CanonicalNumber renders a number as ECMAScript Number.prototype.toString would (RFC 8785 §3.2.2.3).
-std::string CanonicalNumber(const std::string& text) {
+// CanonicalNumber renders a number as ECMAScript Number.prototype.toString would (RFC 8785
+// §3.2.2.3). RFC 8785 numbers are IEEE 754 doubles: a number that overflows to infinity (1e400)
+// or underflows to zero while its digits are not all zero (1e-400) has no such rendering, so it
+// is refused rather than written as "null" or "0" (either would sign a different document).
+Result<std::string> CanonicalNumber(const std::string& text) {
   double d = std::strtod(text.c_str(), nullptr);
-  if (d == 0) return "0";
-  if (!std::isfinite(d)) return "null";
+  if (!std::isfinite(d)) return InvalidArgument("json: number out of the IEEE 754 double range");
+  if (d == 0) {
+    const std::string_view mantissa = std::string_view(text).substr(0, text.find_first_of("eE"));
+    if (mantissa.find_first_of("123456789") != std::string_view::npos) {
+      return InvalidArgument("json: number too small for an IEEE 754 double");
+    }
+    return std::string("0");
+  }
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   std::string sci(buf, r.ptr);  // shortest round-trip, e.g. "1.5e+21", "-1e-07"
@@ -639,19 +648,23 @@ std::string CanonicalNumber(const std::string& text) {
   return neg ? "-" + out : out;
 }
 
-void WriteCanonical(std::string& out, const JsonValue& v) {
+Status WriteCanonical(std::string& out, const JsonValue& v) {
   switch (v.type()) {
-    case JsonValue::Type::kNumber: out += CanonicalNumber(v.number_text()); return;
+    case JsonValue::Type::kNumber: {
+      SIGNET_ASSIGN_OR_RETURN(std::string number, CanonicalNumber(v.number_text()));
+      out += number;
+      return OkStatus();
+    }
     case JsonValue::Type::kArray: {
       out += '[';
       bool first = true;
       for (const auto& item : v.array()) {
         if (!first) out += ',';
         first = false;
-        WriteCanonical(out, item);
+        SIGNET_RETURN_IF_ERROR(WriteCanonical(out, item));
       }
       out += ']';
-      return;
+      return OkStatus();
     }
     case JsonValue::Type::kObject: {
       std::vector<std::pair<std::u16string, const JsonValue::Member*>> sorted;
@@ -665,12 +678,12 @@ void WriteCanonical(std::string& out, const JsonValue& v) {
         first = false;
         WriteString(out, m->first);
         out += ':';
-        WriteCanonical(out, m->second);
+        SIGNET_RETURN_IF_ERROR(WriteCanonical(out, m->second));
       }
       out += '}';
-      return;
+      return OkStatus();
     }
-    default: Write(out, v, 0, 0); return;
+    default: Write(out, v, 0, 0); return OkStatus();
   }
 }
 
@@ -682,9 +695,9 @@ std::string WriteJson(const JsonValue& value, int indent) {
   return out;
 }
 
-std::string WriteCanonicalJson(const JsonValue& value) {
+Result<std::string> WriteCanonicalJson(const JsonValue& value) {
   std::string out;
-  WriteCanonical(out, value);
+  SIGNET_RETURN_IF_ERROR(WriteCanonical(out, value));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "signet/hsm/key_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -9,6 +10,9 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "signet/core/encoding.h"
+#include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
 #include "signet/hsm/key_material.h"
@@ -646,21 +651,36 @@ Result<std::optional<SecretBytes>> ResolvePin(const Pkcs11Uri& uri, std::string_
       if (path.rfind("//", 0) == 0) path = path.substr(2);  // file:///abs -> /abs
     }
     if (path.empty()) return InvalidArgument("pin-source is empty");
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NotFound("cannot read the PIN file named by pin-source (\"" + path + "\")");
+    // Regular files only, opened without blocking (a FIFO or a directory is refused at once),
+    // and private to their owner: a PIN that other users can read is no longer a secret.
+    struct stat st {};
+    auto opened = OpenInputFile(path, &st);
+    if (!opened.ok()) {
+      if (opened.error().code() == ErrorCode::kNotFound) {
+        return NotFound("cannot read the PIN file named by pin-source (\"" + path + "\")");
+      }
+      return std::move(opened).error().Prefix("pin-source");
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return PermissionDenied("pin-source: the PIN file \"" + path + "\" is accessible to other users (mode " + mode +
+                              "); make it private to its owner (chmod 600)");
+    }
+    const int fd = opened->get();
     buffer.resize(kMaxPinBytes + 1);
     size_t got = 0;
     while (got < buffer.size()) {
       const ssize_t r = read(fd, buffer.data() + got, buffer.size() - got);
       if (r < 0) {
-        close(fd);
+        if (errno == EINTR) continue;
         OPENSSL_cleanse(buffer.data(), buffer.size());
         return Internal("reading the PIN file \"" + path + "\" failed");
       }
       if (r == 0) break;
       got += static_cast<size_t>(r);
     }
-    close(fd);
+    opened->Reset();
     if (got > kMaxPinBytes) {
       OPENSSL_cleanse(buffer.data(), buffer.size());
       return InvalidArgument("the PIN file \"" + path + "\" is longer than 256 bytes");
@@ -684,9 +704,59 @@ Result<std::optional<SecretBytes>> ResolvePin(const Pkcs11Uri& uri, std::string_
   return std::optional<SecretBytes>();
 }
 
+Status CheckLibraryAttributes(const Module& module, const Pkcs11Uri& uri) {
+  if (!uri.library_manufacturer && !uri.library_description && !uri.library_version) return OkStatus();
+  if (module.fn()->C_GetInfo == nullptr) {
+    return Unimplemented("PKCS#11 module \"" + module.path() + "\" has no C_GetInfo to check library-* against");
+  }
+  CK_INFO info{};
+  const CK_RV rv = module.fn()->C_GetInfo(&info);
+  if (rv != CKR_OK) return Pkcs11Error("C_GetInfo of PKCS#11 module \"" + module.path() + "\"", rv);
+  // PKCS#11 v2.40 §3.1: text fields are blank-padded, not terminated.
+  auto trim = [](const unsigned char* data, size_t size) {
+    std::string t(reinterpret_cast<const char*>(data), size);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\0')) t.pop_back();
+    return t;
+  };
+  const std::string manufacturer = trim(info.manufacturerID, sizeof info.manufacturerID);
+  const std::string description = trim(info.libraryDescription, sizeof info.libraryDescription);
+  const std::string version =
+      std::to_string(info.libraryVersion.major) + "." + std::to_string(info.libraryVersion.minor);
+  auto mismatch = [&](const char* attribute, const std::string& wanted, const std::string& have) {
+    return InvalidArgument("PKCS#11 module \"" + module.path() + "\" does not match the URI: " + attribute + "=\"" +
+                           wanted + "\" was asked for, the module reports \"" + have + "\" (C_GetInfo)");
+  };
+  if (uri.library_manufacturer && *uri.library_manufacturer != manufacturer) {
+    return mismatch("library-manufacturer", *uri.library_manufacturer, manufacturer);
+  }
+  if (uri.library_description && *uri.library_description != description) {
+    return mismatch("library-description", *uri.library_description, description);
+  }
+  if (uri.library_version) {
+    // RFC 7512 §2.3: "M" or "M.N"; a missing minor version is 0. ParsePkcs11Uri checked the form.
+    const std::string& want = *uri.library_version;
+    const size_t dot = want.find('.');
+    auto number = [](std::string_view digits, unsigned& out) {
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+      return !digits.empty() && ec == std::errc() && end == digits.data() + digits.size();
+    };
+    unsigned major = 0, minor = 0;
+    const std::string_view text(want);
+    if (!number(text.substr(0, dot), major) || (dot != std::string::npos && !number(text.substr(dot + 1), minor))) {
+      return InvalidArgument("pkcs11 URI: library-version must be M or M.N (decimal)");
+    }
+    if (major != static_cast<unsigned>(info.libraryVersion.major) ||
+        minor != static_cast<unsigned>(info.libraryVersion.minor)) {
+      return mismatch("library-version", want, version);
+    }
+  }
+  return OkStatus();
+}
+
 Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreWithModule(std::shared_ptr<Module> module, std::string_view uri_text,
                                                              const KeyStoreOptions& options) {
   SIGNET_ASSIGN_OR_RETURN(Pkcs11Uri uri, ParsePkcs11Uri(uri_text));
+  SIGNET_RETURN_IF_ERROR(CheckLibraryAttributes(*module, uri));
   SIGNET_ASSIGN_OR_RETURN(std::optional<SecretBytes> pin, ResolvePin(uri, options.pin_env));
   auto ctx = std::make_shared<TokenContext>();
   ctx->module = module;

@@ -8,6 +8,8 @@
 #include <map>
 #include <mutex>
 
+#include "signet/core/file.h"
+
 namespace signet::hsm {
 namespace {
 
@@ -138,6 +140,14 @@ Result<std::shared_ptr<Module>> Module::Load(const std::string& path) {
     return NotFound("PKCS#11 module \"" + path + "\" does not exist");
   }
   const std::string key(resolved);
+  // A module is an input file like any other: regular files only, checked without blocking
+  // (dlopen on a FIFO would wait forever for a writer; on a device it would read it).
+  if (auto checked = OpenInputFile(key); !checked.ok()) {
+    if (checked.error().code() == ErrorCode::kNotFound) {
+      return NotFound("PKCS#11 module \"" + path + "\" does not exist");
+    }
+    return std::move(checked).error().Prefix("PKCS#11 module");
+  }
   Registry& registry = GetRegistry();
   std::lock_guard<std::recursive_mutex> lock(registry.mu);
   if (auto it = registry.modules.find(key); it != registry.modules.end()) {

@@ -6,6 +6,7 @@
 // a query value unreserved characters and ":[]@!$'()*+,=/?|;".
 #include "signet/hsm/uri.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -84,7 +85,23 @@ Status ParsePathAttribute(Pkcs11Uri& uri, std::string_view name, std::string_vie
   if (name == "model") return SetOnce(uri.model, std::move(value), name);
   if (name == "library-manufacturer") return SetOnce(uri.library_manufacturer, std::move(value), name);
   if (name == "library-description") return SetOnce(uri.library_description, std::move(value), name);
-  if (name == "library-version") return SetOnce(uri.library_version, std::move(value), name);
+  if (name == "library-version") {
+    // RFC 7512 §2.3: pk11-lib-ver = 1*DIGIT [ "." 1*DIGIT ]. CK_VERSION parts are bytes, so more
+    // than three digits can never match; refusing them keeps the comparison overflow-free.
+    auto digits = [](std::string_view d) {
+      if (d.empty() || d.size() > 3) return false;
+      for (char c : d) {
+        if (c < '0' || c > '9') return false;
+      }
+      return true;
+    };
+    const size_t dot = value.find('.');
+    const bool ok = dot == std::string::npos ? digits(value)
+                                             : digits(std::string_view(value).substr(0, dot)) &&
+                                                   digits(std::string_view(value).substr(dot + 1));
+    if (!ok) return InvalidArgument("pkcs11 URI: library-version must be M or M.N (decimal)");
+    return SetOnce(uri.library_version, std::move(value), name);
+  }
   if (name == "slot-description") return SetOnce(uri.slot_description, std::move(value), name);
   if (name == "slot-manufacturer") return SetOnce(uri.slot_manufacturer, std::move(value), name);
   if (name == "object") return SetOnce(uri.object, std::move(value), name);
@@ -224,6 +241,28 @@ Result<Pkcs11Uri> ParsePkcs11Uri(std::string_view text) {
     return InvalidArgument("pkcs11 URI: pin-source and pin-value are mutually exclusive");
   }
   return uri;
+}
+
+std::string RedactPkcs11Uri(std::string_view text) {
+  static constexpr std::string_view kName = "pin-value=";
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t hit = text.find(kName, pos);
+    if (hit == std::string_view::npos) break;
+    out.append(text.substr(pos, hit - pos));
+    out.append(kName);
+    out.append(kRedactedPin);
+    // The value ends where the next query attribute, the fragment, the line or the text does.
+    // Not at ';', quotes or blanks: a pin-value may hold ';' and a mistyped one anything, so in
+    // doubt more is redacted, never less.
+    size_t end = hit + kName.size();
+    while (end < text.size() && text[end] != '&' && text[end] != '#' && text[end] != '\n') ++end;
+    pos = end;
+  }
+  out.append(text.substr(std::min(pos, text.size())));
+  return out;
 }
 
 std::string Pkcs11Uri::Format() const {

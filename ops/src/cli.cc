@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "signet/hsm/uri.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
 #include "version.h"
@@ -26,7 +27,8 @@ int ExitCodeFor(const Error& error) {
 }
 
 int ReportError(const Error& error) {
-  std::fprintf(stderr, "signet: %s\n", error.ToString().c_str());
+  // Defence in depth: a PIN given as pin-value never reaches stderr, whichever layer quoted the URI.
+  std::fprintf(stderr, "signet: %s\n", hsm::RedactPkcs11Uri(error.ToString()).c_str());
   return ExitCodeFor(error);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "signet/core/encoding.h"
+#include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
@@ -143,14 +144,15 @@ int RunExport(const KeyFlags& f) {
     if (!pem.ok()) return ReportError(pem.error());
     data = *pem;
   }
-  FILE* out = stdout;
   if (!f.out.empty() && f.out != "-") {
-    out = std::fopen(f.out.c_str(), "wb");
-    if (out == nullptr) return ReportError(InvalidArgument("cannot write " + f.out));
+    // Like every other output: temp file + rename, only over a regular file, never through a
+    // symbolic link (a link, device, FIFO or directory at --out is exit 2).
+    if (Status s = WriteFileAtomic(f.out, data, 0644); !s.ok()) return ReportError(s.error());
+    return kExitOk;
   }
-  const bool ok = std::fwrite(data.data(), 1, data.size(), out) == data.size();
-  if (out != stdout) std::fclose(out);
-  if (!ok) return ReportError(Internal("writing the public key failed"));
+  if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() || std::fflush(stdout) != 0) {
+    return ReportError(Internal("writing the public key to standard output failed"));
+  }
   return kExitOk;
 }
 
@@ -165,7 +167,8 @@ int RunCheck(const KeyFlags& f) {
   if (!key.ok()) return ReportError(key.error());
   const fw::KeyAttributes& a = (*key)->attributes();
   int rc = kExitOk;
-  std::printf("key %s\n  type: %s\n  key id: %s\n", f.uri.c_str(),
+  // The URI as given may carry pin-value: never print a PIN back.
+  std::printf("key %s\n  type: %s\n  key id: %s\n", hsm::RedactPkcs11Uri(f.uri).c_str(),
               std::string(fw::KeyAlgorithmName((*key)->algorithm())).c_str(), (*key)->key_id().c_str());
   auto check = [&](const char* what, bool good, const std::string& detail) {
     std::printf("  [%s] %s%s\n", good ? "ok" : "FAIL", what, detail.c_str());
@@ -218,7 +221,8 @@ void RegisterKeyCommands(Cli& cli) {
   auto* exp = key->add_subcommand("export", "Write a key's public key (SubjectPublicKeyInfo)");
   exp->add_option("--key", flags->uri, "pkcs11: URI of the key")->required();
   exp->add_option("--format", flags->format, "pem (default) or der");
-  exp->add_option("--out", flags->out, "Output file (default: standard output)");
+  exp->add_option("--out", flags->out,
+                  "Output file (default: standard output); replaces only a regular file, never follows a link");
   exp->add_flag("--allow-weak", flags->allow_weak, "Accept a key that is extractable or not sensitive");
   AddKeyBackendFlags(exp, flags->backend);
   exp->callback([&cli, flags] { cli.action = [flags] { return RunExport(*flags); }; });

@@ -6,14 +6,20 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "signet/attestation/bundle.h"
 #include "signet/attestation/findings.h"
+#include "signet/attestation/public_key.h"
 #include "signet/attestation/trusted_root.h"
 #include "signet/attestation/verifier.h"
+#include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
+#include "signet/core/ossl.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
 
@@ -51,26 +57,103 @@ struct Args {
   bool json = false;
 };
 
-bool IsRegularFile(const std::string& path) {
+bool Exists(const std::string& path) {
   struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
-Result<attestation::Artifact> LoadArtifact(const std::string& input) {
-  // The protocol: a path when such a file exists, else a sha256: digest.
-  if (IsRegularFile(input)) {
-    constexpr size_t kInMemoryLimit = 256 * 1024 * 1024;
-    struct stat st{};
-    if (::stat(input.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) <= kInMemoryLimit) {
-      SIGNET_ASSIGN_OR_RETURN(std::string data, ReadFile(input, kInMemoryLimit));
-      return attestation::Artifact::FromBytes(ToBytes(data));
+// NeedsArtifactBytes says whether verification needs the artifact's bytes rather than its
+// SHA-256: only a message signature whose key signs the whole message (Ed25519) or hashes with
+// something other than SHA-256, or whose digest hint is not SHA-256. Everything else (every DSSE
+// bundle, ECDSA P-256 and RSA-SHA256 message signatures) is verified from a streamed digest.
+bool NeedsArtifactBytes(const attestation::Bundle& bundle, const attestation::VerificationPolicy& policy) {
+  if (!bundle.message_signature) return false;
+  if (bundle.message_signature->digest && bundle.message_signature->digest->algorithm != HashAlgorithm::kSha256) {
+    return true;
+  }
+  std::optional<attestation::PublicKey> key = policy.key;
+  if (!key && !bundle.certificates.empty()) {
+    if (auto cert = ossl::ParseCertificateDer(bundle.certificates.front()); cert.ok()) {
+      if (auto k = attestation::PublicKey::FromCertificate(cert->get()); k.ok()) key = std::move(*k);
+    }
+  }
+  if (!key) return false;  // verification fails later on its own terms
+  return key->scheme() == attestation::SignatureScheme::kEd25519 || key->hash() != HashAlgorithm::kSha256;
+}
+
+// LoadArtifact follows the protocol: FILE_OR_DIGEST is a path when something exists there,
+// else a sha256: digest. A path must be a regular file (a FIFO, device or directory is exit 2,
+// at once). Its SHA-256 is streamed in fixed-size chunks, so an artifact of any size is
+// verified in constant memory; the bytes are read whole only when NeedsArtifactBytes, and then
+// under kInMemoryLimit.
+Result<attestation::Artifact> LoadArtifact(const std::string& input, bool needs_bytes) {
+  if (Exists(input)) {
+    if (needs_bytes) {
+      constexpr size_t kInMemoryLimit = 256 * 1024 * 1024;
+      auto data = ReadFile(input, kInMemoryLimit);
+      if (!data.ok()) return std::move(data).error().Prefix("artifact");
+      return attestation::Artifact::FromBytes(ToBytes(*data));
     }
     attestation::Artifact a;
-    SIGNET_ASSIGN_OR_RETURN(a.sha256, HashFile(HashAlgorithm::kSha256, input));
+    auto digest = Sha256File(input);
+    if (!digest.ok()) return std::move(digest).error().Prefix("artifact");
+    a.sha256 = std::move(*digest);
     return a;
   }
   if (input.rfind("sha256:", 0) == 0) return attestation::Artifact::FromDigestString(input);
   return NotFound("artifact is neither a file nor a sha256:<hex> digest");
+}
+
+// NotCanonicalButDecodable reports whether `text` is base64 that a lenient decoder would accept
+// (one alphabet, a valid length, padding that may be missing, non-zero leftover bits) although
+// the bundle parser's strict decoder refuses it: standard alphabet with padding for a
+// messageSignature, either alphabet with optional padding for a DSSE sig (`dsse`). Line breaks
+// are skipped, as the bundle parser skips them.
+bool NotCanonicalButDecodable(std::string_view text, bool dsse) {
+  std::string body;
+  for (char c : text) {
+    if (c != '\n' && c != '\r') body.push_back(c);
+  }
+  const bool strict_ok = dsse ? Base64DecodeStdOrUrl(body).ok() : Base64Decode(body).ok();
+  if (strict_ok) return false;  // canonical: nothing to say here
+  size_t pad = 0;
+  while (!body.empty() && body.back() == '=' && pad < 3) {
+    body.pop_back();
+    ++pad;
+  }
+  if (body.empty() || pad > 2 || body.size() % 4 == 1) return false;
+  const bool url = body.find_first_of("-_") != std::string::npos;
+  const bool std_alphabet = body.find_first_of("+/") != std::string::npos;
+  if (url && std_alphabet) return false;
+  for (char c : body) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '+' && c != '/' && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+// CheckSignatureEncodings: a signature whose base64 is not canonical (non-zero leftover bits:
+// a second spelling of some byte string) is a signature that does not verify, exit 1 with
+// SIGNATURE_INVALID, not an unusable bundle (exit 2). Accepting it would make signatures
+// malleable; calling it malformed would report a forgery attempt as a usage error. Anything that
+// is not base64 at all is left to ParseBundle (malformed, exit 2).
+Status CheckSignatureEncodings(std::string_view bundle_json) {
+  auto doc = ParseJson(bundle_json);
+  if (!doc.ok() || !doc->is_object()) return OkStatus();
+  std::vector<std::pair<const JsonValue*, bool>> sigs;  // (value, is a DSSE sig)
+  if (const JsonValue* ms = doc->Find("messageSignature"); ms != nullptr) sigs.emplace_back(ms->Find("signature"), false);
+  if (const JsonValue* env = doc->Find("dsseEnvelope"); env != nullptr) {
+    if (const JsonValue* list = env->Find("signatures"); list != nullptr && list->is_array()) {
+      for (const JsonValue& s : list->array()) sigs.emplace_back(s.Find("sig"), true);
+    }
+  }
+  for (const auto& [sig, dsse] : sigs) {
+    if (sig != nullptr && sig->is_string() && NotCanonicalButDecodable(sig->string_value(), dsse)) {
+      return VerificationFailed(attestation::findings::kSignatureInvalid,
+                                "signature is not canonical base64 and does not verify");
+    }
+  }
+  return OkStatus();
 }
 
 Result<attestation::VerifiedBundle> Verify(const Args& args) {
@@ -95,8 +178,9 @@ Result<attestation::VerifiedBundle> Verify(const Args& args) {
   SIGNET_ASSIGN_OR_RETURN(std::string root_json, ReadFile(args.trusted_root, attestation::kMaxTrustedRootBytes));
   SIGNET_ASSIGN_OR_RETURN(attestation::TrustedRoot root, attestation::TrustedRoot::Parse(root_json));
   SIGNET_ASSIGN_OR_RETURN(std::string bundle_json, ReadFile(args.bundle, attestation::kMaxBundleBytes));
+  SIGNET_RETURN_IF_ERROR(CheckSignatureEncodings(bundle_json));
   SIGNET_ASSIGN_OR_RETURN(attestation::Bundle bundle, attestation::ParseBundle(bundle_json));
-  SIGNET_ASSIGN_OR_RETURN(attestation::Artifact artifact, LoadArtifact(args.input));
+  SIGNET_ASSIGN_OR_RETURN(attestation::Artifact artifact, LoadArtifact(args.input, NeedsArtifactBytes(bundle, policy)));
   SystemClock clock;
   return attestation::VerifyBundle(bundle, root, policy, artifact, clock);
 }

@@ -99,9 +99,16 @@ Result<std::string> DefaultAuditLogPath() {
     if (pos == dir.size() || dir[pos] == '/') {
       std::string part = dir.substr(0, pos);
       if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+        if (errno == ENOTDIR) return InvalidArgument("state directory " + dir + ": " + part + " is not a directory");
         return PermissionDenied("cannot create state directory " + part + ": " + std::strerror(errno));
       }
     }
+  }
+  // EEXIST also covers a file (or a FIFO, or a device) standing where the directory should be:
+  // unusable local configuration, exit 2, not an internal error when the log is opened later.
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return InvalidArgument("state directory " + dir + " is not a directory (check SIGNET_STATE_DIR)");
   }
   return dir + "/audit.log";
 }

@@ -59,7 +59,8 @@ Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<s
 
 // DefaultAuditLogPath is $SIGNET_STATE_DIR/audit.log, else /var/lib/signet/audit.log for root,
 // else $XDG_STATE_HOME/signet/audit.log (~/.local/state/signet/audit.log). The directory is
-// created (0700) if missing.
+// created (0700) if missing; something else than a directory standing there (a file as
+// $SIGNET_STATE_DIR) is kInvalidArgument (exit 2).
 Result<std::string> DefaultAuditLogPath();
 
 }  // namespace signet::ops

@@ -87,7 +87,7 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const S
   // 2. Sign the three payloads and check each signature on the host.
   SIGNET_ASSIGN_OR_RETURN(attestation::PublicKey pub, attestation::PublicKey::FromSpkiDer(key.public_key_spki()));
   std::string simple = SimpleSigningPayload(req.image, req.annotations);
-  std::string statement = WriteCanonicalJson(CosignSignStatement(req.image));
+  SIGNET_ASSIGN_OR_RETURN(std::string statement, WriteCanonicalJson(CosignSignStatement(req.image)));
   VsaParams vp;
   vp.verifier_id = req.verifier_id;
   vp.time_verified = d.evaluated_at;
@@ -95,7 +95,7 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const S
   vp.policy_sha256 = d.policy_digest.substr(d.policy_digest.find(':') + 1);
   for (const auto& in : InputDigests(req)) vp.inputs.push_back({in.name, in.sha256});
   vp.verified_levels = req.verified_levels;
-  std::string vsa = WriteCanonicalJson(VsaStatement(req.image, vp));
+  SIGNET_ASSIGN_OR_RETURN(std::string vsa, WriteCanonicalJson(VsaStatement(req.image, vp)));
 
   SIGNET_ASSIGN_OR_RETURN(Bytes simple_sig, SignAndCheck(key, pub, AsBytes(simple)));
   SIGNET_ASSIGN_OR_RETURN(Bytes stmt_sig, SignAndCheck(key, pub, attestation::Pae(kInTotoPayloadType, AsBytes(statement))));

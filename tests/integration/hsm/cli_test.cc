@@ -5,8 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "signet/core/json.h"
 #include "test_env.h"
@@ -39,6 +43,9 @@ class KeyCliTest : public ::testing::Test {
                         << "log.level = ERROR\nslots.removable = false\n";
     std::ofstream(*dir_ + "/user.pin") << "user-pin-4711";
     std::ofstream(*dir_ + "/wrong.pin") << "not-the-pin";
+    // PIN files must be private to their owner (ResolvePin refuses group/other bits).
+    ASSERT_EQ(chmod((*dir_ + "/user.pin").c_str(), 0600), 0);
+    ASSERT_EQ(chmod((*dir_ + "/wrong.pin").c_str(), 0600), 0);
     setenv("SOFTHSM2_CONF", conf.c_str(), 1);
     std::string out;
     ASSERT_EQ(RunCommand("mkdir -p " + Q(*dir_ + "/tokens") + " && softhsm2-util --init-token --free --label cli-test "
@@ -55,6 +62,9 @@ class KeyCliTest : public ::testing::Test {
     r.rc = RunCommand(env + " " + Q(EnvOr("SIGNET_CLI", "signet")) + " " + args, &r.out);
     return r;
   }
+  // SignetWithin runs under `timeout`: a command that blocks on a FIFO exits 124 and fails the
+  // test instead of hanging it.
+  CliRun SignetWithin(const std::string& args) { return Signet(args, "timeout 60"); }
   std::string Token(const std::string& pin_file = "user.pin") {
     return "pkcs11:token=cli-test?module-path=" + *module_ + "&pin-source=" + *dir_ + "/" + pin_file;
   }
@@ -223,6 +233,181 @@ TEST_F(KeyCliTest, FullTokenCreatesNothing) {
   EXPECT_EQ(r.rc, 3) << r.out;
   EXPECT_THAT(r.out, HasSubstr("is full (CKR_DEVICE_MEMORY)"));
   EXPECT_EQ(KeyCount(), before);
+}
+
+// ---- Issue 12 items 21, 23, 27: outputs, inputs, PINs and URIs as a new user would try them.
+
+bool IsCharDevice(const std::string& path) {
+  struct stat st {};
+  return lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+bool IsSymlink(const std::string& path) {
+  struct stat st {};
+  return lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return lstat(path.c_str(), &st) == 0;
+}
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(KeyCliTest, KeyExportToDevFullIsRefusedAndTheDeviceStays) {
+  ASSERT_EQ(Signet("key generate --token " + Q(Token()) + " --label export-dev").rc, 0);
+  CliRun r = Signet("key export --out /dev/full --key " + Q(Key("export-dev")));
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("character device"));
+  EXPECT_TRUE(IsCharDevice("/dev/full"));
+}
+
+TEST_F(KeyCliTest, KeyExportThroughSymlinkIsRefusedAndTheTargetIsUntouched) {
+  ASSERT_EQ(Signet("key generate --token " + Q(Token()) + " --label export-link").rc, 0);
+  const std::string victim = *dir_ + "/victim.txt";
+  std::ofstream(victim) << "precious";
+  const std::string link = *dir_ + "/export-link.pem";
+  ASSERT_EQ(symlink(victim.c_str(), link.c_str()), 0);
+  CliRun r = Signet("key export --out " + Q(link) + " --key " + Q(Key("export-link")));
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("symbolic link"));
+  EXPECT_EQ(Slurp(victim), "precious");
+  EXPECT_TRUE(IsSymlink(link));
+  // A dangling link is refused too: nothing is created where it points.
+  const std::string dangling = *dir_ + "/dangling.pem";
+  ASSERT_EQ(symlink((*dir_ + "/created-through-link").c_str(), dangling.c_str()), 0);
+  CliRun d = Signet("key export --out " + Q(dangling) + " --key " + Q(Key("export-link")));
+  EXPECT_EQ(d.rc, 2) << d.out;
+  EXPECT_FALSE(Exists(*dir_ + "/created-through-link"));
+  // A regular file is replaced as before.
+  CliRun ok = Signet("key export --out " + Q(*dir_ + "/plain.pem") + " --key " + Q(Key("export-link")));
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  EXPECT_THAT(Slurp(*dir_ + "/plain.pem"), HasSubstr("-----BEGIN PUBLIC KEY-----"));
+}
+
+TEST_F(KeyCliTest, KeyCheckNeverPrintsPinValue) {
+  ASSERT_EQ(Signet("key generate --token " + Q(Token()) + " --label redact-me").rc, 0);
+  const std::string uri = "pkcs11:token=cli-test;object=redact-me?module-path=" + *module_ + "&pin-value=user-pin-4711";
+  CliRun r = Signet("key check --key " + Q(uri));
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("pin-value=<redacted>"));
+  EXPECT_THAT(r.out, Not(HasSubstr("user-pin-4711")));
+  // Errors too: a key that does not exist, named by a URI carrying the PIN.
+  CliRun missing = Signet("key check --key " + Q("pkcs11:token=cli-test;object=absent?module-path=" + *module_ +
+                                                  "&pin-value=user-pin-4711"));
+  EXPECT_EQ(missing.rc, 2) << missing.out;
+  EXPECT_THAT(missing.out, Not(HasSubstr("user-pin-4711")));
+}
+
+TEST_F(KeyCliTest, PinSourceReadableByOtherUsersIsRefused) {
+  std::ofstream(*dir_ + "/open.pin") << "user-pin-4711";
+  ASSERT_EQ(chmod((*dir_ + "/open.pin").c_str(), 0644), 0);
+  CliRun r = Signet("key list --token " + Q(Token("open.pin")));
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("accessible to other users"));
+  EXPECT_THAT(r.out, Not(HasSubstr("user-pin-4711")));
+}
+
+TEST_F(KeyCliTest, DirectoryFifoOrDeviceAsPinSourceIsExit2AtOnce) {
+  const std::string fifo = *dir_ + "/pin.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& source : {*dir_, fifo, std::string("/dev/zero")}) {
+    CliRun r = SignetWithin("key list --token " + Q("pkcs11:token=cli-test?module-path=" + *module_ +
+                                                    "&pin-source=" + source));
+    EXPECT_EQ(r.rc, 2) << source << ": " << r.out;  // 124 would mean it blocked
+    EXPECT_THAT(r.out, HasSubstr("only regular files")) << source;
+  }
+}
+
+TEST_F(KeyCliTest, FifoOrDeviceAsModuleIsExit2AtOnce) {
+  const std::string fifo = *dir_ + "/libfifo.so";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& module : {fifo, std::string("/dev/zero")}) {
+    CliRun r = SignetWithin("key list --token " + Q("pkcs11:token=cli-test?module-path=" + module + "&pin-source=" +
+                                                    *dir_ + "/user.pin"));
+    EXPECT_EQ(r.rc, 2) << module << ": " << r.out;  // 124 would mean dlopen blocked
+    EXPECT_THAT(r.out, HasSubstr("only regular files")) << module;
+  }
+}
+
+TEST_F(KeyCliTest, LibraryAttributesMustMatchTheModule) {
+  for (const char* attr : {"library-manufacturer=Nobody%20Inc", "library-description=Not%20this%20one",
+                           "library-version=0.1"}) {
+    CliRun r = Signet("key list --token " + Q("pkcs11:token=cli-test;" + std::string(attr) + "?module-path=" + *module_ +
+                                             "&pin-source=" + *dir_ + "/user.pin"));
+    EXPECT_EQ(r.rc, 2) << attr << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("does not match the URI")) << attr;
+  }
+}
+
+// Inputs of every kind are regular files: a FIFO used to block forever, /dev/zero to read
+// forever, and a directory gave an internal error (exit 3).
+class FileInputCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = signet::testing::MakeTempDir();
+    fifo_ = dir_ + "/input.fifo";
+    ASSERT_EQ(mkfifo(fifo_.c_str(), 0600), 0);
+    cases_ = signet::testing::SharedDir() + "/conformance/bundle-verify";
+    root_ = signet::testing::SharedDir() + "/vectors/trust/trusted_root.sigstore-public-good.json";
+  }
+  void TearDown() override { signet::testing::RemoveTree(dir_); }
+  CliRun Run(const std::string& args) {
+    CliRun r;
+    r.rc = RunCommand("timeout 60 " + Q(EnvOr("SIGNET_CLI", "signet")) + " " + args, &r.out);
+    return r;
+  }
+  std::vector<std::string> NonRegular() { return {fifo_, "/dev/zero", dir_}; }
+  std::string VerifyKeyed(const std::string& bundle, const std::string& key, const std::string& root,
+                          const std::string& artifact) {
+    return "verify-bundle --bundle " + Q(bundle) + " --key " + Q(key) + " --trusted-root " + Q(root) + " " + Q(artifact);
+  }
+
+  std::string dir_, fifo_, cases_, root_;
+};
+
+TEST_F(FileInputCliTest, PolicyFromFifoDeviceOrDirectoryIsExit2) {
+  for (const std::string& bad : NonRegular()) {
+    CliRun r = Run("policy check " + Q(bad));
+    EXPECT_EQ(r.rc, 2) << bad << ": " << r.out;
+  }
+}
+
+TEST_F(FileInputCliTest, VerifyBundleInputsFromFifoDeviceOrDirectoryAreExit2) {
+  const std::string mk = cases_ + "/managed-key-happy-path";
+  const std::string bundle = mk + "/bundle.sigstore.json", key = mk + "/key.pub", artifact = cases_ + "/a.txt";
+  ASSERT_EQ(Run(VerifyKeyed(bundle, key, root_, artifact)).rc, 0);
+  for (const std::string& bad : NonRegular()) {
+    EXPECT_EQ(Run(VerifyKeyed(bad, key, root_, artifact)).rc, 2) << "--bundle " << bad;
+    EXPECT_EQ(Run(VerifyKeyed(bundle, bad, root_, artifact)).rc, 2) << "--key " << bad;
+    EXPECT_EQ(Run(VerifyKeyed(bundle, key, bad, artifact)).rc, 2) << "--trusted-root " << bad;
+    EXPECT_EQ(Run(VerifyKeyed(bundle, key, root_, bad)).rc, 2) << "artifact " << bad;
+  }
+}
+
+// Issue 12 item 27: a signature that does not verify is exit 1, even when its base64 spelling
+// is not canonical (it used to be refused as a malformed bundle, exit 2).
+TEST_F(FileInputCliTest, NonCanonicalBase64SignatureIsExit1) {
+  const std::string mk = cases_ + "/managed-key-happy-path";
+  std::string json = Slurp(mk + "/bundle.sigstore.json");
+  // "...0ZHEQ5c=": 'c' leaves two zero bits; 'd' sets one of them. Same bytes to a lenient
+  // decoder, a different spelling to a strict one.
+  const std::string canonical = "0ZHEQ5c=\"";
+  const size_t at = json.find(canonical);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, canonical.size(), "0ZHEQ5d=\"");
+  std::ofstream(dir_ + "/noncanonical.json") << json;
+  CliRun r = Run(VerifyKeyed(dir_ + "/noncanonical.json", mk + "/key.pub", root_, cases_ + "/a.txt"));
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("SIGNATURE_INVALID"));
+  // A flipped bit inside the signature is the plain case: exit 1 as well.
+  json = Slurp(mk + "/bundle.sigstore.json");
+  json.replace(json.find(canonical), canonical.size(), "0ZHEQ5g=\"");  // 'g' = 100000: a different byte, canonical spelling
+  std::ofstream(dir_ + "/flipped.json") << json;
+  CliRun f = Run(VerifyKeyed(dir_ + "/flipped.json", mk + "/key.pub", root_, cases_ + "/a.txt"));
+  EXPECT_EQ(f.rc, 1) << f.out;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -44,6 +46,7 @@ class Tpm2Pkcs11Test : public ::testing::Test {
     setenv("TPM2_PKCS11_STORE", dir_.c_str(), 1);
     setenv("TPM2_PKCS11_LOG_LEVEL", "0", 1);
     std::ofstream(dir_ + "/user.pin") << "tpm-user-pin";
+    ASSERT_EQ(chmod((dir_ + "/user.pin").c_str(), 0600), 0);  // pin-source must be private
     std::string out;
     ASSERT_EQ(RunCommand("tpm2_ptool init --path " + Q(dir_), &out), 0) << out;
     const size_t id_at = out.find("id: ");

@@ -71,13 +71,13 @@ class KeyedBundles : public ::testing::Test {
     body.Set("apiVersion", JsonValue::String("0.0.1"));
     body.Set("kind", JsonValue::String("dsse"));
     body.Set("spec", std::move(spec));
-    std::string body_text = WriteCanonicalJson(body);
+    std::string body_text = WriteCanonicalJson(body).value();
     JsonValue set_payload = JsonValue::MakeObject();
     set_payload.Set("body", JsonValue::String(Base64Encode(AsBytes(body_text))));
     set_payload.Set("integratedTime", JsonValue::Int(time));
     set_payload.Set("logID", JsonValue::String(HexEncode(log_id_)));
     set_payload.Set("logIndex", JsonValue::Int(7));
-    Bytes set = testutil::Sign(log_, AsBytes(WriteCanonicalJson(set_payload)));
+    Bytes set = testutil::Sign(log_, AsBytes(WriteCanonicalJson(set_payload).value()));
     if (corrupt_set) set[set.size() / 2] ^= 0x01;
     return R"({"mediaType":"application/vnd.dev.sigstore.bundle+json;version=0.1","verificationMaterial":{"publicKey":{"hint":"builder"},"tlogEntries":[{"logIndex":"7","logId":{"keyId":")" +
            Base64Encode(log_id_) + R"("},"kindVersion":{"kind":"dsse","version":"0.0.1"},"integratedTime":")" +

@@ -1,5 +1,7 @@
 #include "signet/core/hash.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <gtest/gtest.h>
 
@@ -38,6 +40,28 @@ TEST(HashTest, IncrementalAndFile) {
   std::fclose(f);
   EXPECT_EQ(*HashFile(HashAlgorithm::kSha256, path), Sha256(AsBytes("abc")));
   EXPECT_EQ(HashFile(HashAlgorithm::kSha256, dir + "/missing").error().code(), ErrorCode::kNotFound);
+  testing::RemoveTree(dir);
+}
+
+// Issue 12 items 23/27: file digests stream any size in chunks and accept regular files only
+// (a directory failed as an internal error, a FIFO blocked, /dev/zero never ended).
+TEST(HashTest, Sha256FileStreamsInChunksAndRefusesNonRegularFiles) {
+  std::string dir = testing::MakeTempDir();
+  std::string path = dir + "/big";
+  std::string content;
+  for (int i = 0; content.size() < 3 * 65536 + 17; ++i) content += std::to_string(i) + ",";
+  FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(content.data(), 1, content.size(), f);
+  std::fclose(f);
+  EXPECT_EQ(*Sha256File(path), Sha256(AsBytes(content)));
+  EXPECT_EQ(*HashFile(HashAlgorithm::kSha384, path), Sha384(AsBytes(content)));
+  const std::string fifo = dir + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& bad : {dir, std::string("/dev/zero"), fifo}) {
+    auto r = Sha256File(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
   testing::RemoveTree(dir);
 }
 

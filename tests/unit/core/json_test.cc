@@ -164,10 +164,37 @@ TEST(JsonWriterTest, PrettyPrint) {
 TEST(JsonWriterTest, CanonicalSortsAndNormalises) {
   // RFC 8785 §3.2.3: sort by UTF-16 code units. U+1F600 (surrogates D83D..) sorts before U+FB33.
   auto v = *ParseJson("{\"\xef\xac\xb3\":1,\"\xf0\x9f\x98\x80\":2,\"b\":[1.0,2e1,1e21,1e-7,-0,0.000001],\"a\":\"\xc3\xa9\\u001f\"}");
-  EXPECT_EQ(WriteCanonicalJson(v),
+  EXPECT_EQ(WriteCanonicalJson(v).value(),
             "{\"a\":\"\xc3\xa9\\u001f\",\"b\":[1,20,1e+21,1e-7,0,0.000001],\"\xf0\x9f\x98\x80\":2,\"\xef\xac\xb3\":1}");
-  EXPECT_EQ(WriteCanonicalJson(*ParseJson("[123456789012345680000, 4.5, -1.25e-3, 333333333.33333329]")),
+  EXPECT_EQ(WriteCanonicalJson(*ParseJson("[123456789012345680000, 4.5, -1.25e-3, 333333333.33333329]")).value(),
             "[123456789012345680000,4.5,-0.00125,333333333.3333333]");
+}
+
+// Issue 12: 1e400 was written as null and 1e-400 as 0, so a canonical (signed) document said
+// something other than its source. Numbers a double cannot hold have no canonical form.
+TEST(JsonWriterTest, CanonicalRefusesOverflowingNumber) {
+  for (const char* text : {"1e400", "-1e400", "[1, {\"a\": 1E+999}]", "1.8e308", "-17976931348623159e292"}) {
+    auto v = ParseJson(text);
+    ASSERT_TRUE(v.ok()) << text;
+    auto canonical = WriteCanonicalJson(*v);
+    EXPECT_FALSE(canonical.ok()) << text << " -> " << (canonical.ok() ? *canonical : "");
+    if (!canonical.ok()) {
+      EXPECT_EQ(canonical.error().code(), ErrorCode::kInvalidArgument);
+    }
+  }
+}
+
+TEST(JsonWriterTest, CanonicalRefusesUnderflowingNumber) {
+  for (const char* text : {"1e-400", "-2.5e-350", "{\"x\":[0.1e-330]}"}) {
+    auto v = ParseJson(text);
+    ASSERT_TRUE(v.ok()) << text;
+    auto canonical = WriteCanonicalJson(*v);
+    EXPECT_FALSE(canonical.ok()) << text << " -> " << (canonical.ok() ? *canonical : "");
+  }
+  // Zero spelt any way is still zero, and the smallest subnormal is representable.
+  EXPECT_EQ(WriteCanonicalJson(*ParseJson("[0e-400, -0.000e999, 0]")).value(), "[0,0,0]");
+  EXPECT_EQ(WriteCanonicalJson(*ParseJson("5e-324")).value(), "5e-324");
+  EXPECT_EQ(WriteCanonicalJson(*ParseJson("1.7976931348623157e308")).value(), "1.7976931348623157e+308");
 }
 
 TEST(JsonValueTest, BuildersAndEquality) {

@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include <sys/stat.h>
+
 #include <map>
 
 #include "mock_pkcs11.h"
@@ -326,6 +328,7 @@ TEST(PinTest, SourcesAndErrors) {
   FILE* f = std::fopen(file.c_str(), "w");
   std::fputs("s3cret\n", f);
   std::fclose(f);
+  ASSERT_EQ(chmod(file.c_str(), 0600), 0);
   auto uri = ParsePkcs11Uri("pkcs11:token=t?pin-source=file:" + file);
   auto pin = ResolvePin(*uri, "");
   ASSERT_TRUE(pin.ok());
@@ -344,9 +347,104 @@ TEST(PinTest, SourcesAndErrors) {
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
   f = std::fopen(file.c_str(), "w");
   std::fclose(f);
+  ASSERT_EQ(chmod(file.c_str(), 0600), 0);
   auto empty = ResolvePin(*ParsePkcs11Uri("pkcs11:token=t?pin-source=" + file), "");
   EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
   std::remove(file.c_str());
+  rmdir(dir);
+}
+
+// Issue 12 item 12: a PIN file that other users can read is no secret; refuse it, whichever
+// group/other bit opens it, and never quote the PIN in the error.
+TEST(PinTest, PinFileReadableByOtherUsersIsRefused) {
+  char dir[] = "/tmp/signet-pin-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/pin";
+  FILE* f = std::fopen(file.c_str(), "w");
+  std::fputs("s3cret-4711\n", f);
+  std::fclose(f);
+  const auto uri = ParsePkcs11Uri("pkcs11:token=t?pin-source=" + file);
+  for (mode_t mode : {0644, 0640, 0604, 0620, 0602, 0610, 0601, 0660}) {
+    ASSERT_EQ(chmod(file.c_str(), mode), 0);
+    auto pin = ResolvePin(*uri, "");
+    ASSERT_FALSE(pin.ok()) << std::oct << mode;
+    EXPECT_EQ(pin.error().code(), ErrorCode::kPermissionDenied) << std::oct << mode;
+    EXPECT_THAT(pin.error().message(), HasSubstr("chmod 600"));
+    EXPECT_THAT(pin.error().message(), ::testing::Not(HasSubstr("s3cret")));
+  }
+  for (mode_t mode : {0600, 0400}) {
+    ASSERT_EQ(chmod(file.c_str(), mode), 0);
+    auto pin = ResolvePin(*uri, "");
+    ASSERT_TRUE(pin.ok()) << std::oct << mode << " " << pin.error().ToString();
+    EXPECT_EQ(AsString((*pin)->Reveal()), "s3cret-4711");
+  }
+  std::remove(file.c_str());
+  rmdir(dir);
+}
+
+// Issue 12 items 23 and 27: a directory, a FIFO or a device as pin-source is unusable local
+// input (kInvalidArgument, exit 2), refused at once: a FIFO used to block the open forever and a
+// directory used to fail the read as an internal error (exit 3).
+TEST(PinTest, DirectoryFifoOrDeviceAsPinSourceIsInvalidArgument) {
+  char dir[] = "/tmp/signet-pin-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {std::string(dir), fifo, std::string("/dev/zero"), std::string("/dev/null")}) {
+    auto pin = ResolvePin(*ParsePkcs11Uri("pkcs11:token=t?pin-source=" + path), "");
+    ASSERT_FALSE(pin.ok()) << path;
+    EXPECT_EQ(pin.error().code(), ErrorCode::kInvalidArgument) << path << ": " << pin.error().ToString();
+    EXPECT_THAT(pin.error().message(), HasSubstr("only regular files"));
+  }
+  std::remove(fifo.c_str());
+  rmdir(dir);
+}
+
+// Issue 12 item 27: library-manufacturer, library-description and library-version were parsed
+// and then ignored, so a URI pinned to one vendor's library silently used another.
+TEST_F(KeyStoreTest, LibraryAttributesAreEnforcedAgainstGetInfo) {
+  const std::string pin = "?pin-value=1234";
+  for (const char* good : {"pkcs11:token=mock;library-manufacturer=Signet%20tests",
+                           "pkcs11:token=mock;library-description=gmock%20PKCS%2311;library-version=1.2",
+                           "pkcs11:library-manufacturer=Signet%20tests;library-version=1.2;token=mock"}) {
+    auto store = OpenKeyStoreWithModule(module_, std::string(good) + pin, KeyStoreOptions{});
+    EXPECT_TRUE(store.ok()) << good << ": " << store.error().ToString();
+  }
+  struct Bad {
+    const char* uri;
+    const char* attribute;
+  };
+  for (const Bad& bad : {Bad{"pkcs11:token=mock;library-manufacturer=OpenSC%20Project", "library-manufacturer"},
+                         Bad{"pkcs11:token=mock;library-manufacturer=Signet", "library-manufacturer"},
+                         Bad{"pkcs11:token=mock;library-description=SoftHSM", "library-description"},
+                         Bad{"pkcs11:token=mock;library-version=1", "library-version"},
+                         Bad{"pkcs11:token=mock;library-version=1.3", "library-version"},
+                         Bad{"pkcs11:token=mock;library-version=2.2", "library-version"}}) {
+    auto store = OpenKeyStoreWithModule(module_, std::string(bad.uri) + pin, KeyStoreOptions{});
+    ASSERT_FALSE(store.ok()) << bad.uri;
+    EXPECT_EQ(store.error().code(), ErrorCode::kInvalidArgument) << bad.uri;
+    EXPECT_THAT(store.error().message(), HasSubstr(bad.attribute));
+    EXPECT_THAT(store.error().message(), HasSubstr("C_GetInfo"));
+  }
+  // A failing C_GetInfo is not a match either.
+  EXPECT_CALL(mock_, GetInfo(_)).WillOnce(Return(CKR_DEVICE_ERROR));
+  auto broken = OpenKeyStoreWithModule(module_, "pkcs11:token=mock;library-version=1.2" + pin, KeyStoreOptions{});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code(), ErrorCode::kUnavailable);
+}
+
+// Issue 12 item 23: dlopen of a FIFO named as the module waited forever for a writer.
+TEST(ModulePathTest, FifoDeviceOrDirectoryAsModuleIsInvalidArgument) {
+  char dir[] = "/tmp/signet-module-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/libfifo.so";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {fifo, std::string("/dev/zero"), std::string(dir)}) {
+    auto module = Module::Load(path);
+    ASSERT_FALSE(module.ok()) << path;
+    EXPECT_EQ(module.error().code(), ErrorCode::kInvalidArgument) << path << ": " << module.error().ToString();
+  }
+  std::remove(fifo.c_str());
   rmdir(dir);
 }
 

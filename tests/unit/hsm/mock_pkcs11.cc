@@ -19,6 +19,7 @@ MockPkcs11& M() {
 extern "C" {
 CK_RV FwdInitialize(CK_VOID_PTR a) { return M().Initialize(a); }
 CK_RV FwdFinalize(CK_VOID_PTR a) { return M().Finalize(a); }
+CK_RV FwdGetInfo(CK_INFO* i) { return M().GetInfo(i); }
 CK_RV FwdGetSlotList(CK_BBOOL p, CK_SLOT_ID* s, CK_ULONG* n) { return M().GetSlotList(p, s, n); }
 CK_RV FwdGetSlotInfo(CK_SLOT_ID s, CK_SLOT_INFO* i) { return M().GetSlotInfo(s, i); }
 CK_RV FwdGetTokenInfo(CK_SLOT_ID s, CK_TOKEN_INFO* i) { return M().GetTokenInfo(s, i); }
@@ -45,7 +46,6 @@ CK_RV FwdGenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM* m, CK_ATTRIBUTE* pt,
                          CK_ULONG vc, CK_OBJECT_HANDLE* pk, CK_OBJECT_HANDLE* vk) {
   return M().GenerateKeyPair(h, m, pt, pc, vt, vc, pk, vk);
 }
-CK_RV Unused() { std::abort(); }
 }
 
 void Fill(unsigned char* field, size_t size, const char* text) {
@@ -59,6 +59,14 @@ MockPkcs11::MockPkcs11() {
   g_mock = this;
   ON_CALL(*this, Initialize(_)).WillByDefault(Return(CKR_OK));
   ON_CALL(*this, Finalize(_)).WillByDefault(Return(CKR_OK));
+  ON_CALL(*this, GetInfo(_)).WillByDefault(Invoke([](CK_INFO* info) {
+    std::memset(info, 0, sizeof *info);
+    info->cryptokiVersion = {2, 40};
+    Fill(info->manufacturerID, sizeof info->manufacturerID, "Signet tests");
+    Fill(info->libraryDescription, sizeof info->libraryDescription, "gmock PKCS#11");
+    info->libraryVersion = {1, 2};
+    return CKR_OK;
+  }));
   ON_CALL(*this, GetSlotList(_, _, _)).WillByDefault(Invoke([](CK_BBOOL, CK_SLOT_ID* slots, CK_ULONG* n) {
     if (slots != nullptr) {
       if (*n < 1) return CKR_BUFFER_TOO_SMALL;
@@ -116,6 +124,7 @@ CK_FUNCTION_LIST* MockPkcs11::FunctionList() {
     t.version = {2, 40};
     t.C_Initialize = FwdInitialize;
     t.C_Finalize = FwdFinalize;
+    t.C_GetInfo = FwdGetInfo;
     t.C_GetSlotList = FwdGetSlotList;
     t.C_GetSlotInfo = FwdGetSlotInfo;
     t.C_GetTokenInfo = FwdGetTokenInfo;
@@ -135,11 +144,6 @@ CK_FUNCTION_LIST* MockPkcs11::FunctionList() {
     t.C_SignInit = FwdSignInit;
     t.C_Sign = FwdSign;
     t.C_GenerateKeyPair = FwdGenerateKeyPair;
-    CK_UNUSED_FN* unused[] = {&t.C_InitToken, &t.C_InitPIN, &t.C_SetPIN, &t.C_GetOperationState,
-                              &t.C_SetOperationState, &t.C_CreateObject, &t.C_CopyObject, &t.C_GetObjectSize,
-                              &t.C_SetAttributeValue, &t.C_GenerateKey, &t.C_WrapKey, &t.C_UnwrapKey,
-                              &t.C_DeriveKey, &t.C_SeedRandom};
-    for (auto* u : unused) *u = Unused;
     return t;
   }();
   return &table;

@@ -1,6 +1,7 @@
 // A gmock of the PKCS#11 function table: MockPkcs11 has one mock method per entry point signet
 // calls, and FunctionList() returns a CK_FUNCTION_LIST whose entries forward to the active mock.
-// The defaults model a healthy token in slot 7 labelled "mock" that needs a login.
+// The defaults model a healthy token in slot 7 labelled "mock" that needs a login, in a library
+// that reports manufacturer "Signet tests", description "gmock PKCS#11" and version 1.2.
 #ifndef SIGNET_TESTS_UNIT_HSM_MOCK_PKCS11_H_
 #define SIGNET_TESTS_UNIT_HSM_MOCK_PKCS11_H_
 
@@ -21,6 +22,7 @@ class MockPkcs11 {
 
   MOCK_METHOD(CK_RV, Initialize, (CK_VOID_PTR));
   MOCK_METHOD(CK_RV, Finalize, (CK_VOID_PTR));
+  MOCK_METHOD(CK_RV, GetInfo, (CK_INFO*));
   MOCK_METHOD(CK_RV, GetSlotList, (CK_BBOOL, CK_SLOT_ID*, CK_ULONG*));
   MOCK_METHOD(CK_RV, GetSlotInfo, (CK_SLOT_ID, CK_SLOT_INFO*));
   MOCK_METHOD(CK_RV, GetTokenInfo, (CK_SLOT_ID, CK_TOKEN_INFO*));

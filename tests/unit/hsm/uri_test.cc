@@ -131,12 +131,31 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{"pkcs11:token=a?", "empty query"}, Bad{"pkcs11:token=a?pin-value=1&pin-value=2", "twice"},
                       Bad{"pkcs11:token=a?pin-source=/f&pin-value=1", "mutually exclusive"},
                       Bad{"pkcs11:token=a?module-path=/a&module-path=/b", "twice"},
-                      Bad{"pkcs11:token=a#frag", "fragments"}, Bad{"pkcs11:token=a?pin-value=a b", "not allowed"}));
+                      Bad{"pkcs11:token=a#frag", "fragments"}, Bad{"pkcs11:token=a?pin-value=a b", "not allowed"},
+                      Bad{"pkcs11:library-version=", "M or M.N"}, Bad{"pkcs11:library-version=v2", "M or M.N"},
+                      Bad{"pkcs11:library-version=2.", "M or M.N"}, Bad{"pkcs11:library-version=.6", "M or M.N"},
+                      Bad{"pkcs11:library-version=2.6.1", "M or M.N"},
+                      Bad{"pkcs11:library-version=99999999999999999999", "M or M.N"}));
 
 TEST(UriTest, PinValueNeverAppearsInErrors) {
   auto uri = ParsePkcs11Uri("pkcs11:token=a?pin-value=secret%zz");
   ASSERT_FALSE(uri.ok());
   EXPECT_THAT(uri.error().message(), ::testing::Not(HasSubstr("secret")));
+}
+
+// Issue 12 item 27: `key check` printed the URI as given, pin-value and all. Every URI shown
+// goes through RedactPkcs11Uri, which also works on text that does not parse.
+TEST(UriTest, RedactRemovesEveryPinValue) {
+  EXPECT_EQ(RedactPkcs11Uri("pkcs11:token=t?module-path=/m.so&pin-value=4711"),
+            "pkcs11:token=t?module-path=/m.so&pin-value=<redacted>");
+  EXPECT_EQ(RedactPkcs11Uri("pkcs11:token=t?pin-value=47%3B11;x&module-path=/m.so"),
+            "pkcs11:token=t?pin-value=<redacted>&module-path=/m.so");
+  EXPECT_EQ(RedactPkcs11Uri("key \"pkcs11:object=k?pin-value=secret pin\" is weak\nnext line"),
+            "key \"pkcs11:object=k?pin-value=<redacted>\nnext line");
+  EXPECT_EQ(RedactPkcs11Uri("pkcs11:a?pin-value=1&pin-value=2#f"), "pkcs11:a?pin-value=<redacted>&pin-value=<redacted>#f");
+  EXPECT_EQ(RedactPkcs11Uri("pkcs11:token=t?pin-source=/run/pin"), "pkcs11:token=t?pin-source=/run/pin");
+  EXPECT_EQ(RedactPkcs11Uri("pin-value="), "pin-value=<redacted>");
+  EXPECT_EQ(RedactPkcs11Uri(""), "");
 }
 
 TEST(UriTest, TooLong) {

@@ -134,7 +134,7 @@ TEST_F(AuditLogTest, RewrittenEntryWithRecomputedHashBreaksTheNextLink) {
   e.record = Record(0);
   e.record.decision = "deny";
   e.hash = ComputeEntryHash(e);
-  lines[0] = WriteCanonicalJson(EntryToJson(e));
+  lines[0] = WriteCanonicalJson(EntryToJson(e)).value();
   WriteLines(lines);
   auto rep = Verify();
   EXPECT_FALSE(rep.ok);

@@ -64,7 +64,7 @@ TEST(SimpleSigningTest, AnnotationsSortedAndGoEscaped) {
 
 TEST(BundleTest, KeyBasedDsseBundleShape) {
   ImageRef img{"r.example/app", kHex};
-  std::string payload = WriteCanonicalJson(CosignSignStatement(img));
+  std::string payload = WriteCanonicalJson(CosignSignStatement(img)).value();
   EXPECT_EQ(payload, std::string("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicate\":{},"
                                  "\"predicateType\":\"https://sigstore.dev/cosign/sign/v1\","
                                  "\"subject\":[{\"digest\":{\"sha256\":\"") + kHex + "\"},\"name\":\"r.example/app\"}]}");

@@ -39,8 +39,13 @@ class Hasher {
   void* ctx_;  // EVP_MD_CTX*, kept opaque so this header stays free of OpenSSL
 };
 
-// HashFile streams a file's contents through `alg`.
+// HashFile streams a regular file's contents through `alg` in 64 KiB chunks, so a file of any
+// size is hashed in constant memory. The file is opened with OpenInputFile (file.h): a FIFO,
+// device or directory is kInvalidArgument at once, a missing file kNotFound; a read error is
+// kInternal.
 Result<Bytes> HashFile(HashAlgorithm alg, const std::string& path);
+// Sha256File is HashFile with SHA-256.
+inline Result<Bytes> Sha256File(const std::string& path) { return HashFile(HashAlgorithm::kSha256, path); }
 
 }  // namespace signet
 

@@ -106,8 +106,10 @@ Result<JsonValue> ParseJson(std::string_view text, const JsonLimits& limits = {}
 std::string WriteJson(const JsonValue& value, int indent = 0);
 
 // WriteCanonicalJson renders RFC 8785 (JCS) canonical JSON: members sorted by UTF-16 code
-// units, no whitespace, minimal string escapes, numbers in ECMAScript form.
-std::string WriteCanonicalJson(const JsonValue& value);
+// units, no whitespace, minimal string escapes, numbers in ECMAScript form. A number that an
+// IEEE 754 double cannot represent (it overflows, like 1e400, or underflows to zero while not
+// zero, like 1e-400) has no canonical form: kInvalidArgument, never "null" or "0".
+Result<std::string> WriteCanonicalJson(const JsonValue& value);
 
 // ValidateUtf8 reports whether `s` is well-formed UTF-8 (RFC 3629).
 bool ValidateUtf8(std::string_view s);

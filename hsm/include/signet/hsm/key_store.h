@@ -33,13 +33,22 @@ Result<std::string> ResolveModulePath(const Pkcs11Uri& uri, const KeyStoreOption
 
 // ResolvePin reads the user PIN from the URI's pin-source (a file path or a file: URI; one
 // trailing newline is removed), else its pin-value, else the environment variable `pin_env`.
-// Returns nullopt when no source is given. Errors (kInvalidArgument/kNotFound) name the source,
-// never the PIN; an empty PIN is refused.
+// Returns nullopt when no source is given. The pin-source must be a regular file (opened without
+// blocking: a FIFO, device or directory is kInvalidArgument at once) that no group or other
+// permission bit opens to other users (kPermissionDenied otherwise). Errors (kInvalidArgument,
+// kNotFound, kPermissionDenied) name the source, never the PIN; an empty PIN is refused.
 Result<std::optional<SecretBytes>> ResolvePin(const Pkcs11Uri& uri, std::string_view pin_env);
 
+// CheckLibraryAttributes enforces the URI's library-manufacturer, library-description and
+// library-version (RFC 7512 §2.3) against the module's C_GetInfo: blank-padded text compared
+// exactly, the version as "major.minor" ("M" means "M.0"). Returns OK when the URI names none.
+// A mismatch is kInvalidArgument naming the attribute, the wanted and the reported value; a
+// failing C_GetInfo is the Pkcs11Error for it.
+Status CheckLibraryAttributes(const Module& module, const Pkcs11Uri& uri);
+
 // OpenKeyStore opens the token named by the token attributes of `uri` (a key URI works too: its
-// object attributes are ignored here) in the module chosen by ResolveModulePath, with the PIN
-// from ResolvePin, behind a SessionPool. Errors: those of Module::Load, FindToken and
+// object attributes are ignored here) in the module chosen by ResolveModulePath, checked with
+// CheckLibraryAttributes, with the PIN from ResolvePin, behind a SessionPool. Errors: those of Module::Load, FindToken and
 // SessionPool::Create (a wrong or locked PIN is kPermissionDenied).
 Result<std::unique_ptr<fw::KeyStore>> OpenKeyStore(std::string_view uri, const KeyStoreOptions& options);
 

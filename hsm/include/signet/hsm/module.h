@@ -30,6 +30,8 @@ class Module {
  public:
   // Load dlopens `path`, takes its function table from C_GetInterface("PKCS 11") when exported
   // (PKCS#11 3.0) and from C_GetFunctionList otherwise, and calls C_Initialize with OS locking.
+  // The file must be a regular file (checked without blocking, as every input): a FIFO, device
+  // or directory is kInvalidArgument before dlopen sees it.
   // Loading the same file again while a Module for it is alive returns that same Module, so a
   // process initialises each module once. Errors: kNotFound if the file cannot be loaded or
   // exports neither entry point, kInternal (domain pkcs11) if C_Initialize fails. A module that

@@ -54,6 +54,15 @@ struct Pkcs11Uri {
 // a pin-value is never echoed.
 Result<Pkcs11Uri> ParsePkcs11Uri(std::string_view uri);
 
+// kRedactedPin replaces a PIN wherever a URI is shown.
+inline constexpr const char kRedactedPin[] = "<redacted>";
+
+// RedactPkcs11Uri returns `text` with the value of every "pin-value=" attribute replaced by
+// kRedactedPin. It works on any text (a URI that does not parse, or a message that quotes one),
+// so every URI the CLI prints or puts into an error goes through it. A value ends at '&', '#',
+// a newline or the end of the text (in doubt more is redacted, never less).
+std::string RedactPkcs11Uri(std::string_view text);
+
 // ObjectTypeName returns the RFC 7512 spelling: "public", "private", "cert", "secret-key", "data".
 std::string_view ObjectTypeName(ObjectType type);
 

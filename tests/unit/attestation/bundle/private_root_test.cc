@@ -57,7 +57,7 @@ class PrivateRootTest : public ::testing::Test {
     e.kind = body.Find("kind")->string_value();
     e.version = body.Find("apiVersion")->string_value();
     e.integrated_time = kIntegrated;
-    e.canonicalized_body = ToBytes(WriteCanonicalJson(body));
+    e.canonicalized_body = ToBytes(WriteCanonicalJson(body).value());
     e.signed_entry_timestamp = testutil::Sign(log_.get(), AsBytes(*SetPayload(e)));
     return e;
   }

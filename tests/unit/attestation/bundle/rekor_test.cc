@@ -86,7 +86,7 @@ TEST(RekorBodyTest, ParsesDsseV002) {
     TlogEntry e;
     e.kind = "dsse";
     e.version = "0.0.2";
-    e.canonicalized_body = ToBytes(WriteCanonicalJson(body));
+    e.canonicalized_body = ToBytes(WriteCanonicalJson(body).value());
     return e;
   };
   TlogEntry good = make(Sha256(env.payload), env.signatures[0].sig);
