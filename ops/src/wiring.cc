@@ -94,14 +94,20 @@ Result<std::string> DefaultAuditLogPath() {
   } else {
     return FailedPrecondition("no state directory: set SIGNET_STATE_DIR or pass --audit-log");
   }
-  // mkdir -p, 0700 for the leaf.
+  // mkdir -p, 0700 for the leaf. Something other than a directory in the way is unusable local
+  // input (exit 2), not an internal error.
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos == dir.size() || dir[pos] == '/') {
       std::string part = dir.substr(0, pos);
       if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+        if (errno == ENOTDIR) return InvalidArgument("state directory " + dir + ": " + part + " is not a directory");
         return PermissionDenied("cannot create state directory " + part + ": " + std::strerror(errno));
       }
     }
+  }
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return InvalidArgument("state directory " + dir + " is not a directory");
   }
   return dir + "/audit.log";
 }
