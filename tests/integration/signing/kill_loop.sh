@@ -38,10 +38,11 @@ sign() {  # sign I   (exec: in a background subshell, $! is then signet itself)
   exec "$SIGNET" sign --key "$KEY" --policy "$W/policy.yaml" --image "$IMAGE@sha256:$(digest "$1")" \
     --provenance "$W/prov$1.dsse.json" --out "$W/out$1" --audit-log "$LOG" > /dev/null 2>&1
 }
-# Aim the kills: one unkilled signing gives the span from start-up to exit. The first ROUNDS
-# kills are spread uniformly over 0..1.25 x that span (at least 40 ms). Later rounds aim between
-# the longest delay that still killed a run before its audit write and the shortest one the run
-# outlived: the audit write and the outputs lie between those two.
+# Aim the kills: one unkilled signing gives the span from start-up to exit (at least 40 ms).
+# Odd rounds (and the first four) kill uniformly between 0 and the shortest delay a run has
+# outlived so far (initially 1.25 x the span): crashes anywhere. Even rounds aim between the
+# longest delay that still killed a run before its audit write and that shortest outlived one:
+# the audit write and the outputs lie between those two.
 restore_token
 make_provenance prov0 "$(digest 0)"
 t0=$(date +%s%N)
@@ -56,8 +57,8 @@ while ((i < ROUNDS || (after_audit == 0 && i < max_rounds))); do
   i=$((i + 1))
   make_provenance "prov$i" "$(digest "$i")"
   restore_token
-  if ((i <= ROUNDS)); then
-    ms=$((RANDOM % span_ms))
+  if ((i <= 4 || i % 2 == 1)); then
+    ms=$((RANDOM % (outlived_min + 1)))
   else
     lo=$((before_max < outlived_min ? before_max : outlived_min - 5))
     hi=$((before_max < outlived_min ? outlived_min : before_max + 5))
