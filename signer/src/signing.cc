@@ -248,8 +248,9 @@ Status CheckOutputDir(const std::string& dir) {
   } else if (errno != ENOENT) {
     return InvalidArgument("cannot use output directory " + dir + ": " + std::strerror(errno));
   }
-  // The staging directory goes beside `dir`: probe that it can be made (and remove it).
-  std::string probe = parent + "/" + base + ".probe-XXXXXX";
+  // The staging directory goes beside `dir`: probe that it can be made (and remove it; named
+  // like a staging directory so that a run killed right here leaves nothing the next one keeps).
+  std::string probe = parent + "/" + base + kStagingInfix + "XXXXXX";
   if (::mkdtemp(probe.data()) == nullptr) {
     return PermissionDenied("cannot create the output directory beside " + dir + ": " + std::strerror(errno));
   }
