@@ -279,9 +279,13 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
     if (::ftruncate(fd, static_cast<off_t>(size - torn.size())) != 0 || ::fsync(fd) != 0) {
       return fail(Internal(Errno("cannot cut the torn final entry of the audit log")));
     }
-    tail.resize(keep);
     size -= torn.size();
     if (size == 0) return std::unique_ptr<AuditLog>(new AuditLog(fd, 0, kZeroHash, std::move(torn)));
+    // Read the last two entries afresh: the cut bytes took part of the window.
+    tail.assign(std::min(size, 2 * (kMaxEntryBytes + 1) + 1), '\0');
+    if (!PreadAll(fd, tail.data(), tail.size(), static_cast<off_t>(size - tail.size()))) {
+      return fail(Internal(Errno("cannot read audit log tail")));
+    }
   }
 
   // 4. The last entry verifies and links to the one before it.

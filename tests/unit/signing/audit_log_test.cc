@@ -315,6 +315,25 @@ TEST_F(AuditLogTest, TornFirstEntryIsCutAndReported) {
   EXPECT_TRUE(Verify().ok);
 }
 
+TEST_F(AuditLogTest, LargeTornEntryAfterLargeEntriesIsCutAndTheChainStillChecked) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 3; ++i) {
+    AuditRecord r = Record(i);
+    r.inputs[0].name = std::string(60000, static_cast<char>('p' + i));  // entries near the bound
+    ASSERT_TRUE((*log)->Append(r).ok());
+  }
+  log->reset();
+  const std::string last = Lines().back();
+  { std::ofstream(path_, std::ios::app) << last.substr(0, 60000); }  // a large torn entry
+  auto reopened = AuditLog::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
+  EXPECT_EQ((*reopened)->torn_bytes_repaired(), 60000u);
+  auto next = (*reopened)->Append(Record(9));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq, 3u);
+}
+
 TEST_F(AuditLogTest, MalformedLastEntryIsReportedMalformed) {
   WriteN(3);
   auto lines = Lines();
