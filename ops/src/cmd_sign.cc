@@ -113,9 +113,8 @@ int RunSign(const SignFlags& f) {
   req.policy_uri = f.policy;
   req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
   req.verified_levels = gate->policy().policy.verified_levels;
-  if (!tag) {
-    if (auto st = signer::CheckSignRequest(req); !st.ok()) return ReportError(st.error());
-  }
+  // Also for a tag: its refusal is logged, so the rest of the request must be usable input too.
+  if (auto st = signer::CheckSignRequest(req); !st.ok()) return ReportError(st.error());
 
   auto key = OpenSigningKey(f.key, f.backend);
   if (!key.ok()) return ReportError(key.error());
