@@ -102,14 +102,14 @@ int main(int argc, char** argv) {
   if (!gate.ok()) return 3;
   auto log = signer::AuditLog::Open(token.dir + "/audit.log");
   if (!log.ok()) return 3;
+  const SystemClock clock;  // signing happens now
   signer::SignRequest req;
   req.image = *signer::ParseImageRef(std::string(kImage) + "@sha256:" + kDigest);
   req.provenance = {{"provenance.dsse.json", envelope}};
-  req.at = SystemClock().Now();
   req.policy_uri = "policy.yaml";
   req.verifier_id = "https://signet.dev/bench";
   {
-    auto probe = signer::DecideSignAndLog(*gate, **key, **log, req);
+    auto probe = signer::DecideSignAndLog(*gate, **key, **log, clock, req);
     if (!probe.ok() || !probe->decision.allowed) {
       std::fprintf(stderr, "sign_e2e: the benchmark request is not allowed: %s\n",
                    probe.ok() ? signet::WriteJson(probe->decision.ToJson()).c_str() : probe.error().ToString().c_str());
@@ -141,9 +141,9 @@ int main(int argc, char** argv) {
   fw::SigningKey* k = key->get();
   signer::AuditLog* lg = log->get();
   const signer::Gate* g = &*gate;
-  auto pipeline = [k, lg, g, &req]() {
-    return [k, lg, g, &req]() {
-      auto out = signer::DecideSignAndLog(*g, *k, *lg, req);
+  auto pipeline = [k, lg, g, &req, &clock]() {
+    return [k, lg, g, &req, &clock]() {
+      auto out = signer::DecideSignAndLog(*g, *k, *lg, clock, req);
       return out.ok() && out->decision.allowed;
     };
   };
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   // audit log's durability callback (never earlier), as a daemon serving many requests would.
   // The rate counts released signings.
   static constexpr std::ptrdiff_t kDepth = 32;
-  auto pipelined = [k, lg, g, &req](int threads, double secs) -> double {
+  auto pipelined = [k, lg, g, &req, &clock](int threads, double secs) -> double {
     std::atomic<uint64_t> released{0};
     std::atomic<bool> stop{false}, failed{false};
     std::vector<std::thread> pool;
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
         auto& sem = *slots[static_cast<size_t>(t)];
         while (!stop.load(std::memory_order_relaxed)) {
           signer::AuditRecord record;
-          auto out = signer::DecideAndSign(*g, *k, req, &record);
+          auto out = signer::DecideAndSign(*g, *k, clock, req, &record);
           if (!out.ok() || !out->decision.allowed) {
             failed = true;
             break;

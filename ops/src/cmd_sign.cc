@@ -31,15 +31,7 @@ struct SignFlags {
   std::vector<std::string> annotations;
   std::string out;
   std::string audit_log;
-  std::string at;
 };
-
-Result<Timestamp> EvaluationTime(const std::string& at) {
-  if (at.empty()) return SystemClock().Now();
-  auto t = signer::ParseBoundedTime(at);
-  if (!t.ok()) return InvalidArgument("--at must be an RFC 3339 date-time");
-  return *t;
-}
 
 Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<std::string>& kvs) {
   std::map<std::string, std::string> out;
@@ -53,25 +45,37 @@ Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<st
   return out;
 }
 
-// OpenAuditLog opens --audit-log, or the default path when the flag is empty.
+// OpenAuditLog opens --audit-log, or the default path when the flag is empty, and says on
+// stderr what it cut when the log ended in a torn entry.
 Result<std::unique_ptr<signer::AuditLog>> OpenAuditLog(const std::string& flag, std::string* path) {
   *path = flag;
   if (path->empty()) {
     SIGNET_ASSIGN_OR_RETURN(*path, DefaultAuditLogPath());
   }
-  return signer::AuditLog::Open(*path);
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<signer::AuditLog> log, signer::AuditLog::Open(*path));
+  if (const std::string& torn = log->torn_tail(); !torn.empty()) {
+    // The cut bytes are the start of an entry: digests and identifiers, never a secret.
+    std::string shown;
+    for (char c : torn.substr(0, 120)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
+    std::fprintf(stderr,
+                 "signet: audit log %s: cut a torn final entry (%zu bytes, written by a run that was killed and "
+                 "never acknowledged, so nothing was released for it): %s%s\n",
+                 path->c_str(), torn.size(), shown.c_str(), torn.size() > 120 ? "..." : "");
+  }
+  return log;
 }
 
-int LogRefusedReference(const SignFlags& f, const Error& refusal, Timestamp at) {
-  std::string log_path;
-  auto log = OpenAuditLog(f.audit_log, &log_path);
-  if (!log.ok()) return ReportError(log.error());
+// LogRefusedReference records the refusal of a reference without a digest (a tag), after every
+// other input was found usable.
+int LogRefusedReference(const SignFlags& f, const Error& refusal, const std::string& policy_digest,
+                        signer::AuditLog& log) {
   signer::AuditRecord r;
-  r.time = at;
+  r.time = SystemClock().Now();
   r.subject = f.image;
-  r.decision = "deny";
+  r.policy_digest = policy_digest;
+  r.decision = signer::kAuditDecisionDeny;
   r.findings = {refusal.finding()};
-  auto e = (*log)->Append(r);
+  auto e = log.Append(r);
   if (!e.ok()) return ReportError(e.error());
   JsonValue d;
   d.Set("allowed", JsonValue::Bool(false))
@@ -86,14 +90,10 @@ int LogRefusedReference(const SignFlags& f, const Error& refusal, Timestamp at) 
 
 int RunSign(const SignFlags& f) {
   // Everything that can be checked before a decision is checked first, so bad input costs no
-  // audit entry and leaves nothing behind.
-  auto at = EvaluationTime(f.at);
-  if (!at.ok()) return ReportError(at.error());
+  // audit entry and leaves nothing behind. Signing happens now: there is no --at.
   auto image = signer::ParseImageRef(f.image);
-  if (!image.ok()) {
-    if (image.error().finding() == "MUTABLE_REFERENCE") return LogRefusedReference(f, image.error(), *at);
-    return ReportError(image.error());
-  }
+  const bool tag = !image.ok() && image.error().finding() == "MUTABLE_REFERENCE";
+  if (!image.ok() && !tag) return ReportError(image.error());
   auto annotations = ParseAnnotations(f.annotations);
   if (!annotations.ok()) return ReportError(annotations.error());
   if (auto st = signer::CheckOutputDir(f.out); !st.ok()) return ReportError(st.error());
@@ -103,26 +103,30 @@ int RunSign(const SignFlags& f) {
   if (!attestations.ok()) return ReportError(attestations.error());
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
+
+  signer::SignRequest req;
+  if (image.ok()) req.image = *image;
+  req.provenance = std::move(*provenance);
+  req.attestations = std::move(*attestations);
+  req.annotations = std::move(*annotations);
+  req.out_dir = f.out;
+  req.policy_uri = f.policy;
+  req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
+  req.verified_levels = gate->policy().policy.verified_levels;
+  // Also for a tag: its refusal is logged, so the rest of the request must be usable input too.
+  if (auto st = signer::CheckSignRequest(req); !st.ok()) return ReportError(st.error());
+
   auto key = OpenSigningKey(f.key, f.backend);
   if (!key.ok()) return ReportError(key.error());
   std::string log_path;
   auto log = OpenAuditLog(f.audit_log, &log_path);
   if (!log.ok()) return ReportError(log.error());
+  if (tag) return LogRefusedReference(f, image.error(), gate->policy().digest, **log);
 
-  signer::SignRequest req;
-  req.image = *image;
-  req.provenance = std::move(*provenance);
-  req.attestations = std::move(*attestations);
-  req.annotations = std::move(*annotations);
-  req.out_dir = f.out;
-  req.at = *at;
-  req.policy_uri = f.policy;
-  req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
-  req.verified_levels = gate->policy().policy.verified_levels;
-  auto outcome = signer::SignImage(*gate, *key->key, **log, req);
+  SystemClock clock;
+  auto outcome = signer::SignImage(*gate, *key->key, **log, clock, req);
   if (!outcome.ok()) return ReportError(outcome.error());
   std::printf("%s\n", WriteJson(outcome->decision.ToJson(), 2).c_str());
-  if (outcome->decision.unusable_input) return kExitUsage;
   if (!outcome->decision.allowed) return kExitDenied;
   for (const auto& w : outcome->written) std::fprintf(stderr, "signet: wrote %s\n", w.c_str());
   std::fprintf(stderr, "signet: audit entry %llu in %s\n", static_cast<unsigned long long>(outcome->audit_entry.seq),
@@ -174,15 +178,17 @@ void RegisterSignCommands(Cli& cli) {
   auto* sign = cli.app.add_subcommand(
       "sign",
       "Sign an image digest if, and only if, the provenance gate allows it.\n"
-      "Runs the gate (as `signet gate`); on deny prints the decision, signs nothing and appends only\n"
-      "the deny record to the audit log (exit 1). On allow it signs with the key (HSM/TPM via\n"
-      "PKCS#11), appends the allow record (fsynced) and only then writes into --out:\n"
+      "Runs the gate (as `signet gate`) now; on deny prints the decision, signs nothing, creates no\n"
+      "--out and appends only the deny record to the audit log (exit 1). On allow it signs with the\n"
+      "key (HSM/TPM via PKCS#11), appends the allow record (fsynced) and only then puts into --out,\n"
+      "as one set (staged beside it, renamed into place once):\n"
       "  simplesigning.json  cosign simple-signing payload (byte-exact)\n"
       "  simplesigning.sig   base64 DER signature over it (cosign legacy .sig layer)\n"
       "  image.sigstore.json Sigstore bundle v0.3, DSSE + in-toto v1, cosign/sign/v1 (cosign v3 form)\n"
       "  vsa.sigstore.json   signed SLSA verification summary v1\n"
       "  decision.json       the gate decision\n"
-      "Exit 0 signed, 1 denied, 2 unusable input, 3 device or internal error.");
+      "A device signature that does not verify is logged as `failed` and nothing is released (exit 3).\n"
+      "Exit 0 signed, 1 denied, 2 unusable input (nothing logged), 3 device or internal error.");
   sign->add_option("--key", f->key, "pkcs11: URI of the signing key")->required();
   AddKeyBackendFlags(sign, f->backend);
   sign->add_option("--policy", f->policy, "Gate policy (YAML)")->required();
@@ -191,11 +197,13 @@ void RegisterSignCommands(Cli& cli) {
       ->required();
   sign->add_option("--attestation", f->attestations, "Companion attestation (SBOM, scan); repeatable");
   sign->add_option("--annotation", f->annotations, "KEY=VALUE for the simple-signing payload's optional section");
-  sign->add_option("--out", f->out, "Output directory (created if missing)")->required();
+  sign->add_option("--out", f->out,
+                   "Output directory: created on allow; an existing one must be empty or hold only a previous "
+                   "output set, which is replaced as a whole")
+      ->required();
   sign->add_option("--audit-log", f->audit_log,
                    "Audit log file (default: $SIGNET_STATE_DIR/audit.log, /var/lib/signet/audit.log for root, "
                    "else ~/.local/state/signet/audit.log)");
-  sign->add_option("--at", f->at, "Evaluation time, RFC 3339 (tests); default now");
   sign->callback([&cli, f] { cli.action = [f] { return RunSign(*f); }; });
 
   auto v = std::make_shared<VerifyImageFlags>();

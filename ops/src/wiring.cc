@@ -94,7 +94,8 @@ Result<std::string> DefaultAuditLogPath() {
   } else {
     return FailedPrecondition("no state directory: set SIGNET_STATE_DIR or pass --audit-log");
   }
-  // mkdir -p, 0700 for the leaf.
+  // mkdir -p, 0700 for the leaf. Something other than a directory in the way is unusable local
+  // input (exit 2), not an internal error.
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos == dir.size() || dir[pos] == '/') {
       std::string part = dir.substr(0, pos);

@@ -2,13 +2,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "signet/core/encoding.h"
-#include "signet/core/file.h"
 #include "signet/core/hash.h"
 
 namespace signet::signer {
@@ -17,7 +17,9 @@ namespace {
 
 constexpr char kDomain[] = "signet-audit-v1\n";
 const std::string kZeroHash(64, '0');
-constexpr size_t kMaxEntryBytes = 1 << 20;
+constexpr size_t kMaxEntryBytes = kMaxAuditEntryBytes;
+// Every canonical entry starts with this: "decision" sorts first among the entry's keys.
+constexpr std::string_view kEntryStart = "{\"decision\":\"";
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -44,7 +46,10 @@ Result<AuditEntry> EntryFromJson(const JsonValue& v) {
   SIGNET_ASSIGN_OR_RETURN(e.record.subject, v.GetString("subject"));
   SIGNET_ASSIGN_OR_RETURN(e.record.policy_digest, v.GetString("policy_digest"));
   SIGNET_ASSIGN_OR_RETURN(e.record.decision, v.GetString("decision"));
-  if (e.record.decision != "allow" && e.record.decision != "deny") return InvalidArgument("decision must be allow or deny");
+  if (e.record.decision != kAuditDecisionAllow && e.record.decision != kAuditDecisionDeny &&
+      e.record.decision != kAuditDecisionFailed) {
+    return InvalidArgument("decision must be allow, deny or failed");
+  }
   SIGNET_ASSIGN_OR_RETURN(e.record.key_id, v.GetString("key_id"));
   SIGNET_ASSIGN_OR_RETURN(const JsonValue::Array* inputs, v.GetArray("inputs"));
   for (const auto& in : *inputs) {
@@ -64,6 +69,7 @@ Result<AuditEntry> EntryFromJson(const JsonValue& v) {
 
 // ParseLine parses one stored line and checks that it is canonical and self-consistent.
 Result<AuditEntry> ParseLine(std::string_view line) {
+  if (line.size() > kMaxEntryBytes) return InvalidArgument("entry is longer than the bound of 65536 bytes");
   JsonLimits limits;
   limits.max_bytes = kMaxEntryBytes;
   limits.max_depth = 8;
@@ -75,7 +81,82 @@ Result<AuditEntry> ParseLine(std::string_view line) {
   return e;
 }
 
+// LooksLikeTornEntry reports whether `tail` (the bytes after the last newline) can be the start
+// of an entry cut short by a crash: it begins like every canonical entry, holds only printable
+// bytes (canonical JSON escapes control characters) and is within the entry bound.
+bool LooksLikeTornEntry(std::string_view tail) {
+  if (tail.empty() || tail.size() > kMaxEntryBytes) return false;
+  if (tail.size() <= kEntryStart.size() ? !kEntryStart.starts_with(tail) : !tail.starts_with(kEntryStart)) return false;
+  for (char c : tail) {
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+// PreadAll reads exactly `n` bytes at `off`.
+bool PreadAll(int fd, char* buf, size_t n, off_t off) {
+  while (n > 0) {
+    ssize_t r = ::pread(fd, buf, n, off);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    buf += r;
+    n -= static_cast<size_t>(r);
+    off += r;
+  }
+  return true;
+}
+
+// Printable renders the first bytes of `s` with non-printable bytes escaped, for messages.
+std::string Printable(std::string_view s, size_t max = 80) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace
+
+Status CheckAuditRecord(const AuditRecord& r, size_t reserve_bytes) {
+  if (r.decision != kAuditDecisionAllow && r.decision != kAuditDecisionDeny && r.decision != kAuditDecisionFailed) {
+    return InvalidArgument("audit record: decision must be allow, deny or failed");
+  }
+  auto utf8 = [](const std::string& s, const std::string& what) -> Status {
+    if (!ValidateUtf8(s)) return InvalidArgument(what + " is not valid UTF-8");
+    return OkStatus();
+  };
+  SIGNET_RETURN_IF_ERROR(utf8(r.subject, "the image reference"));
+  SIGNET_RETURN_IF_ERROR(utf8(r.policy_digest, "the policy digest"));
+  SIGNET_RETURN_IF_ERROR(utf8(r.key_id, "the key id"));
+  for (size_t i = 0; i < r.inputs.size(); ++i) {
+    SIGNET_RETURN_IF_ERROR(utf8(r.inputs[i].name, "input file name #" + std::to_string(i + 1)));
+    SIGNET_RETURN_IF_ERROR(utf8(r.inputs[i].sha256, "input digest #" + std::to_string(i + 1)));
+  }
+  for (const auto& f : r.findings) SIGNET_RETURN_IF_ERROR(utf8(f, "a finding code"));
+  // The stored size at the widest seq, with full-length chain fields.
+  AuditEntry e;
+  e.seq = std::numeric_limits<uint64_t>::max();
+  e.prev = kZeroHash;
+  e.hash = kZeroHash;
+  e.record = r;
+  SIGNET_ASSIGN_OR_RETURN(std::string stored, WriteCanonicalJson(EntryToJson(e)));
+  const size_t size = stored.size();
+  if (size > kMaxEntryBytes || reserve_bytes > kMaxEntryBytes - size) {
+    return InvalidArgument("the audit entry would be " + std::to_string(size + reserve_bytes) +
+                           " bytes, over the bound of " + std::to_string(kMaxEntryBytes) +
+                           " (shorten the input file names or pass fewer inputs)");
+  }
+  return OkStatus();
+}
 
 JsonValue EntryToJson(const AuditEntry& e, bool with_hash) {
   JsonValue inputs = JsonValue::MakeArray();
@@ -107,8 +188,8 @@ std::string ComputeEntryHash(const AuditEntry& entry) {
   return HexEncode(Sha256(AsBytes(data)));
 }
 
-AuditLog::AuditLog(int fd, uint64_t next_seq, std::string head, size_t torn)
-    : fd_(fd), next_seq_(next_seq), head_(std::move(head)), torn_bytes_(torn) {
+AuditLog::AuditLog(int fd, uint64_t next_seq, std::string head, std::string torn_tail)
+    : fd_(fd), next_seq_(next_seq), head_(std::move(head)), torn_tail_(std::move(torn_tail)) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -123,54 +204,126 @@ AuditLog::~AuditLog() {
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const std::string name = "audit log " + path;
+  // 1. A regular file, never through a link. lstat first so that opening never touches a device
+  // or FIFO; fstat after opening closes the race.
+  struct stat lst;
+  if (::lstat(path.c_str(), &lst) == 0 && !S_ISREG(lst.st_mode)) {
+    return InvalidArgument(name + " is not a regular file" +
+                           (S_ISDIR(lst.st_mode) ? " (a directory)" : S_ISLNK(lst.st_mode) ? " (a symbolic link)" : ""));
+  }
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0) {
-    if (errno == EACCES || errno == EROFS) return PermissionDenied(Errno(("cannot open audit log " + path).c_str()));
-    if (errno == ENOENT) return NotFound(Errno(("cannot create audit log " + path).c_str()));
-    return Internal(Errno(("cannot open audit log " + path).c_str()));
+    const int err = errno;
+    const std::string why = name + ": " + std::strerror(err);
+    if (err == ELOOP || err == EISDIR || err == ENOTDIR || err == ENXIO || err == ENAMETOOLONG) {
+      return InvalidArgument("cannot open " + why);
+    }
+    if (err == EACCES || err == EROFS || err == EPERM) return PermissionDenied("cannot open " + why);
+    if (err == ENOENT) return NotFound("cannot create " + why);
+    return Internal("cannot open " + why);
   }
   auto fail = [fd](Error e) -> Result<std::unique_ptr<AuditLog>> {
     ::close(fd);
     return e;
   };
-  if (::flock(fd, LOCK_EX) != 0) return fail(Internal(Errno("cannot lock audit log")));
   struct stat st;
   if (::fstat(fd, &st) != 0) return fail(Internal(Errno("cannot stat audit log")));
-  if (!S_ISREG(st.st_mode)) return fail(InvalidArgument("audit log is not a regular file: " + path));
+  if (!S_ISREG(st.st_mode)) return fail(InvalidArgument(name + " is not a regular file"));
+  if (::flock(fd, LOCK_EX) != 0) return fail(Internal(Errno("cannot lock audit log")));
+  if (::fstat(fd, &st) != 0) return fail(Internal(Errno("cannot stat audit log")));  // size under the lock
   size_t size = static_cast<size_t>(st.st_size);
-  if (size == 0) return std::unique_ptr<AuditLog>(new AuditLog(fd, 0, kZeroHash, 0));
+  if (size == 0) return std::unique_ptr<AuditLog>(new AuditLog(fd, 0, kZeroHash, ""));
 
-  // Read the tail: enough for the last complete entry plus a torn one.
-  size_t want = std::min(size, 2 * kMaxEntryBytes + 2);
-  std::string tail(want, '\0');
-  ssize_t n = ::pread(fd, tail.data(), want, static_cast<off_t>(size - want));
-  if (n != static_cast<ssize_t>(want)) return fail(Internal(Errno("cannot read audit log tail")));
-
-  size_t torn = 0;
-  if (tail.back() != '\n') {
-    // A final line without its newline was never acknowledged (Append returns after the whole
-    // line is durable), so no signature was released for it: cut it off.
-    size_t nl = tail.rfind('\n');
-    if (nl == std::string::npos && want < size) return fail(FailedPrecondition("audit log tail is corrupt"));
-    size_t keep = nl == std::string::npos ? 0 : nl + 1;
-    torn = tail.size() - keep;
-    if (::ftruncate(fd, static_cast<off_t>(size - torn)) != 0 || ::fsync(fd) != 0) {
-      return fail(Internal(Errno("cannot repair torn audit log tail")));
+  // 2. The first line must be a valid first entry: anything else is not ours to touch.
+  {
+    std::string head(std::min(size, kMaxEntryBytes + 1), '\0');
+    if (!PreadAll(fd, head.data(), head.size(), 0)) return fail(Internal(Errno("cannot read audit log")));
+    const size_t nl = head.find('\n');
+    if (nl == std::string::npos) {
+      // No complete line at all: only a torn first entry may be cut (step 3).
+      if (size > kMaxEntryBytes || !LooksLikeTornEntry(head)) {
+        return fail(InvalidArgument(name + " is not a Signet audit log (no complete entry; refusing to change it)"));
+      }
+    } else {
+      auto first = ParseLine(std::string_view(head).substr(0, nl));
+      if (!first.ok() || first->seq != 0 || first->prev != kZeroHash) {
+        return fail(InvalidArgument(name + " is not a Signet audit log (its first line is not a first entry: " +
+                                    (first.ok() ? std::string("seq or prev is wrong") : first.error().message()) +
+                                    "; refusing to change it)"));
+      }
     }
-    tail.resize(keep);
-    size -= torn;
-    if (size == 0) return std::unique_ptr<AuditLog>(new AuditLog(fd, 0, kZeroHash, torn));
   }
-  tail.pop_back();  // the final '\n'
-  size_t start = tail.rfind('\n');
-  std::string_view last = std::string_view(tail).substr(start == std::string::npos ? 0 : start + 1);
-  if (start == std::string::npos && want < size) return fail(FailedPrecondition("audit log tail is corrupt"));
-  auto entry = ParseLine(last);
-  if (!entry.ok()) {
-    return fail(FailedPrecondition("audit log's last entry is invalid (" + entry.error().message() +
+
+  // 3. A torn final entry: bytes after the last newline.
+  const size_t window = std::min(size, 2 * (kMaxEntryBytes + 1) + 1);
+  std::string tail(window, '\0');
+  if (!PreadAll(fd, tail.data(), window, static_cast<off_t>(size - window))) {
+    return fail(Internal(Errno("cannot read audit log tail")));
+  }
+  std::string torn;
+  if (tail.back() != '\n') {
+    const size_t nl = tail.rfind('\n');
+    if (nl == std::string::npos && window < size) {
+      return fail(FailedPrecondition(name + " is torn: its last " + std::to_string(window) +
+                                     "+ bytes have no newline and are not an entry; not cutting them "
+                                     "(run `signet log verify`)"));
+    }
+    const size_t keep = nl == std::string::npos ? 0 : nl + 1;
+    std::string_view fragment = std::string_view(tail).substr(keep);
+    if (!LooksLikeTornEntry(fragment)) {
+      return fail(FailedPrecondition(name + " is torn: its final " + std::to_string(fragment.size()) +
+                                     " bytes end without a newline and are not the start of an entry (\"" +
+                                     Printable(fragment) + "\"); not cutting them (run `signet log verify`)"));
+    }
+    // Append returns only after the whole line, newline included, is durable: this entry was
+    // never acknowledged and nothing was released for it.
+    torn = std::string(fragment);
+    if (::ftruncate(fd, static_cast<off_t>(size - torn.size())) != 0 || ::fsync(fd) != 0) {
+      return fail(Internal(Errno("cannot cut the torn final entry of the audit log")));
+    }
+    size -= torn.size();
+    if (size == 0) return std::unique_ptr<AuditLog>(new AuditLog(fd, 0, kZeroHash, std::move(torn)));
+    // Read the last two entries afresh: the cut bytes took part of the window.
+    tail.assign(std::min(size, 2 * (kMaxEntryBytes + 1) + 1), '\0');
+    if (!PreadAll(fd, tail.data(), tail.size(), static_cast<off_t>(size - tail.size()))) {
+      return fail(Internal(Errno("cannot read audit log tail")));
+    }
+  }
+
+  // 4. The last entry verifies and links to the one before it.
+  std::string_view body = std::string_view(tail).substr(0, tail.size() - 1);  // without the final '\n'
+  const size_t last_start = body.rfind('\n');
+  if (last_start == std::string_view::npos && body.size() < size - 1) {
+    return fail(FailedPrecondition(name + " is malformed: its last line is longer than an entry may be "
+                                   "(run `signet log verify`)"));
+  }
+  std::string_view last_line = body.substr(last_start == std::string_view::npos ? 0 : last_start + 1);
+  auto last = ParseLine(last_line);
+  if (!last.ok()) {
+    return fail(FailedPrecondition(name + " is malformed: its last entry is invalid (" + last.error().message() +
                                    "); run `signet log verify`"));
   }
-  return std::unique_ptr<AuditLog>(new AuditLog(fd, entry->seq + 1, entry->hash, torn));
+  if (last_start != std::string_view::npos) {
+    std::string_view before = body.substr(0, last_start);
+    const size_t prev_start = before.rfind('\n');
+    if (prev_start == std::string_view::npos && before.size() < size - 1 - last_line.size() - 1) {
+      return fail(FailedPrecondition(name + " is malformed: its second-to-last line is longer than an entry "
+                                     "may be (run `signet log verify`)"));
+    }
+    auto prev = ParseLine(before.substr(prev_start == std::string_view::npos ? 0 : prev_start + 1));
+    if (!prev.ok()) {
+      return fail(FailedPrecondition(name + " is malformed: its second-to-last entry is invalid (" +
+                                     prev.error().message() + "); run `signet log verify`"));
+    }
+    if (last->seq != prev->seq + 1 || last->prev != prev->hash) {
+      return fail(FailedPrecondition(name + " has a broken chain: its last entry does not follow the one before "
+                                     "it (run `signet log verify`)"));
+    }
+  } else if (last->seq != 0 || last->prev != kZeroHash) {
+    return fail(FailedPrecondition(name + " has a broken chain: its only entry is not a first entry"));
+  }
+  return std::unique_ptr<AuditLog>(new AuditLog(fd, last->seq + 1, last->hash, std::move(torn)));
 }
 
 Result<AuditEntry> AuditLog::Append(const AuditRecord& record) {
@@ -190,6 +343,11 @@ Result<AuditEntry> AuditLog::Append(const AuditRecord& record) {
 }
 
 void AuditLog::AppendAsync(AuditRecord record, DurableCallback on_durable) {
+  // A record that could not be read back is refused before it is queued: the log stays usable.
+  if (auto st = CheckAuditRecord(record); !st.ok()) {
+    on_durable(std::move(st).error());
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!failed_ && !stopping_) {
@@ -260,38 +418,74 @@ void AuditLog::CommitLoop() {
 }
 
 Result<AuditVerifyReport> VerifyAuditLog(const std::string& path) {
-  SIGNET_ASSIGN_OR_RETURN(std::string data, ReadFile(path, size_t{1} << 34));
+  // Non-blocking, so that a FIFO cannot hang us; then only a regular file is read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string why = "cannot open audit log " + path + ": " + std::strerror(err);
+    if (err == ENOENT) return NotFound(why);
+    if (err == EACCES || err == EPERM) return PermissionDenied(why);
+    return InvalidArgument(why);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Internal(Errno("cannot stat audit log"));
+  if (!S_ISREG(st.st_mode)) {
+    return InvalidArgument("audit log " + path + " is not a regular file" + (S_ISDIR(st.st_mode) ? " (a directory)" : ""));
+  }
+
   AuditVerifyReport report;
   report.head = kZeroHash;
-  size_t pos = 0;
   int64_t line_no = 0;
-  while (pos < data.size()) {
-    ++line_no;
-    size_t nl = data.find('\n', pos);
+  auto bad = [&](std::string kind, std::string problem) {
+    report.first_bad_line = line_no;
+    report.kind = std::move(kind);
+    report.problem = std::move(problem);
+    return report;
+  };
+  // One line at a time: the buffer never holds more than one entry plus one read.
+  constexpr size_t kChunk = 64 * 1024;
+  std::string buf;
+  std::string chunk(kChunk, '\0');
+  size_t pos = 0;      // start of the current line in buf
+  size_t scanned = 0;  // buf[pos, scanned) holds no '\n'
+  bool eof = false;
+  while (true) {
+    const size_t nl = buf.find('\n', scanned);
     if (nl == std::string::npos) {
-      report.first_bad_line = line_no;
-      report.problem = "incomplete final entry (no newline): a write that was never acknowledged";
-      return report;
+      if (buf.size() - pos > kMaxEntryBytes) {
+        ++line_no;
+        return bad("malformed", "line longer than an entry may be (" + std::to_string(kMaxEntryBytes) + " bytes)");
+      }
+      if (eof) {
+        if (buf.size() == pos) break;
+        ++line_no;
+        return bad("torn", "incomplete final entry (no newline): a write that was never acknowledged");
+      }
+      buf.erase(0, pos);  // keep only the unfinished line
+      pos = 0;
+      scanned = buf.size();
+      ssize_t n = ::read(fd, chunk.data(), chunk.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Internal(Errno("cannot read audit log"));
+      }
+      if (n == 0) eof = true;
+      buf.append(chunk.data(), static_cast<size_t>(n));
+      continue;
     }
-    std::string_view line(data.data() + pos, nl - pos);
-    pos = nl + 1;
-    auto entry = ParseLine(line);
-    if (!entry.ok()) {
-      report.first_bad_line = line_no;
-      report.problem = entry.error().message();
-      return report;
-    }
+    ++line_no;
+    auto entry = ParseLine(std::string_view(buf).substr(pos, nl - pos));
+    pos = scanned = nl + 1;
+    if (!entry.ok()) return bad("malformed", entry.error().message());
     if (entry->seq != report.entries) {
-      report.first_bad_line = line_no;
-      report.problem = "sequence number " + std::to_string(entry->seq) + " where " +
-                       std::to_string(report.entries) + " was expected (entry deleted, inserted or moved)";
-      return report;
+      return bad("chain", "sequence number " + std::to_string(entry->seq) + " where " +
+                              std::to_string(report.entries) + " was expected (entry deleted, inserted or moved)");
     }
-    if (entry->prev != report.head) {
-      report.first_bad_line = line_no;
-      report.problem = "prev does not match the previous entry's hash (chain broken)";
-      return report;
-    }
+    if (entry->prev != report.head) return bad("chain", "prev does not match the previous entry's hash (chain broken)");
     report.head = entry->hash;
     ++report.entries;
   }

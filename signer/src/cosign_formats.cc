@@ -2,6 +2,7 @@
 
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
+#include "signet/core/json.h"
 
 namespace signet::signer {
 
@@ -86,6 +87,11 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
   auto malformed = [](std::string what) {
     return InvalidArgument("image reference: " + what).WithFinding("MALFORMED_INPUT");
   };
+  // An empty, oversized or non-UTF-8 reference is unusable input, never a deny to log: the
+  // refusal of a tag is logged with the reference as given, so it must be a loggable string.
+  if (ref.empty()) return malformed("empty");
+  if (ref.size() > kMaxImageRefBytes) return malformed("longer than " + std::to_string(kMaxImageRefBytes) + " bytes");
+  if (!ValidateUtf8(ref)) return malformed("not valid UTF-8");
   size_t at = ref.find('@');
   if (at == std::string_view::npos) {
     return VerificationFailed("MUTABLE_REFERENCE",

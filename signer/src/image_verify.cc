@@ -31,8 +31,10 @@ Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const attestation::
   SIGNET_ASSIGN_OR_RETURN(std::string payload, ReadFile(dir + "/simplesigning.json", 1 << 20));
   SIGNET_ASSIGN_OR_RETURN(std::string sig_b64, ReadFile(dir + "/simplesigning.sig", 1 << 16));
   if (!sig_b64.empty() && sig_b64.back() == '\n') sig_b64.pop_back();
+  // A signature whose base64 is not canonical is a signature that does not verify (exit 1), not
+  // unusable input: the bytes were meant to be checked and they fail the check.
   auto sig = Base64Decode(sig_b64);
-  if (!sig.ok()) return Fail(c, "MALFORMED_INPUT", "simplesigning.sig is not strict base64");
+  if (!sig.ok()) return Fail(c, "SIGNATURE_INVALID", "simplesigning.sig is not canonical base64, so it does not verify");
   // 1. Signature over the exact bytes, before anything is decoded.
   if (auto st = key.Verify(AsBytes(payload), *sig); !st.ok()) {
     return Fail(c, "SIGNATURE_INVALID", "signature does not verify with the given key");
@@ -70,6 +72,15 @@ Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicK
   }
   const JsonValue* env_json = v->Find("dsseEnvelope");
   if (!env_json) return Fail(c, "MALFORMED_INPUT", "bundle has no DSSE envelope");
+  // As for simplesigning.sig: a DSSE signature that is not canonical base64 does not verify.
+  if (const JsonValue* sigs = env_json->Find("signatures"); sigs != nullptr && sigs->is_array()) {
+    for (const auto& s : sigs->array()) {
+      const JsonValue* sig = s.Find("sig");
+      if (sig != nullptr && sig->is_string() && !Base64DecodeStdOrUrl(sig->string_value()).ok()) {
+        return Fail(c, "SIGNATURE_INVALID", "DSSE signature is not canonical base64, so it does not verify");
+      }
+    }
+  }
   auto env = attestation::ParseDsseEnvelopeJson(*env_json);
   if (!env.ok()) return Fail(c, "MALFORMED_INPUT", env.error().message());
   auto verified = attestation::VerifyEnvelope(*env, {attestation::TrustedKey{"key", key}}, 1);

@@ -1,19 +1,30 @@
 #include "signet/signer/signing.h"
 
-#include <cerrno>
-#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE, RENAME_EXCHANGE (glibc >= 2.28)
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
 
 #include "signet/attestation/dsse.h"
 #include "signet/attestation/public_key.h"
 #include "signet/core/encoding.h"
-#include "signet/core/file.h"
 #include "signet/core/hash.h"
+#include "signet/core/json.h"
 
 namespace signet::signer {
 
 namespace {
+
+// Room CheckSignRequest keeps in an entry for what is only known after the decision: the key id
+// (64 hex) and the distinct finding codes (a fixed, small set; see MakeRecord).
+constexpr size_t kDecisionReserveBytes = 4096;
+constexpr char kStagingInfix[] = ".staging-";
 
 std::vector<AuditInput> InputDigests(const SignRequest& req) {
   std::vector<AuditInput> out;
@@ -23,69 +34,254 @@ std::vector<AuditInput> InputDigests(const SignRequest& req) {
   return out;
 }
 
-AuditRecord MakeRecord(const SignRequest& req, const Decision& d, const std::string& key_id) {
+// MakeRecord records each distinct finding code once, in first-seen order: the set of codes is
+// fixed (findings.h), so a deny's entry stays small however many objects an input holds.
+AuditRecord MakeRecord(const SignRequest& req, const Decision& d, const std::string& decision,
+                       const std::string& key_id) {
   AuditRecord r;
   r.time = d.evaluated_at;
   r.subject = req.image.ToString();
   r.policy_digest = d.policy_digest;
   r.inputs = InputDigests(req);
-  r.decision = d.allowed ? "allow" : "deny";
+  r.decision = decision;
   r.key_id = key_id;
-  for (const auto& f : d.findings) r.findings.push_back(f.code);
+  std::set<std::string> seen;
+  for (const auto& f : d.findings) {
+    if (seen.insert(f.code).second) r.findings.push_back(f.code);
+  }
   return r;
 }
 
-// SignAndCheck signs `message` on the device and verifies the result on the host.
-Result<Bytes> SignAndCheck(fw::SigningKey& key, const attestation::PublicKey& pub, ByteView message) {
-  SIGNET_ASSIGN_OR_RETURN(Bytes sig, key.Sign(message));
-  if (!pub.Verify(message, sig).ok()) {
-    return Internal("the signing device returned a signature that does not verify; nothing released");
+// SignAll signs each message on the device and verifies each signature on the host against
+// the key's own public key. On failure `*finding` names the code of the `failed` record.
+Result<std::vector<Bytes>> SignAll(fw::SigningKey& key, const std::vector<Bytes>& messages, const char** finding) {
+  *finding = kFailedDeviceError;
+  SIGNET_ASSIGN_OR_RETURN(attestation::PublicKey pub, attestation::PublicKey::FromSpkiDer(key.public_key_spki()));
+  std::vector<Bytes> sigs;
+  for (const Bytes& m : messages) {
+    SIGNET_ASSIGN_OR_RETURN(Bytes sig, key.Sign(m));
+    if (!pub.Verify(m, sig).ok()) {
+      *finding = kFailedSignatureInvalid;
+      return Internal("the signing device returned a signature that does not verify; nothing released");
+    }
+    sigs.push_back(std::move(sig));
   }
-  return sig;
+  return sigs;
+}
+
+// UnusableInput turns a decision the gate could not make into one error naming each input.
+Error UnusableInput(const Decision& d) {
+  std::string msg = "unusable input, nothing decided or logged:";
+  for (const auto& f : d.findings) {
+    msg += " ";
+    msg += f.input.empty() ? std::string("request") : f.input;
+    msg += ": " + f.message + " (" + f.code + ");";
+  }
+  msg.pop_back();
+  return InvalidArgument(std::move(msg)).WithFinding("MALFORMED_INPUT");
+}
+
+// --- outputs ---
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// SplitOutDir splits `dir` into its parent and last component ("out/" → ".", "out").
+Result<std::pair<std::string, std::string>> SplitOutDir(const std::string& dir) {
+  if (dir.empty()) return InvalidArgument("output directory is empty");
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  const size_t slash = d.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : d.substr(0, slash);
+  std::string base = slash == std::string::npos ? d : d.substr(slash + 1);
+  if (base.empty() || base == "." || base == ".." || base == "/") {
+    return InvalidArgument("output directory must name a directory to create or replace: " + dir);
+  }
+  return std::make_pair(std::move(parent), std::move(base));
+}
+
+// IsOutputName reports whether `name` is one of kOutputFiles, or a temporary name an earlier
+// Signet version left beside one ("<output>.tmp-XXXXXX").
+bool IsOutputName(std::string_view name) {
+  for (const char* f : kOutputFiles) {
+    std::string_view o(f);
+    if (name == o) return true;
+    if (name.size() == o.size() + 11 && name.starts_with(o) && name.substr(o.size(), 5) == ".tmp-") return true;
+  }
+  return false;
+}
+
+// Dir owns an open directory descriptor.
+class Dir {
+ public:
+  explicit Dir(int fd) : fd_(fd) {}
+  ~Dir() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// ListDir returns the names in the directory open at `fd` (without . and ..).
+Result<std::vector<std::pair<std::string, unsigned char>>> ListDir(int fd) {
+  int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return Internal(Errno("cannot list directory"));
+  DIR* d = ::fdopendir(dup);
+  if (d == nullptr) {
+    ::close(dup);
+    return Internal(Errno("cannot list directory"));
+  }
+  ::rewinddir(d);
+  std::vector<std::pair<std::string, unsigned char>> out;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view n(e->d_name);
+    if (n == "." || n == "..") continue;
+    out.emplace_back(std::string(n), e->d_type);
+  }
+  ::closedir(d);
+  return out;
+}
+
+// HoldsOnlyOutputs reports whether the directory open at `fd` holds only output files.
+Result<bool> HoldsOnlyOutputs(int fd) {
+  SIGNET_ASSIGN_OR_RETURN(auto entries, ListDir(fd));
+  for (const auto& entry : entries) {
+    if (!IsOutputName(entry.first)) return false;
+    struct stat st;
+    if (::fstatat(fd, entry.first.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+  }
+  return true;
+}
+
+// RemoveOutputSet removes the directory `name` in `parent_fd` if it holds only output files;
+// anything else is left alone. Best effort: a leftover is retried by the next run.
+void RemoveOutputSet(int parent_fd, const std::string& name) {
+  Dir d(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (d.fd() < 0) return;
+  auto only = HoldsOnlyOutputs(d.fd());
+  if (!only.ok() || !*only) return;
+  auto entries = ListDir(d.fd());
+  if (!entries.ok()) return;
+  for (const auto& e : *entries) ::unlinkat(d.fd(), e.first.c_str(), 0);
+  ::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR);
+}
+
+// CleanStaleStaging removes `<base>.staging-XXXXXX` directories that no live run holds: a run
+// keeps an exclusive flock on its staging directory until it has renamed it into place.
+void CleanStaleStaging(int parent_fd, const std::string& base) {
+  auto entries = ListDir(parent_fd);
+  if (!entries.ok()) return;
+  const std::string prefix = base + kStagingInfix;
+  for (const auto& entry : *entries) {
+    const std::string& name = entry.first;
+    if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) continue;
+    Dir d(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (d.fd() < 0) continue;
+    if (::flock(d.fd(), LOCK_EX | LOCK_NB) != 0) continue;  // a live run's staging
+    RemoveOutputSet(parent_fd, name);
+  }
+}
+
+Status WriteAllAt(int dir_fd, const std::string& name, std::string_view data) {
+  int fd = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return Internal(Errno("cannot create output " + name));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Error e = Internal(Errno("cannot write output " + name));
+      ::close(fd);
+      return e;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Error e = Internal(Errno("cannot sync output " + name));
+    ::close(fd);
+    return e;
+  }
+  if (::close(fd) != 0) return Internal(Errno("cannot close output " + name));
+  return OkStatus();
 }
 
 }  // namespace
 
-Status CheckOutputDir(const std::string& dir) {
-  if (dir.empty()) return InvalidArgument("output directory is empty");
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return InvalidArgument("cannot use output directory " + dir + ": " + std::strerror(errno));
-    if (::mkdir(dir.c_str(), 0755) != 0) {
-      return (errno == ENOENT ? NotFound("parent of output directory does not exist: " + dir)
-                              : PermissionDenied("cannot create output directory " + dir + ": " + std::strerror(errno)));
-    }
-  } else if (!S_ISDIR(st.st_mode)) {
-    return InvalidArgument("output path is not a directory: " + dir);
+Status CheckSignRequest(const SignRequest& req) {
+  // 0. Annotations go into the signed simple-signing payload.
+  for (const auto& [k, v] : req.annotations) {
+    if (!ValidateUtf8(k) || !ValidateUtf8(v)) return InvalidArgument("an --annotation is not valid UTF-8");
   }
-  std::string probe = dir + "/.signet-probe-XXXXXX";
-  int fd = ::mkstemp(probe.data());
-  if (fd < 0) return PermissionDenied("output directory is not writable: " + dir + ": " + std::strerror(errno));
-  ::close(fd);
-  ::unlink(probe.c_str());
+  AuditRecord prospective;
+  prospective.subject = req.image.ToString();
+  prospective.policy_digest = "sha256:" + std::string(64, '0');
+  prospective.inputs = InputDigests(req);
+  prospective.decision = kAuditDecisionFailed;  // the longest decision value
+  auto st = CheckAuditRecord(prospective, kDecisionReserveBytes);
+  if (!st.ok()) return std::move(st).error().Prefix("refused before the decision");
   return OkStatus();
 }
 
-Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const SignRequest& req,
+Status CheckOutputDir(const std::string& dir) {
+  SIGNET_ASSIGN_OR_RETURN(auto split, SplitOutDir(dir));
+  const auto& [parent, base] = split;
+  struct stat st;
+  if (::stat(parent.c_str(), &st) != 0) {
+    if (errno == ENOENT) return NotFound("parent of output directory does not exist: " + dir);
+    return InvalidArgument("cannot use output directory " + dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return InvalidArgument("parent of output directory is not a directory: " + dir);
+  if (::lstat(dir.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) return InvalidArgument("output directory is a symbolic link: " + dir);
+    if (!S_ISDIR(st.st_mode)) return InvalidArgument("output path is not a directory: " + dir);
+    Dir d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (d.fd() < 0) return PermissionDenied("cannot open output directory " + dir + ": " + std::strerror(errno));
+    SIGNET_ASSIGN_OR_RETURN(bool only, HoldsOnlyOutputs(d.fd()));
+    if (!only) {
+      return InvalidArgument("output directory " + dir +
+                             " holds files that are not Signet outputs; give a new or empty directory, or one "
+                             "holding only a previous output set");
+    }
+  } else if (errno != ENOENT) {
+    return InvalidArgument("cannot use output directory " + dir + ": " + std::strerror(errno));
+  }
+  // The staging directory goes beside `dir`: probe that it can be made (and remove it; named
+  // like a staging directory so that a run killed right here leaves nothing the next one keeps).
+  std::string probe = parent + "/" + base + kStagingInfix + "XXXXXX";
+  if (::mkdtemp(probe.data()) == nullptr) {
+    return PermissionDenied("cannot create the output directory beside " + dir + ": " + std::strerror(errno));
+  }
+  ::rmdir(probe.c_str());
+  return OkStatus();
+}
+
+Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const Clock& clock, const SignRequest& req,
                                   AuditRecord* record) {
+  *record = AuditRecord{};
+  // 0. Nothing the log or a payload could not hold gets as far as a decision.
+  SIGNET_RETURN_IF_ERROR(CheckSignRequest(req));
+
   SignOutcome out;
-  // 1. Decide.
+  // 1. Decide, now.
   GateRequest gr;
   gr.subject = req.image.ToString();
   gr.provenance = req.provenance;
   gr.attestations = req.attestations;
-  gr.at = req.at;
+  gr.at = clock.Now();
   out.decision = gate.Evaluate(gr);
   const Decision& d = out.decision;
+  if (d.unusable_input) return UnusableInput(d);  // bad input: no record
 
   if (!d.allowed) {
     // Deny: only the audit record.
-    *record = MakeRecord(req, d, "");
+    *record = MakeRecord(req, d, kAuditDecisionDeny, "");
     return out;
   }
 
   // 2. Sign the three payloads and check each signature on the host.
-  SIGNET_ASSIGN_OR_RETURN(attestation::PublicKey pub, attestation::PublicKey::FromSpkiDer(key.public_key_spki()));
   std::string simple = SimpleSigningPayload(req.image, req.annotations);
   SIGNET_ASSIGN_OR_RETURN(std::string statement, WriteCanonicalJson(CosignSignStatement(req.image)));
   VsaParams vp;
@@ -97,11 +293,22 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const S
   vp.verified_levels = req.verified_levels;
   SIGNET_ASSIGN_OR_RETURN(std::string vsa, WriteCanonicalJson(VsaStatement(req.image, vp)));
 
-  SIGNET_ASSIGN_OR_RETURN(Bytes simple_sig, SignAndCheck(key, pub, AsBytes(simple)));
-  SIGNET_ASSIGN_OR_RETURN(Bytes stmt_sig, SignAndCheck(key, pub, attestation::Pae(kInTotoPayloadType, AsBytes(statement))));
-  SIGNET_ASSIGN_OR_RETURN(Bytes vsa_sig, SignAndCheck(key, pub, attestation::Pae(kInTotoPayloadType, AsBytes(vsa))));
+  const char* finding = nullptr;
+  auto sigs = SignAll(key,
+                      {Bytes(simple.begin(), simple.end()), attestation::Pae(kInTotoPayloadType, AsBytes(statement)),
+                       attestation::Pae(kInTotoPayloadType, AsBytes(vsa))},
+                      &finding);
+  if (!sigs.ok()) {
+    // The gate allowed, the device failed: the attempt is recorded, nothing is released.
+    *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id());
+    record->findings = {finding};
+    return std::move(sigs).error();
+  }
+  const Bytes& simple_sig = (*sigs)[0];
+  const Bytes& stmt_sig = (*sigs)[1];
+  const Bytes& vsa_sig = (*sigs)[2];
 
-  *record = MakeRecord(req, d, key.key_id());
+  *record = MakeRecord(req, d, kAuditDecisionAllow, key.key_id());
 
   out.outputs = {
       {"simplesigning.json", std::move(simple)},
@@ -113,26 +320,96 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const S
   return out;
 }
 
-Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& req) {
+Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+                                     const SignRequest& req) {
   AuditRecord record;
-  SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideAndSign(gate, key, req, &record));
+  auto out = DecideAndSign(gate, key, clock, req, &record);
+  if (!out.ok()) {
+    if (record.decision == kAuditDecisionFailed) {
+      // 3. A failed signing leaves its record; the signing error is what the caller reports.
+      auto logged = log.Append(record);
+      if (!logged.ok()) return std::move(logged).error().Prefix("signing failed and its record could not be logged");
+    }
+    return std::move(out).error();
+  }
   // 3. The decision is durable before any signature leaves this process.
-  SIGNET_ASSIGN_OR_RETURN(out.audit_entry, log.Append(record));
+  SIGNET_ASSIGN_OR_RETURN(out->audit_entry, log.Append(record));
   return out;
 }
 
 Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome) {
+  SIGNET_ASSIGN_OR_RETURN(auto split, SplitOutDir(out_dir));
+  const auto& [parent, base] = split;
+  Dir parent_dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (parent_dir.fd() < 0) return Internal(Errno("cannot open the parent of " + out_dir));
+  const int pfd = parent_dir.fd();
+  CleanStaleStaging(pfd, base);
+
+  // Stage the whole set, locked against other runs' cleanup until it is in place.
+  std::string staging_path = parent + "/" + base + kStagingInfix + "XXXXXX";
+  if (::mkdtemp(staging_path.data()) == nullptr) return Internal(Errno("cannot create a staging directory for " + out_dir));
+  const std::string staging = staging_path.substr(staging_path.rfind('/') + 1);
+  Dir stage(::openat(pfd, staging.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  auto fail = [&](Error e) -> Status {
+    RemoveOutputSet(pfd, staging);
+    return e;
+  };
+  if (stage.fd() < 0 || ::flock(stage.fd(), LOCK_EX) != 0) return fail(Internal(Errno("cannot open " + staging_path)));
+  if (::fchmod(stage.fd(), 0755) != 0) return fail(Internal(Errno("cannot chmod " + staging_path)));
   for (const auto& [name, content] : outcome.outputs) {
-    std::string path = out_dir + "/" + name;
-    SIGNET_RETURN_IF_ERROR(WriteFileAtomic(path, content));
-    outcome.written.push_back(path);
+    if (auto st = WriteAllAt(stage.fd(), name, content); !st.ok()) return fail(std::move(st).error());
   }
+  if (::fsync(stage.fd()) != 0) return fail(Internal(Errno("cannot sync " + staging_path)));
+
+  // One step into place.
+  int rc = ::renameat2(pfd, staging.c_str(), pfd, base.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && errno == EINVAL) {
+    // A file system without renameat2 flags: rename(2) moves onto a missing name just as well.
+    struct stat st;
+    if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      errno = EEXIST;
+    } else {
+      rc = ::renameat(pfd, staging.c_str(), pfd, base.c_str());
+    }
+  }
+  if (rc != 0) {
+    if (errno != EEXIST && errno != ENOTEMPTY) return fail(Internal(Errno("cannot move the outputs into " + out_dir)));
+    // An existing --out: only an output set (or nothing) may be replaced.
+    Dir old(::openat(pfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (old.fd() < 0) return fail(InvalidArgument(Errno("output path is not a directory: " + out_dir)));
+    auto only = HoldsOnlyOutputs(old.fd());
+    if (!only.ok()) return fail(only.error());
+    if (!*only) return fail(InvalidArgument("output directory " + out_dir + " holds files that are not Signet outputs"));
+    if (::renameat2(pfd, staging.c_str(), pfd, base.c_str(), RENAME_EXCHANGE) == 0) {
+      RemoveOutputSet(pfd, staging);  // the old set, now under the staging name
+    } else if (errno == EINVAL) {
+      // No RENAME_EXCHANGE: move the old set aside under a staging name (cleaned like any
+      // leftover), then the new one in. --out is briefly absent, never mixed.
+      std::string aside = parent + "/" + base + kStagingInfix + "XXXXXX";
+      if (::mkdtemp(aside.data()) == nullptr) return fail(Internal(Errno("cannot stage the old outputs")));
+      aside = aside.substr(aside.rfind('/') + 1);
+      if (::renameat(pfd, base.c_str(), pfd, aside.c_str()) != 0) {
+        ::unlinkat(pfd, aside.c_str(), AT_REMOVEDIR);
+        return fail(Internal(Errno("cannot move the old outputs aside")));
+      }
+      if (::renameat(pfd, staging.c_str(), pfd, base.c_str()) != 0) {
+        return fail(Internal(Errno("cannot move the outputs into " + out_dir)));
+      }
+      RemoveOutputSet(pfd, aside);
+    } else {
+      return fail(Internal(Errno("cannot exchange the outputs with " + out_dir)));
+    }
+  }
+  if (::fsync(pfd) != 0) return Internal(Errno("cannot sync the parent of " + out_dir));
+  for (const auto& [name, content] : outcome.outputs) outcome.written.push_back(out_dir + "/" + name);
   return OkStatus();
 }
 
-Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& req) {
-  SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideSignAndLog(gate, key, log, req));
-  // 4. Outputs, each atomically, only after the audit entry is durable.
+Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+                              const SignRequest& req) {
+  SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideSignAndLog(gate, key, log, clock, req));
+  // 4. Outputs, as one set, only after the audit entry is durable; nothing for a deny.
+  if (!out.decision.allowed) return out;
   SIGNET_RETURN_IF_ERROR(WriteOutputs(req.out_dir, out));
   return out;
 }

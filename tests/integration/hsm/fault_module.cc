@@ -3,6 +3,8 @@
 //   locked    the token reports CKF_USER_PIN_LOCKED and C_Login returns CKR_PIN_LOCKED
 //   readonly  the token reports CKF_WRITE_PROTECTED and read/write sessions are refused
 //   full      C_GenerateKeyPair returns CKR_DEVICE_MEMORY
+//   corrupt   C_Sign (the single-part call Signet uses) succeeds but flips one bit of the
+//             signature it returns (a faulty device: the host must notice it does not verify)
 //   (unset)   everything passes through
 // It exports only C_GetInterface (PKCS#11 3.0 style), so it also exercises that entry point.
 // SoftHSM2 cannot lock a PIN or be made read-only for root, hence this shim.
@@ -51,6 +53,17 @@ CK_RV FaultGenerateKeyPair(CK_SESSION_HANDLE s, CK_MECHANISM* m, CK_ATTRIBUTE* p
   return g_real.C_GenerateKeyPair(s, m, pt, pc, vt, vc, pk, vk);
 }
 
+// Corrupt flips the last bit of a signature the real module produced (for ECDSA that is the
+// low bit of s, for RSA-PSS and Ed25519 a bit of the signature value).
+void Corrupt(CK_RV rv, CK_BYTE* sig, const CK_ULONG* len) {
+  if (rv == CKR_OK && sig != nullptr && len != nullptr && *len > 0 && Mode() == "corrupt") sig[*len - 1] ^= 0x01;
+}
+CK_RV FaultSign(CK_SESSION_HANDLE s, CK_BYTE* data, CK_ULONG data_len, CK_BYTE* sig, CK_ULONG* sig_len) {
+  const CK_RV rv = g_real.C_Sign(s, data, data_len, sig, sig_len);
+  Corrupt(rv, sig, sig_len);
+  return rv;
+}
+
 void Load() {
   const char* target = std::getenv("SIGNET_FAULT_P11_TARGET");
   if (target == nullptr) return;
@@ -66,6 +79,7 @@ void Load() {
   g_table.C_Login = FaultLogin;
   g_table.C_OpenSession = FaultOpenSession;
   g_table.C_GenerateKeyPair = FaultGenerateKeyPair;
+  g_table.C_Sign = FaultSign;
   g_ok = true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -240,6 +241,214 @@ TEST_F(AuditLogTest, EmptyLogVerifies) {
   auto rep = Verify();
   EXPECT_TRUE(rep.ok);
   EXPECT_EQ(rep.entries, 0u);
+}
+
+// --- issue 12: the log is opened, never guessed at; one request cannot brick it ---
+
+std::string Contents(const std::string& path) {
+  auto s = ReadFile(path);
+  return s.ok() ? *s : "<unreadable>";
+}
+
+TEST_F(AuditLogTest, SymlinkAsAuditLogIsRefusedAndItsTargetUntouched) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/target", "precious\n").ok());
+  ASSERT_EQ(::symlink("target", path_.c_str()), 0);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Contents(dir_ + "/target"), "precious\n");
+}
+
+TEST_F(AuditLogTest, DirectoryAsAuditLogIsUnusableInput) {
+  auto log = AuditLog::Open(dir_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kInvalidArgument) << log.error().ToString();
+  auto rep = VerifyAuditLog(dir_);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_EQ(rep.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AuditLogTest, FifoAsAuditLogIsRefusedWithoutBlocking) {
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kInvalidArgument);
+  auto rep = VerifyAuditLog(path_);  // blocked forever before: it opened the FIFO for reading
+  ASSERT_FALSE(rep.ok());
+  EXPECT_EQ(rep.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AuditLogTest, FileWithNoNewlineIsNotWipedButRefused) {
+  ASSERT_TRUE(WriteFileAtomic(path_, "my notes, no newline").ok());
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(log.error().message().find("not a Signet audit log"), std::string::npos) << log.error().message();
+  EXPECT_EQ(Contents(path_), "my notes, no newline");
+}
+
+TEST_F(AuditLogTest, ForeignFileWhoseLastLineLacksANewlineIsNotCut) {
+  ASSERT_TRUE(WriteFileAtomic(path_, "line one\nline two").ok());
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Contents(path_), "line one\nline two");
+}
+
+TEST_F(AuditLogTest, SignetLogEndingInForeignBytesIsReportedTornAndLeftAlone) {
+  WriteN(2);
+  { std::ofstream(path_, std::ios::app) << "not an entry"; }
+  const std::string before = Contents(path_);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_NE(log.error().message().find("is torn"), std::string::npos) << log.error().message();
+  EXPECT_EQ(Contents(path_), before);
+}
+
+TEST_F(AuditLogTest, TornFirstEntryIsCutAndReported) {
+  ASSERT_TRUE(WriteFileAtomic(path_, "{\"decision\":\"allow\",\"findings\":[],\"ha").ok());
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok()) << log.error().ToString();
+  EXPECT_EQ((*log)->torn_tail(), "{\"decision\":\"allow\",\"findings\":[],\"ha");
+  ASSERT_TRUE((*log)->Append(Record(0)).ok());
+  log->reset();
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(AuditLogTest, LargeTornEntryAfterLargeEntriesIsCutAndTheChainStillChecked) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 3; ++i) {
+    AuditRecord r = Record(i);
+    r.inputs[0].name = std::string(60000, static_cast<char>('p' + i));  // entries near the bound
+    ASSERT_TRUE((*log)->Append(r).ok());
+  }
+  log->reset();
+  const std::string last = Lines().back();
+  { std::ofstream(path_, std::ios::app) << last.substr(0, 60000); }  // a large torn entry
+  auto reopened = AuditLog::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
+  EXPECT_EQ((*reopened)->torn_bytes_repaired(), 60000u);
+  auto next = (*reopened)->Append(Record(9));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq, 3u);
+}
+
+TEST_F(AuditLogTest, MalformedLastEntryIsReportedMalformed) {
+  WriteN(3);
+  auto lines = Lines();
+  lines[2] = "{\"decision\":\"allow\"}";
+  WriteLines(lines);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(log.error().message().find("malformed"), std::string::npos) << log.error().message();
+  auto rep = Verify();
+  EXPECT_EQ(rep.kind, "malformed");
+  EXPECT_EQ(rep.first_bad_line, 3);
+}
+
+TEST_F(AuditLogTest, BrokenChainAtTheEndIsReportedAsBrokenChain) {
+  WriteN(3);
+  auto lines = Lines();
+  std::swap(lines[1], lines[2]);
+  WriteLines(lines);
+  auto log = AuditLog::Open(path_);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(log.error().message().find("broken chain"), std::string::npos) << log.error().message();
+  EXPECT_EQ(Verify().kind, "chain");
+}
+
+TEST_F(AuditLogTest, TornTailIsReportedTornByVerify) {
+  WriteN(1);
+  { std::ofstream(path_, std::ios::app) << "{\"decision\":\"de"; }
+  auto rep = Verify();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.kind, "torn");
+}
+
+TEST_F(AuditLogTest, InvalidUtf8RecordIsRefusedAndTheLogStaysUsable) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->Append(Record(0)).ok());
+  AuditRecord bad = Record(1);
+  bad.subject = "registry.example.com/a/b:\xff\xfe";
+  auto refused = (*log)->Append(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  AuditRecord bad_name = Record(1);
+  bad_name.inputs[0].name = "prov\xc3(.json";
+  EXPECT_FALSE((*log)->Append(bad_name).ok());
+  auto next = (*log)->Append(Record(2));
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  EXPECT_EQ(next->seq, 1u);
+  log->reset();
+  ASSERT_TRUE(AuditLog::Open(path_).ok()) << "the log was bricked";
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.entries, 2u);
+}
+
+TEST_F(AuditLogTest, RecordOverTheEntryBoundIsRefusedAndTheLogStaysUsable) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  AuditRecord big = Record(0);
+  for (int i = 0; i < 40; ++i) big.inputs.push_back({std::string(2000, 'n'), std::string(64, 'c')});
+  EXPECT_EQ(CheckAuditRecord(big).error().code(), ErrorCode::kInvalidArgument);
+  auto refused = (*log)->Append(big);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE((*log)->Append(Record(1)).ok());
+  log->reset();
+  EXPECT_TRUE(AuditLog::Open(path_).ok());
+  // Control characters are escaped (six bytes each): the bound is on the stored form.
+  AuditRecord escaped = Record(0);
+  escaped.inputs[0].name = std::string(kMaxAuditEntryBytes / 6 + 1, '\x01');
+  EXPECT_FALSE(CheckAuditRecord(escaped).ok());
+  EXPECT_TRUE(CheckAuditRecord(Record(0)).ok());
+}
+
+TEST_F(AuditLogTest, FailedDecisionIsStoredAndVerifies) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  AuditRecord failed = Record(0);
+  failed.decision = kAuditDecisionFailed;
+  failed.findings = {"SIGNATURE_INVALID"};
+  ASSERT_TRUE((*log)->Append(failed).ok());
+  AuditRecord unknown = Record(1);
+  unknown.decision = "maybe";
+  EXPECT_FALSE((*log)->Append(unknown).ok());
+  log->reset();
+  ASSERT_TRUE(AuditLog::Open(path_).ok());
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(AuditLogTest, VerifyStreamsALogOfAnySize) {
+  // 3 entries, then a 17 GiB hole (sparse: no disk used). A whole-file read refused this as too
+  // large; a streaming reader verifies the entries and stops at the first over-long line.
+  WriteN(3);
+  ASSERT_EQ(::truncate(path_.c_str(), off_t{17} << 30), 0);
+  auto rep = VerifyAuditLog(path_);
+  ASSERT_TRUE(rep.ok()) << rep.error().ToString();
+  EXPECT_FALSE(rep->ok);
+  EXPECT_EQ(rep->entries, 3u);
+  EXPECT_EQ(rep->first_bad_line, 4);
+  EXPECT_EQ(rep->kind, "malformed");
+}
+
+TEST_F(AuditLogTest, VerifyHandlesEntriesAcrossReadBoundaries) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 300; ++i) {
+    AuditRecord r = Record(i);
+    r.inputs[0].name = std::string(static_cast<size_t>(100 + i * 7), 'p');  // lines of many lengths
+    ASSERT_TRUE((*log)->Append(r).ok());
+  }
+  log->reset();
+  auto rep = Verify();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.entries, 300u);
 }
 
 }  // namespace

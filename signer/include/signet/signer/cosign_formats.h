@@ -31,10 +31,17 @@ struct ImageRef {
   std::string ToString() const { return repository + "@" + digest(); }
 };
 
-// ParseImageRef parses "REGISTRY/REPO@sha256:HEX". A reference without a digest (a tag, or a
-// bare repository) is refused with VerificationFailed("MUTABLE_REFERENCE"): a tag can move after
-// the decision. Anything else malformed (uppercase or short digest, other algorithms, characters
-// outside the OCI distribution grammar) is kInvalidArgument with finding MALFORMED_INPUT.
+// kMaxImageRefBytes bounds an image reference (a registry host and a 255-byte repository,
+// with room to spare).
+inline constexpr size_t kMaxImageRefBytes = 1024;
+
+// ParseImageRef parses "REGISTRY/REPO@sha256:HEX". An empty reference, one longer than
+// kMaxImageRefBytes or one that is not valid UTF-8 is kInvalidArgument with finding
+// MALFORMED_INPUT (checked first: such a string is never logged). A reference without a digest
+// (a tag, or a bare repository) is refused with VerificationFailed("MUTABLE_REFERENCE"): a tag
+// can move after the decision. Anything else malformed (uppercase or short digest, other
+// algorithms, characters outside the OCI distribution grammar) is kInvalidArgument with
+// finding MALFORMED_INPUT.
 Result<ImageRef> ParseImageRef(std::string_view ref);
 
 // SimpleSigningPayload returns the exact bytes cosign signs for `image`:

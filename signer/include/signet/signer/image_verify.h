@@ -29,6 +29,8 @@ struct ImageCheck {
 //    2. the envelope verifies with `key` over PAE; 3. the payload is an in-toto Statement with
 //    predicateType https://sigstore.dev/cosign/sign/v1; 4. a subject has the image's name and
 //    sha256 digest.
+// A signature that does not verify is finding SIGNATURE_INVALID, also when its base64 is not
+// canonical (a signature, not unusable input: the CLI exits 1).
 // Returns one ImageCheck per format found. Fails kNotFound if `dir` holds neither format, and
 // kInvalidArgument for unreadable files.
 Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,

@@ -1,17 +1,25 @@
 // Provenance-gated signing: the main job a release pipeline runs (`signet sign`).
 //
 // Order of operations, which is the security argument:
-//   1. The gate decides (signer/gate.h). Nothing is signed before it allows.
+//   0. The request is checked (CheckSignRequest): everything that reaches the audit entry or a
+//      signed payload is valid UTF-8 and the entry fits kMaxAuditEntryBytes. Bad input is
+//      refused here, before any decision, and leaves no record.
+//   1. The gate decides (signer/gate.h) at the injected clock's now (there is no back-dating).
+//      Nothing is signed before it allows; input the gate cannot use is refused, not logged.
 //   2. On allow, the three payloads are signed on the device and each signature is checked
-//      against the key's public key on the host (a faulty device never releases a bad signature).
-//   3. The decision (allow or deny) is appended to the audit log and made durable (fdatasync).
-//   4. Only then are the outputs written, each to a temporary name and renamed into place.
-// A deny writes nothing but its audit record. A crash after step 3 leaves an entry without
-// outputs; a retry logs again, so no released signature is ever missing from the log.
+//      against the key's public key on the host. A device error or a signature that does not
+//      verify makes a `failed` record and releases nothing.
+//   3. The record (allow, deny or failed) is appended to the audit log and made durable.
+//   4. Only then are the outputs written: all of them into a staging directory next to the
+//      output directory, which is renamed into place in one step (WriteOutputs).
+// A deny writes nothing but its audit record (not even the output directory). A crash after
+// step 3 leaves an entry without outputs; a retry logs again, so no released signature is ever
+// missing from the log.
 #ifndef SIGNET_SIGNER_SIGNING_H_
 #define SIGNET_SIGNER_SIGNING_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +39,6 @@ struct SignRequest {
   std::vector<EvidenceInput> attestations;
   std::map<std::string, std::string> annotations;  // cosign simple-signing "optional"
   std::string out_dir;
-  Timestamp at;
   std::string policy_uri;                    // how the VSA names the policy
   std::string verifier_id;                   // how the VSA names this appliance
   std::vector<std::string> verified_levels;  // VSA verifiedLevels
@@ -51,30 +58,59 @@ struct SignOutcome {
 inline constexpr const char* kOutputFiles[] = {"simplesigning.json", "simplesigning.sig", "image.sigstore.json",
                                                "vsa.sigstore.json", "decision.json"};
 
-// CheckOutputDir makes sure `dir` exists (creating it, mode 0755, if its parent does) and that
-// a file can be created in it. Fails kPermissionDenied / kNotFound / kInvalidArgument naming
-// the directory. Call it before the gate so a bad directory costs no decision.
+// kFailedSignatureInvalid / kFailedDeviceError are the finding codes of a `failed` audit
+// record: the device returned a signature that does not verify / the device did not sign.
+inline constexpr char kFailedSignatureInvalid[] = "SIGNATURE_INVALID";
+inline constexpr char kFailedDeviceError[] = "DEVICE_ERROR";
+
+// CheckSignRequest runs step 0: every string that reaches the audit entry (image reference,
+// input names) or a signed payload (annotation keys and values) is valid UTF-8, and the entry,
+// with room for the key id and every finding code, fits kMaxAuditEntryBytes. Fails
+// kInvalidArgument naming the field, never echoing its bytes. Cannot touch anything.
+Status CheckSignRequest(const SignRequest& request);
+
+// CheckOutputDir checks, creating nothing, that `dir` can receive an output set: its parent is
+// an existing, writable directory, and `dir` is absent, or a directory (not a symbolic link)
+// that is empty or holds only a previous output set (kOutputFiles). Fails kNotFound (no
+// parent), kPermissionDenied (not writable) or kInvalidArgument (anything else, including a
+// directory holding other files: Signet never deletes what it did not write). Call it before
+// the gate so a bad directory costs no decision.
 Status CheckOutputDir(const std::string& dir);
 
-// DecideAndSign runs steps 1-2 and returns the outcome with its outputs in memory and the
-// audit record to log in `record` (audit_entry is not set yet). Nothing may be released until
-// `record` is durable in the audit log. Fails as SignImage.
-Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const SignRequest& request,
-                                  AuditRecord* record);
+// DecideAndSign runs steps 0-2 at clock.Now() and returns the outcome with its outputs in
+// memory and the audit record to log in `record` (audit_entry is not set yet). Nothing may be
+// released until `record` is durable in the audit log.
+// Fails, with `record` left empty (decision ""), when CheckSignRequest refuses the request or
+// the gate finds the input unusable (kInvalidArgument, finding MALFORMED_INPUT, the message
+// names each input and why). Fails, with `record` set to a kAuditDecisionFailed record the
+// caller must append before reporting the error, when the gate allowed but the device did not
+// sign (its error) or returned a signature that does not verify (kInternal).
+Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const Clock& clock,
+                                  const SignRequest& request, AuditRecord* record);
 
-// DecideSignAndLog runs steps 1-3 above and keeps the outputs in memory (SignOutcome::outputs).
+// DecideSignAndLog runs steps 0-3 above and keeps the outputs in memory (SignOutcome::outputs).
 // After it returns OK for an allowed request, the audit entry is durable and the signatures
-// may be released. Fails as SignImage, before step 4.
-Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& request);
+// may be released. On a signing failure it appends the `failed` record, then returns the
+// signing error. Fails as SignImage, before step 4.
+Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+                                     const SignRequest& request);
 
-// WriteOutputs runs step 4: each output to a temporary name in `out_dir`, then renamed.
+// WriteOutputs runs step 4: it removes staging directories left by killed runs for the same
+// `out_dir` (those holding only output files and not locked by a live run), writes every output
+// into a new staging directory `<out_dir>.staging-XXXXXX` beside `out_dir` (each file and the
+// directory fsynced), then renames it into place in one step: rename(2) when `out_dir` does not
+// exist, renameat2(RENAME_EXCHANGE) over an existing output set, whose old files are then
+// removed. Readers see the old set or the new one, never a mix. Fails kInvalidArgument when
+// `out_dir` holds anything but a previous output set (left untouched), else the I/O error;
+// on failure the staging directory is removed. Fills outcome.written.
 Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome);
 
-// SignImage runs steps 1-4 above. Returns the outcome for allow and deny alike (the caller
-// maps !decision.allowed to exit 1, decision.unusable_input to exit 2). Fails (an Error, no
-// outputs) when the device cannot sign, a signature does not verify, the audit log cannot be
-// written, or an output cannot be written (after the audit entry is durable).
-Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditLog& log, const SignRequest& request);
+// SignImage runs steps 0-4 above. Returns the outcome for allow and deny alike (the caller
+// maps !decision.allowed to exit 1). Fails (an Error, no outputs) as DecideAndSign, when the
+// audit log cannot be written, or when the outputs cannot be written (after the audit entry is
+// durable).
+Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+                              const SignRequest& request);
 
 }  // namespace signet::signer
 
