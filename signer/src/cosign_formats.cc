@@ -86,6 +86,7 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
   auto malformed = [](std::string what) {
     return InvalidArgument("image reference: " + what).WithFinding("MALFORMED_INPUT");
   };
+  if (ref.empty()) return malformed("empty");  // `--image ''` is unusable input, not a mutable reference
   size_t at = ref.find('@');
   if (at == std::string_view::npos) {
     return VerificationFailed("MUTABLE_REFERENCE",
