@@ -521,6 +521,11 @@ TEST_F(GateReview, CliSignRefusesUnlistedAnnotationBeforeAnyDecision) {
   EXPECT_NE(out.find("approved-by is not listed"), std::string::npos) << out;
   EXPECT_EQ(Signet(base + " --annotation \"team=$(printf '\\377')\"", &out), 2) << out;
   EXPECT_NE(out.find("UTF-8"), std::string::npos) << out;
+  // Item 27: an empty --image is unusable input too (it was logged as a MUTABLE_REFERENCE deny).
+  const std::string empty_image = "sign --key 'pkcs11:token=none;object=none' --module /nonexistent.so --policy " +
+                                  pol + " --image '' --provenance " + prov + " --out " + dir_.path() +
+                                  "/out --audit-log " + log;
+  EXPECT_EQ(Signet(empty_image, &out), 2) << out;
   EXPECT_FALSE(std::filesystem::exists(log));
 }
 
