@@ -318,6 +318,19 @@ TEST_F(GateReview, PolicyListingOneKeyTwiceInAnyEncodingIsRefused) {
                                                "]\n  - name: b\n    keys: [" + e.pem_compressed +
                                                "]\nsources: []\n");
   EXPECT_FALSE(LoadPolicy(two).ok());
+  // Explicit curve parameters instead of the named curve: another SPKI for the same key. It is
+  // either refused as a key (no named curve) or recognised as the same key; never a second key.
+  {
+    ossl::UniquePtr<EVP_PKEY> copy(EVP_PKEY_dup(builder_.key.get()));
+    ASSERT_EQ(EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_ENCODING, "explicit"), 1);
+    ossl::UniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
+    ASSERT_EQ(PEM_write_bio_PUBKEY(bio.get(), copy.get()), 1);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio.get(), &data);
+    std::string explicit_pem = dir_.Write("b-explicit.pem", std::string(data, static_cast<size_t>(n)));
+    EXPECT_NE(testutil::ReadText(explicit_pem), testutil::ReadText(e.pem));
+    EXPECT_FALSE(LoadPolicy(KeyedPolicy("    threshold: 2\n", "", "[" + e.pem + ", " + explicit_pem + "]")).ok());
+  }
   // Two different keys load, and DER key files load like PEM ones.
   auto ok = LoadPolicy(KeyedPolicy("    threshold: 2\n", "", "[" + e.der + ", " + attacker_.pub_path + "]"));
   ASSERT_TRUE(ok.ok()) << ok.error().ToString();
