@@ -81,11 +81,11 @@ Result<DsseEnvelope> ParseDsseEnvelope(std::string_view json) {
 Result<VerifiedEnvelope> VerifyEnvelope(const DsseEnvelope& envelope,
                                         const std::vector<TrustedKey>& keys, size_t threshold) {
   // 1. The threshold must be satisfiable by distinct keys; duplicates are folded here so the
-  //    same key pinned twice can never count twice.
+  //    same key pinned twice, in any encoding, can never count twice (PublicKey::canonical_id).
   std::vector<const TrustedKey*> distinct;
   for (const TrustedKey& k : keys) {
     bool dup = false;
-    for (const TrustedKey* d : distinct) dup = dup || d->key.spki_der() == k.key.spki_der();
+    for (const TrustedKey* d : distinct) dup = dup || d->key.canonical_id() == k.key.canonical_id();
     if (!dup) distinct.push_back(&k);
   }
   if (threshold == 0) return InvalidArgument("DSSE threshold must be at least 1");

@@ -1,5 +1,8 @@
 #include "signet/attestation/public_key.h"
 
+#include <memory>
+
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
 
@@ -54,6 +57,77 @@ Result<SignatureScheme> SchemeOf(EVP_PKEY* key) {
   }
 }
 
+// AppendBn appends a 4-byte big-endian length and the minimal big-endian value of `bn`.
+void AppendBn(Bytes& out, const BIGNUM* bn) {
+  const size_t n = static_cast<size_t>(BN_num_bytes(bn));
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(n >> shift));
+  const size_t at = out.size();
+  out.resize(at + n);
+  BN_bn2bin(bn, out.data() + at);
+}
+
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+
+Result<BnPtr> GetBn(EVP_PKEY* key, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1 || bn == nullptr) {
+    BN_free(bn);
+    ossl::DrainErrors();
+    return Malformed("public key value cannot be read");
+  }
+  return BnPtr(bn);
+}
+
+// CanonicalId computes PublicKey::canonical_id (see the header) from the decoded key, so the
+// point format, the curve-parameter encoding and any other SPKI choice do not change it.
+Result<Bytes> CanonicalId(EVP_PKEY* key, SignatureScheme scheme) {
+  std::string_view name = SignatureSchemeName(scheme);
+  Bytes out(name.begin(), name.end());
+  out.push_back(0);
+  switch (scheme) {
+    case SignatureScheme::kEcdsaP256Sha256:
+    case SignatureScheme::kEcdsaP384Sha384: {
+      const int width = scheme == SignatureScheme::kEcdsaP256Sha256 ? 32 : 48;
+      SIGNET_ASSIGN_OR_RETURN(BnPtr x, GetBn(key, OSSL_PKEY_PARAM_EC_PUB_X));
+      SIGNET_ASSIGN_OR_RETURN(BnPtr y, GetBn(key, OSSL_PKEY_PARAM_EC_PUB_Y));
+      out.push_back(0x04);
+      const size_t at = out.size();
+      out.resize(at + 2 * static_cast<size_t>(width));
+      if (BN_bn2binpad(x.get(), out.data() + at, width) != width ||
+          BN_bn2binpad(y.get(), out.data() + at + width, width) != width) {
+        ossl::DrainErrors();
+        return Malformed("EC point does not fit its curve");
+      }
+      return out;
+    }
+    case SignatureScheme::kEd25519: {
+      size_t len = 0;
+      if (EVP_PKEY_get_raw_public_key(key, nullptr, &len) != 1 || len != 32) {
+        ossl::DrainErrors();
+        return Malformed("Ed25519 key cannot be read");
+      }
+      const size_t at = out.size();
+      out.resize(at + len);
+      if (EVP_PKEY_get_raw_public_key(key, out.data() + at, &len) != 1 || len != 32) {
+        ossl::DrainErrors();
+        return Malformed("Ed25519 key cannot be read");
+      }
+      return out;
+    }
+    case SignatureScheme::kRsaPssSha256: {
+      SIGNET_ASSIGN_OR_RETURN(BnPtr n, GetBn(key, OSSL_PKEY_PARAM_RSA_N));
+      SIGNET_ASSIGN_OR_RETURN(BnPtr e, GetBn(key, OSSL_PKEY_PARAM_RSA_E));
+      AppendBn(out, n.get());
+      AppendBn(out, e.get());
+      return out;
+    }
+  }
+  return Unsupported("key type not allowed");
+}
+
 }  // namespace
 
 std::string_view SignatureSchemeName(SignatureScheme scheme) {
@@ -71,8 +145,10 @@ Result<PublicKey> PublicKey::FromEvp(EVP_PKEY* key) {
   SIGNET_ASSIGN_OR_RETURN(SignatureScheme scheme, SchemeOf(key));
   auto der = ossl::PublicKeyToDer(key);
   if (!der.ok()) return Malformed("public key cannot be encoded");
+  SIGNET_ASSIGN_OR_RETURN(Bytes canonical, CanonicalId(key, scheme));
   if (EVP_PKEY_up_ref(key) != 1) return ossl::OpenSslError(ErrorCode::kInternal, "EVP_PKEY_up_ref");
-  return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(der).value());
+  return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(der).value(),
+                   std::move(canonical));
 }
 
 Result<PublicKey> PublicKey::FromCertificate(X509* cert) {
@@ -90,8 +166,10 @@ Result<PublicKey> PublicKey::FromCertificate(X509* cert) {
   }
   Bytes spki(der, der + len);
   OPENSSL_free(der);
+  SIGNET_ASSIGN_OR_RETURN(Bytes canonical, CanonicalId(key, scheme));
   if (EVP_PKEY_up_ref(key) != 1) return ossl::OpenSslError(ErrorCode::kInternal, "EVP_PKEY_up_ref");
-  return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(spki));
+  return PublicKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free), scheme, std::move(spki),
+                   std::move(canonical));
 }
 
 Result<PublicKey> PublicKey::FromSpkiDer(ByteView spki_der) {

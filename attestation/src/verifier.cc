@@ -1,5 +1,6 @@
 #include "signet/attestation/verifier.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include <openssl/x509v3.h>
@@ -41,14 +42,26 @@ namespace {
 
 Error Fail(const char* finding, const char* msg) { return VerificationFailed(finding, msg); }
 
-// CertTime converts an ASN1_TIME to a Timestamp (whole seconds).
+// kMaxSeconds bounds every Unix-seconds value before it becomes a Timestamp (64-bit
+// nanoseconds, which end in 2262): 9e9 s is 2255-03-14, far enough from the end that adding
+// a second cannot overflow either.
+constexpr int64_t kMaxSeconds = 9'000'000'000;
+
+// ClampedSeconds converts Unix seconds to a Timestamp, clamping to +-kMaxSeconds. A notAfter of
+// 99991231235959Z (RFC 5280 §4.1.2.5, "no well-defined expiration") or year 1 would otherwise
+// overflow the nanosecond conversion (undefined behaviour).
+Timestamp ClampedSeconds(int64_t secs) {
+  return FromUnixSeconds(std::clamp<int64_t>(secs, -kMaxSeconds, kMaxSeconds));
+}
+
+// CertTime converts an ASN1_TIME to a Timestamp (whole seconds), clamped (ClampedSeconds).
 Result<Timestamp> CertTime(const ASN1_TIME* t) {
   struct tm tm = {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
     ossl::DrainErrors();
     return Fail(findings::kMalformedInput, "certificate validity is malformed");
   }
-  return FromUnixSeconds(static_cast<int64_t>(timegm(&tm)));
+  return ClampedSeconds(static_cast<int64_t>(timegm(&tm)));
 }
 
 bool SelfSigned(X509* cert) {
@@ -152,6 +165,10 @@ class BundleVerification {
       }
       if (entry.signed_entry_timestamp) {
         SIGNET_RETURN_IF_ERROR(VerifySet(entry, *log));
+        // A (signed) time a Timestamp cannot hold is refused, never converted.
+        if (*entry.integrated_time < 0 || *entry.integrated_time > kMaxSeconds) {
+          return Fail(findings::kTlogEntryInvalid, "entry time is out of range");
+        }
         if (!log->valid_for.Contains(FromUnixSeconds(*entry.integrated_time))) {
           return Fail(findings::kTlogEntryInvalid, "entry time is outside the log's validity");
         }

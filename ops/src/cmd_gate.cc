@@ -2,7 +2,8 @@
 //
 //   signet gate --policy FILE --subject sha256:HEX --provenance FILE [--provenance FILE]...
 //               [--attestation FILE]... [--at RFC3339]
-//     prints the JSON decision on stdout; exit 0 allowed, 1 denied, 2 unusable input.
+//     prints the JSON decision on stdout; exit 0 allowed, 1 denied, 2 unusable input (including
+//     a policy that fails `signet policy check`, or an empty --subject).
 //   signet policy check FILE
 //     lints a policy; prints one line per problem (or JSON with --json); exit 0 when there is no
 //     error (warnings allowed), 1 when there is one, 2 when the policy does not load.
@@ -35,10 +36,9 @@ struct GateFlags {
 };
 
 int RunGate(const GateFlags& f) {
-  auto lp = signer::LoadPolicy(f.policy);
-  if (!lp.ok()) return ReportError(lp.error());
-  auto root = LoadPolicyTrustedRoot(*lp);
-  if (!root.ok()) return ReportError(root.error());
+  // The same loader as `signet sign`: a policy that fails its lint is refused (exit 2) by both.
+  auto gate = LoadGate(f.policy);
+  if (!gate.ok()) return ReportError(gate.error());
   signer::GateRequest req;
   req.subject = f.subject;
   if (f.at.empty()) {
@@ -54,8 +54,6 @@ int RunGate(const GateFlags& f) {
   if (!atts.ok()) return ReportError(atts.error());
   req.provenance = std::move(*prov);
   req.attestations = std::move(*atts);
-  auto gate = signer::Gate::Create(std::move(*lp), std::move(*root));
-  if (!gate.ok()) return ReportError(gate.error());
   signer::Decision d = gate->Evaluate(req);
   std::printf("%s\n", WriteJson(d.ToJson(), 2).c_str());
   if (d.allowed) return kExitOk;

@@ -103,6 +103,8 @@ int RunSign(const SignFlags& f) {
   if (!attestations.ok()) return ReportError(attestations.error());
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
+  // Annotation keys must be listed by the policy, keys and values valid UTF-8 (exit 2, nothing logged).
+  if (auto st = signer::CheckAnnotations(gate->policy().policy, *annotations); !st.ok()) return ReportError(st.error());
 
   signer::SignRequest req;
   if (image.ok()) req.image = *image;

@@ -30,8 +30,12 @@ struct Verified {
   std::vector<size_t> key_builders;                     // keyed: builders whose keys verified
   std::vector<std::string> key_names;
   std::optional<attestation::Statement> statement;
-  std::optional<Timestamp> time;
+  std::optional<Timestamp> time;  // earliest verified log / RFC 3161 time
   std::string time_source;
+  // The time max_age is measured from (SetAgeBasis): keyless, `time`; key-signed, the earliest
+  // of `time` and the signed finish time, and none without a signed finish time.
+  std::optional<Timestamp> age_time;
+  std::string age_source;
 };
 
 // Outcome is the result of verifying one candidate.
@@ -81,6 +85,30 @@ void TakeTime(const attestation::VerifiedBundle& vb, Verified& v) {
   }
 }
 
+// SetAgeBasis fixes the time `max_age` is measured from (ARCHITECTURE.md, "Freshness").
+// A log entry or an RFC 3161 token proves only that a signature existed by then: anyone can log
+// or stamp an old key-signed envelope again. So for key-signed evidence the builder's own signed
+// finish time (SignedFinishTime; its key is trusted) also counts, the earliest time wins, and
+// without a signed finish time there is no freshness at all. Keyless evidence keeps the log/TSA
+// time: it must fall inside the short-lived certificate's window, which bounds re-logging.
+void SetAgeBasis(Verified& v) {
+  if (v.identity) {
+    v.age_time = v.time;
+    v.age_source = v.time_source;
+    return;
+  }
+  v.age_time.reset();
+  v.age_source.clear();
+  auto signed_time = SignedFinishTime(v.statement->predicate_type(), v.statement->predicate());
+  if (!signed_time) return;
+  v.age_time = signed_time;
+  v.age_source = "signed-finish-time";
+  if (v.time && *v.time < *signed_time) {
+    v.age_time = v.time;
+    v.age_source = v.time_source;
+  }
+}
+
 // KeylessCandidates lists the keyless builders whose issuer and identity equal the
 // certificate's (exactly; the ref is checked separately).
 std::vector<size_t> KeylessCandidates(const Policy& p, const attestation::FulcioIdentity& id) {
@@ -111,12 +139,48 @@ void CheckKeylessSigner(const BuilderPolicy& b, const attestation::FulcioIdentit
     out.push_back(F(findings::kBuilderNotApproved,
                     "builder " + b.name + ": Build Signer URI disagrees with the SAN", origin));
   }
+  // runner: decided on the certificate's Runner Environment (.11) alone.
+  if (!b.keyless->runner.empty() && id.runner_environment != b.keyless->runner) {
+    out.push_back(F(findings::kBuilderNotApproved,
+                    "builder " + b.name + ": the certificate's runner environment is not " + b.keyless->runner,
+                    origin));
+  }
 }
 
 std::string CertRepo(const attestation::FulcioIdentity& id) {
   if (!id.source_repository_uri.empty()) return id.source_repository_uri;
   if (!id.github_workflow_repository.empty()) return "https://github.com/" + id.github_workflow_repository;
   return "";
+}
+
+std::string CertRef(const attestation::FulcioIdentity& id) {
+  return !id.source_repository_ref.empty() ? id.source_repository_ref : id.github_workflow_ref;
+}
+
+// MatchSources checks a source repository, ref and immutable ids against the policy's sources:
+// the repository must be listed, the ids must equal the pins of that entry (when it pins them)
+// and the ref must match its refs.
+void MatchSources(const Policy& p, const std::string& repo, const std::string& ref, const std::string& repo_id,
+                  const std::string& owner_id, const std::string& origin, std::vector<Finding>& out) {
+  bool repo_ok = false, ids_ok = false, ref_ok = false;
+  for (const auto& src : p.sources) {
+    if (src.repo != repo) continue;
+    repo_ok = true;
+    if ((!src.repository_id.empty() && src.repository_id != repo_id) ||
+        (!src.owner_id.empty() && src.owner_id != owner_id)) {
+      continue;
+    }
+    ids_ok = true;
+    if (!src.refs || GlobMatchAny(*src.refs, ref)) ref_ok = true;
+  }
+  if (!repo_ok) {
+    out.push_back(F(findings::kSourceNotAllowed, "the source repository is not approved", origin));
+  } else if (!ids_ok) {
+    out.push_back(F(findings::kSourceNotAllowed,
+                    "the source repository or owner id differs from the policy's pin (or is absent)", origin));
+  } else if (!ref_ok) {
+    out.push_back(F(findings::kRefNotAllowed, "the source ref is not allowed", origin));
+  }
 }
 
 void CheckSource(const Policy& p, const Provenance& prov, const attestation::FulcioIdentity* id,
@@ -128,7 +192,7 @@ void CheckSource(const Policy& p, const Provenance& prov, const attestation::Ful
   const SourceRef& s = *prov.source;
   if (id != nullptr) {
     std::string cert_repo = CertRepo(*id);
-    std::string cert_ref = !id->source_repository_ref.empty() ? id->source_repository_ref : id->github_workflow_ref;
+    std::string cert_ref = CertRef(*id);
     std::string cert_commit = !id->source_repository_digest.empty() ? id->source_repository_digest : id->github_workflow_sha;
     if (cert_repo.empty()) {
       if (!cert_source_optional) out.push_back(F(findings::kSourceNotAllowed, "the certificate names no source repository", origin));
@@ -145,26 +209,39 @@ void CheckSource(const Policy& p, const Provenance& prov, const attestation::Ful
                       "the certificate and the provenance name different source commits", origin));
     }
   }
-  bool repo_ok = false, ref_ok = false;
-  for (const auto& src : p.sources) {
-    if (src.repo != s.repo) continue;
-    repo_ok = true;
-    if (!src.refs || GlobMatchAny(*src.refs, s.ref)) ref_ok = true;
+  // Id pins: a certificate's ids are Fulcio's; a key-signed provenance's are its signed claims.
+  MatchSources(p, s.repo, s.ref, id != nullptr ? id->source_repository_identifier : prov.repository_id,
+               id != nullptr ? id->source_repository_owner_identifier : prov.repository_owner_id, origin, out);
+}
+
+// CheckCertSource applies the `sources` rules to the source repository a keyless certificate
+// names (used for companion attestations, whose payloads name no source).
+void CheckCertSource(const Policy& p, const attestation::FulcioIdentity& id, bool cert_source_optional,
+                     const std::string& origin, std::vector<Finding>& out) {
+  const std::string repo = CertRepo(id);
+  if (repo.empty()) {
+    if (!cert_source_optional) {
+      out.push_back(F(findings::kSourceNotAllowed, "the certificate names no source repository", origin));
+    }
+    return;
   }
-  if (!repo_ok) {
-    out.push_back(F(findings::kSourceNotAllowed, "the source repository is not approved", origin));
-  } else if (!ref_ok) {
-    out.push_back(F(findings::kRefNotAllowed, "the source ref is not allowed", origin));
-  }
+  MatchSources(p, repo, CertRef(id), id.source_repository_identifier, id.source_repository_owner_identifier, origin,
+               out);
 }
 
 void CheckAge(const std::optional<std::chrono::seconds>& max_age, const Verified& v, Timestamp at,
               const char* code, const std::string& origin, std::vector<Finding>& out) {
   if (!max_age) return;
-  if (!v.time) {
-    out.push_back(F(code, "no verified time (transparency log or RFC 3161) to measure age from", origin));
-  } else if (at - *v.time > *max_age) {
-    out.push_back(F(code, "verified time is older than max_age", origin));
+  if (!v.age_time) {
+    out.push_back(F(code,
+                    v.identity ? "no verified time (transparency log or RFC 3161) to measure age from"
+                               : "key-signed evidence without a signed finish time cannot be shown fresh (a log or "
+                                 "timestamp time alone can be renewed for an old envelope)",
+                    origin));
+  } else if (*v.age_time > at) {
+    out.push_back(F(code, "the signed finish time is after the evaluation time", origin));
+  } else if (at - *v.age_time > *max_age) {
+    out.push_back(F(code, "the earliest trusted time is older than max_age", origin));
   }
 }
 
@@ -199,6 +276,7 @@ class Evaluation {
     }
     hex_ = *hex;
     d_.subject = "sha256:" + hex_;
+    if (size_t at = req_.subject.rfind('@'); at != std::string::npos) image_repo_ = req_.subject.substr(0, at);
     auto digest = HexDecode(hex_);
     artifact_.sha256 = *digest;
 
@@ -206,16 +284,23 @@ class Evaluation {
     std::vector<Finding> prov_findings;
     EvidenceSet ev = ReadEvidence(req_.provenance);
     for (const auto& pr : ev.problems) {
-      prov_findings.push_back(F(findings::kMalformedInput, "unreadable evidence: " + pr.message, pr.origin));
+      Finding f = F(findings::kMalformedInput, "unreadable evidence: " + pr.message, pr.origin);
+      if (pr.line != 0) line_findings_.push_back(f);
+      prov_findings.push_back(std::move(f));
     }
     if (req_.provenance.empty()) {
       prov_findings.push_back(F(findings::kMissingAttestation, "no provenance was given", ""));
     }
     for (const auto& c : ev.candidates) {
+      if (d_.provenance && c.line == 0) continue;
       Outcome o = Verify(c, Role::kProvenance);
+      if (c.line != 0) KeepLineFindings(o.findings);
+      // Once a provenance is accepted, the remaining lines of .intoto.jsonl inputs are still
+      // verified, only so that a line that does not verify is reported.
+      if (d_.provenance) continue;
       prov_findings.insert(prov_findings.end(), o.findings.begin(), o.findings.end());
       if (!o.verified) continue;
-      if (CheckProvenance(*o.verified, prov_findings)) break;
+      CheckProvenance(*o.verified, prov_findings);
     }
     if (!d_.provenance) d_.findings = std::move(prov_findings);
 
@@ -230,7 +315,10 @@ class Evaluation {
     }
     Dedupe(d_.findings);
     if (d_.allowed) {
-      d_.findings.clear();
+      // An allowed decision carries only the .intoto.jsonl lines that did not parse or verify:
+      // they are never dropped silently, and they do not change the decision.
+      d_.findings = std::move(line_findings_);
+      Dedupe(d_.findings);
     } else if (!d_.findings.empty()) {
       d_.unusable_input = std::all_of(d_.findings.begin(), d_.findings.end(), [](const Finding& f) {
         return f.code == findings::kMalformedInput;
@@ -248,6 +336,7 @@ class Evaluation {
     } else if (c.envelope) {
       VerifyEnvelopeCandidate(c, role, o);
     }
+    if (o.verified) SetAgeBasis(*o.verified);
     return o;
   }
 
@@ -446,9 +535,24 @@ class Evaluation {
         fs.push_back(F(findings::kBuildTypeNotAllowed, "builder " + b.name + ": buildType is not allowed",
                        v.origin));
       }
+      // A claimed hosted runner is believed only when Fulcio says so (.11): a self-hosted
+      // runner, or a builder key, can write any runner_environment into the predicate.
+      if (ClaimsHostedRunner(*prov) && (!v.identity || v.identity->runner_environment != "github-hosted")) {
+        fs.push_back(F(findings::kBuilderNotApproved,
+                       "builder " + b.name +
+                           ": the provenance claims a GitHub-hosted runner, which no certificate with runner "
+                           "environment github-hosted confirms",
+                       v.origin));
+      }
       CheckSource(p_, *prov, v.identity ? &*v.identity : nullptr,
                   b.keyless && b.keyless->certificate_source_optional, v.origin, fs);
       CheckAge(p_.max_age, v, req_.at, findings::kProvenanceTooOld, v.origin, fs);
+      if (!image_repo_.empty() && !ImageAllowed(st)) {
+        fs.push_back(F(findings::kImageNotAllowed,
+                       "the image name is neither a subject of this provenance with the digest nor matched by the "
+                       "policy's images",
+                       v.origin));
+      }
       if (fs.empty()) {
         AcceptedProvenance a;
         a.input = v.origin;
@@ -460,14 +564,37 @@ class Evaluation {
         }
         a.keys = v.key_names;
         a.provenance = std::move(*prov);
-        a.trusted_time = v.time;
-        a.time_source = v.time_source;
+        a.trusted_time = v.age_time ? v.age_time : v.time;
+        a.time_source = v.age_time ? v.age_source : v.time_source;
         d_.provenance = std::move(a);
         return true;
       }
       all.insert(all.end(), fs.begin(), fs.end());
     }
     out.insert(out.end(), all.begin(), all.end());
+    return false;
+  }
+
+  // KeepLineFindings keeps the findings of an .intoto.jsonl line that does not verify. A line
+  // about another digest is not an error: such files hold one line per built artifact.
+  void KeepLineFindings(const std::vector<Finding>& fs) {
+    for (const auto& f : fs) {
+      if (f.code != findings::kSubjectMismatch && f.code != findings::kAttestationSubjectMismatch) {
+        line_findings_.push_back(f);
+      }
+    }
+  }
+
+  // ImageAllowed reports whether the name to sign is a subject of `st` with this digest, or
+  // matches the policy's images globs.
+  bool ImageAllowed(const attestation::Statement& st) const {
+    if (GlobMatchAny(p_.images, image_repo_)) return true;
+    for (const auto& sub : st.subjects()) {
+      if (sub.name != image_repo_) continue;
+      for (const auto& [alg, value] : sub.digest) {
+        if (alg == "sha256" && value == hex_) return true;
+      }
+    }
     return false;
   }
 
@@ -524,11 +651,14 @@ class Evaluation {
     EvidenceSet ev = ReadEvidence(req_.attestations);
     std::vector<Finding> input_findings;
     for (const auto& pr : ev.problems) {
-      input_findings.push_back(F(findings::kMalformedInput, "unreadable evidence: " + pr.message, pr.origin));
+      Finding f = F(findings::kMalformedInput, "unreadable evidence: " + pr.message, pr.origin);
+      if (pr.line != 0) line_findings_.push_back(f);
+      input_findings.push_back(std::move(f));
     }
     std::vector<Verified> verified;
     for (const auto& c : ev.candidates) {
       Outcome o = Verify(c, Role::kAttestation);
+      if (c.line != 0) KeepLineFindings(o.findings);
       input_findings.insert(input_findings.end(), o.findings.begin(), o.findings.end());
       if (o.verified) verified.push_back(std::move(*o.verified));
     }
@@ -549,11 +679,22 @@ class Evaluation {
         }
         std::vector<Finding> fs;
         std::vector<Waiver> waivers;
+        if (v.identity) {
+          // A keyless companion is bound to a source like provenance is: the certificate's.
+          bool optional = false;
+          for (const auto& n : names) {
+            const BuilderPolicy* b = p_.FindBuilder(n);
+            const bool listed = std::find(r.signed_by.begin(), r.signed_by.end(), n) != r.signed_by.end();
+            if (listed && b != nullptr && b->keyless && b->keyless->certificate_source_optional) optional = true;
+          }
+          CheckCertSource(p_, *v.identity, optional, v.origin, fs);
+        }
         CheckAge(r.max_age, v, req_.at, findings::kAttestationTooOld, v.origin, fs);
         if (r.max_severity) CheckVulns(r, v, fs, waivers);
         if (fs.empty()) {
           met = true;
-          d_.attestations.push_back(AcceptedAttestation{v.origin, r.predicate_type, names.front(), v.time});
+          d_.attestations.push_back(
+              AcceptedAttestation{v.origin, r.predicate_type, names.front(), v.age_time ? v.age_time : v.time});
           d_.waivers.insert(d_.waivers.end(), waivers.begin(), waivers.end());
           break;
         }
@@ -576,6 +717,8 @@ class Evaluation {
   const GateRequest& req_;
   FixedClock clock_;
   std::string hex_;
+  std::vector<Finding> line_findings_;  // .intoto.jsonl lines that did not parse or verify
+  std::string image_repo_;  // REPO of a "REPO@sha256:D" subject; empty for a bare digest
   attestation::Artifact artifact_;
   bool requirements_met_ = true;
   Decision d_;
@@ -612,9 +755,12 @@ Result<std::string> ParseSubjectDigest(std::string_view subject) {
   auto bad = [] {
     return InvalidArgument("subject must be sha256:<64 lowercase hex>").WithFinding(findings::kMalformedInput);
   };
+  // An empty subject (`--subject ''`) is unusable input, not a mutable reference.
+  if (subject.empty()) return bad();
   std::string_view digest = subject;
   size_t at = subject.rfind('@');
   if (at != std::string_view::npos) {
+    if (at == 0) return bad();  // "@sha256:<hex>" names nothing
     digest = subject.substr(at + 1);  // "<name>@sha256:<hex>" pins a digest
   } else if (digest.substr(0, kAlg.size()) != kAlg) {
     // Without '@', a bare "<alg>:<hex>" is a malformed digest ("SHA256:...", "sha512:...");

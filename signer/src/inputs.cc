@@ -224,14 +224,17 @@ EvidenceSet ReadEvidence(const std::vector<EvidenceInput>& inputs) {
       }
       continue;
     }
-    // 1. JSON lines.
-    std::vector<std::string_view> lines;
+    // 1. JSON lines. Every line is reported by its physical line number (empty lines count),
+    // so an operator can find the one that did not parse or verify.
+    std::vector<std::pair<size_t, std::string_view>> lines;
     std::string_view rest = in.bytes;
+    size_t number = 0;
     while (!rest.empty()) {
+      ++number;
       size_t nl = rest.find('\n');
       std::string_view line = rest.substr(0, nl);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) lines.push_back(line);
+      if (!line.empty()) lines.emplace_back(number, line);
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
     }
@@ -239,17 +242,19 @@ EvidenceSet ReadEvidence(const std::vector<EvidenceInput>& inputs) {
       out.problems.push_back({in.name, "neither a JSON document nor JSON lines"});
       continue;
     }
-    for (size_t k = 0; k < lines.size(); ++k) {
-      std::string origin = Origin(in.name, k, lines.size());
-      auto v = ParseJson(lines[k]);
+    for (const auto& [n, text] : lines) {
+      std::string origin = in.name + "#" + std::to_string(n);
+      const std::string where = "line " + std::to_string(n) + ": ";
+      auto v = ParseJson(text);
       if (!v.ok() || !v->is_object()) {
-        out.problems.push_back({origin, "line is not a JSON object"});
+        out.problems.push_back({origin, where + "not a JSON object", n});
         continue;
       }
-      auto c = ReadObject(*v, lines[k], origin, "intoto-jsonl");
+      auto c = ReadObject(*v, text, origin, "intoto-jsonl");
       if (!c.ok()) {
-        out.problems.push_back({origin, c.error().message()});
+        out.problems.push_back({origin, where + c.error().message(), n});
       } else {
+        c->line = n;
         out.candidates.push_back(std::move(*c));
       }
     }

@@ -8,6 +8,7 @@
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
+#include "signet/core/json.h"
 #include "signet/signer/findings.h"
 #include "signet/signer/glob.h"
 #include "yaml_tree.h"
@@ -19,6 +20,7 @@ using internal::YamlNode;
 
 constexpr size_t kMaxPolicyBytes = 1024 * 1024;
 constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr std::string_view kGithubHostedRunner = "github-hosted";
 
 Error Bad(const std::string& where, const std::string& what) {
   return InvalidArgument("policy: " + where + ": " + what).WithFinding(findings::kMalformedInput);
@@ -116,13 +118,18 @@ Result<BuilderPolicy> ParseBuilder(const YamlNode& n, const std::string& where) 
   if (const YamlNode* k = n.Find("keyless")) {
     const std::string kw = where + ".keyless";
     SIGNET_RETURN_IF_ERROR(
-        CheckKeys(*k, kw, {"issuer", "identity", "refs", "certificate_source_optional"}));
+        CheckKeys(*k, kw, {"issuer", "identity", "refs", "certificate_source_optional", "runner"}));
     KeylessIdentity id;
     SIGNET_ASSIGN_OR_RETURN(id.issuer, RequiredString(*k, "issuer", kw));
     SIGNET_ASSIGN_OR_RETURN(id.identity, RequiredString(*k, "identity", kw));
     SIGNET_ASSIGN_OR_RETURN(id.refs, OptionalList(*k, "refs", kw));
     SIGNET_ASSIGN_OR_RETURN(id.certificate_source_optional,
                             OptionalBool(*k, "certificate_source_optional", kw));
+    SIGNET_ASSIGN_OR_RETURN(auto runner, OptionalString(*k, "runner", kw));
+    if (runner && *runner != kGithubHostedRunner) {
+      return Bad(kw + ".runner", "must be github-hosted");
+    }
+    id.runner = runner.value_or("");
     b.keyless = std::move(id);
   }
   if (const YamlNode* k = n.Find("keys")) {
@@ -232,11 +239,15 @@ const BuilderPolicy* Policy::FindBuilder(std::string_view name) const {
 
 Result<Policy> ParsePolicy(std::string_view yaml) {
   if (yaml.size() > kMaxPolicyBytes) return Bad("(file)", "larger than 1 MiB");
+  // Every string of a policy reaches decisions, audit entries and JSON output: refuse invalid
+  // UTF-8 here instead of deep inside a writer.
+  if (!ValidateUtf8(yaml)) return Bad("(file)", "not valid UTF-8");
   auto tree = internal::ParseYaml(yaml);
   if (!tree.ok()) return Bad("(file)", tree.error().message());
   const YamlNode& root = *tree;
   SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top)", {"version", "trusted_root", "builders", "sources",
-                                                   "max_age", "require", "exceptions", "verified_levels"}));
+                                                   "max_age", "require", "exceptions", "verified_levels",
+                                                   "images", "annotations"}));
   Policy p;
   const YamlNode* v = root.Find("version");
   if (v == nullptr) return Bad("version", "missing");
@@ -270,10 +281,20 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   for (size_t i = 0; i < sources->items.size(); ++i) {
     const std::string where = "sources[" + std::to_string(i) + "]";
     const YamlNode& n = sources->items[i];
-    SIGNET_RETURN_IF_ERROR(CheckKeys(n, where, {"repo", "refs"}));
+    SIGNET_RETURN_IF_ERROR(CheckKeys(n, where, {"repo", "refs", "repository_id", "owner_id"}));
     SourcePolicy s;
     SIGNET_ASSIGN_OR_RETURN(s.repo, RequiredString(n, "repo", where));
     SIGNET_ASSIGN_OR_RETURN(s.refs, OptionalList(n, "refs", where));
+    for (auto [key, field] : {std::pair<std::string_view, std::string*>{"repository_id", &s.repository_id},
+                              std::pair<std::string_view, std::string*>{"owner_id", &s.owner_id}}) {
+      SIGNET_ASSIGN_OR_RETURN(auto id, OptionalString(n, key, where));
+      if (!id) continue;
+      // GitHub's ids are decimal numbers; anything else is a typo that would pin nothing.
+      if (id->size() > 20 || !std::all_of(id->begin(), id->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return Bad(where + "." + std::string(key), "must be a decimal id");
+      }
+      *field = *id;
+    }
     p.sources.push_back(std::move(s));
   }
 
@@ -286,6 +307,19 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
       bool ok = !l.empty() && l.size() <= 64;
       for (char c : l) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
       if (!ok) return Bad("verified_levels[" + std::to_string(i) + "]", "must be like SLSA_BUILD_LEVEL_3");
+    }
+  }
+
+  if (const YamlNode* im = root.Find("images")) {
+    SIGNET_ASSIGN_OR_RETURN(p.images, GetStringList(*im, "images"));
+  }
+  if (const YamlNode* an = root.Find("annotations")) {
+    SIGNET_ASSIGN_OR_RETURN(p.annotations, GetStringList(*an, "annotations"));
+    std::set<std::string> seen;
+    for (size_t i = 0; i < p.annotations.size(); ++i) {
+      if (!seen.insert(p.annotations[i]).second) {
+        return Bad("annotations[" + std::to_string(i) + "]", "listed twice");
+      }
     }
   }
 
@@ -341,17 +375,30 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
     return fp.is_absolute() ? fp.string() : (std::filesystem::path(lp.base_dir) / fp).string();
   };
   if (!lp.policy.trusted_root.empty()) lp.trusted_root_path = resolve(lp.policy.trusted_root);
+  // Keys are identified by their public value (canonical_id), never by file or encoding: one
+  // key listed twice would count twice towards a threshold, or belong to two builders.
+  std::vector<std::pair<Bytes, std::string>> seen;  // canonical_id, "builder/key"
   for (const auto& b : lp.policy.builders) {
     std::vector<attestation::PublicKey> keys;
     for (const auto& k : b.keys) {
-      auto pem = ReadFile(resolve(k), kMaxKeyFileBytes);
-      if (!pem.ok()) {
-        return std::move(pem).error().Prefix("policy: builder " + b.name + ": reading key " + k);
+      auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
+      if (!text.ok()) {
+        return std::move(text).error().Prefix("policy: builder " + b.name + ": reading key " + k);
       }
-      auto key = attestation::PublicKey::FromPem(*pem);
+      auto key = text->find("-----BEGIN") != std::string::npos
+                     ? attestation::PublicKey::FromPem(*text)
+                     : attestation::PublicKey::FromSpkiDer(AsBytes(*text));
       if (!key.ok()) {
         return std::move(key).error().Prefix("policy: builder " + b.name + ": key " + k);
       }
+      for (const auto& [id, where] : seen) {
+        if (id == key->canonical_id()) {
+          return InvalidArgument("policy: builder " + b.name + ": key " + k + " is the same key as " + where +
+                                 " (a key may be listed once, in any encoding)")
+              .WithFinding(findings::kMalformedInput);
+        }
+      }
+      seen.emplace_back(key->canonical_id(), b.name + "/" + k);
       keys.push_back(*key);
     }
     lp.keys.push_back(std::move(keys));
@@ -449,16 +496,27 @@ std::vector<LintFinding> LintPolicy(const Policy& policy) {
     } else {
       Add(out, L::kWarning, "NO_SOURCE_REFS", w, "no refs: any source ref is accepted");
     }
+    if (s.repository_id.empty() || s.owner_id.empty()) {
+      Add(out, L::kWarning, "NO_SOURCE_IDS", w,
+          "pin repository_id and owner_id (certificate extensions 1.3.6.1.4.1.57264.1.15 and .17): a URL "
+          "can be re-registered by someone else after a rename or deletion");
+    }
   }
   if (!policy.max_age) {
     Add(out, L::kWarning, "NO_MAX_AGE", "max_age", "provenance of any age is accepted");
   }
   for (size_t i = 0; i < policy.require.size(); ++i) {
+    const std::string w = "require[" + std::to_string(i) + "]";
     if (policy.require[i].signed_by.empty()) {
-      Add(out, L::kError, "EMPTY_ALLOW_LIST", "require[" + std::to_string(i) + "].signed_by",
+      Add(out, L::kError, "EMPTY_ALLOW_LIST", w + ".signed_by",
           "no signer approved: the requirement can never be met");
     }
+    if (!policy.require[i].max_age) {
+      Add(out, L::kWarning, "NO_MAX_AGE", w + ".max_age", "an attestation of any age meets this requirement");
+    }
   }
+  // An empty images list is the safe default (only provenance subject names), not an error.
+  if (!policy.images.empty()) LintList(out, policy.images, "images");
   for (size_t i = 0; i < policy.exceptions.size(); ++i) {
     const auto& e = policy.exceptions[i];
     const std::string w = "exceptions[" + std::to_string(i) + "]";
@@ -470,6 +528,19 @@ std::vector<LintFinding> LintPolicy(const Policy& policy) {
     }
   }
   return out;
+}
+
+Status CheckAnnotations(const Policy& policy, const std::map<std::string, std::string>& annotations) {
+  for (const auto& [key, value] : annotations) {
+    if (!ValidateUtf8(key) || !ValidateUtf8(value)) {
+      return InvalidArgument("--annotation: keys and values must be valid UTF-8").WithFinding(findings::kMalformedInput);
+    }
+    if (std::find(policy.annotations.begin(), policy.annotations.end(), key) == policy.annotations.end()) {
+      return InvalidArgument("--annotation " + key + " is not listed in the policy's annotations")
+          .WithFinding(findings::kMalformedInput);
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace signet::signer

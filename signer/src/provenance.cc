@@ -58,6 +58,18 @@ Result<std::optional<Timestamp>> OptTime(const JsonValue& obj, std::string_view 
   return std::optional<Timestamp>(*t);
 }
 
+// OptId reads a GitHub numeric id written as a string or as an integer; "" when absent.
+Result<std::string> OptId(const JsonValue& obj, std::string_view key) {
+  const JsonValue* v = obj.Find(key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (v->is_number()) {
+    auto n = v->AsUint64();
+    if (!n.ok()) return Malformed("internalParameters.github." + std::string(key) + " must be an id");
+    return std::to_string(*n);
+  }
+  return OptString(obj, key, "internalParameters.github");
+}
+
 Result<std::vector<Material>> ParseMaterials(const JsonValue* list, const char* where) {
   std::vector<Material> out;
   if (list == nullptr || list->is_null()) return out;
@@ -151,6 +163,10 @@ Status NormaliseV1(const JsonValue& pred, Provenance& p) {
   if (const JsonValue* ip = OptObject(*bd, "internalParameters")) {
     if (const JsonValue* gh = OptObject(*ip, "github")) {
       SIGNET_ASSIGN_OR_RETURN(p.trigger, OptString(*gh, "event_name", "internalParameters.github"));
+      SIGNET_ASSIGN_OR_RETURN(p.runner_environment,
+                              OptString(*gh, "runner_environment", "internalParameters.github"));
+      SIGNET_ASSIGN_OR_RETURN(p.repository_id, OptId(*gh, "repository_id"));
+      SIGNET_ASSIGN_OR_RETURN(p.repository_owner_id, OptId(*gh, "repository_owner_id"));
     }
     if (p.trigger.empty()) {
       SIGNET_ASSIGN_OR_RETURN(p.trigger, OptString(*ip, "GITHUB_EVENT_NAME", "internalParameters"));
@@ -224,7 +240,38 @@ Status NormaliseV01(const JsonValue& pred, Provenance& p) {
   return OkStatus();
 }
 
+// TimeAt reads the RFC 3339 string at `path` below `v`, or nullopt.
+std::optional<Timestamp> TimeAt(const JsonValue& v, std::initializer_list<std::string_view> path) {
+  const JsonValue* cur = &v;
+  for (std::string_view key : path) {
+    if (!cur->is_object()) return std::nullopt;
+    cur = cur->Find(key);
+    if (cur == nullptr) return std::nullopt;
+  }
+  if (!cur->is_string()) return std::nullopt;
+  auto t = ParseBoundedTime(cur->string_value());
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
 }  // namespace
+
+bool ClaimsHostedRunner(const Provenance& p) {
+  return p.runner_environment == "github-hosted" ||
+         p.builder_id.rfind(kGithubHostedRunnerBuilderId, 0) == 0;
+}
+
+std::optional<Timestamp> SignedFinishTime(std::string_view predicate_type, const JsonValue& predicate) {
+  if (predicate_type == kSlsaProvenanceV1) return TimeAt(predicate, {"runDetails", "metadata", "finishedOn"});
+  if (predicate_type == kSlsaProvenanceV02 || predicate_type == kSlsaProvenanceV01) {
+    return TimeAt(predicate, {"metadata", "buildFinishedOn"});
+  }
+  if (predicate_type == "https://cosign.sigstore.dev/attestation/vuln/v1") {
+    return TimeAt(predicate, {"metadata", "scanFinishedOn"});
+  }
+  if (predicate_type.rfind("https://cyclonedx.org/bom", 0) == 0) return TimeAt(predicate, {"metadata", "timestamp"});
+  return std::nullopt;
+}
 
 bool IsSlsaProvenanceType(std::string_view predicate_type) {
   return predicate_type == kSlsaProvenanceV1 || predicate_type == kSlsaProvenanceV02 ||

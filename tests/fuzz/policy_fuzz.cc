@@ -1,7 +1,11 @@
 // Fuzzes the policy parser (YAML event adapter + schema) and the linter: any input must either
 // be refused with an Error or yield a policy the linter can walk; nothing may throw or crash.
+// Parsed id pins are decimal, `runner` is github-hosted, and CheckAnnotations accepts exactly the
+// listed keys.
 #include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "signet/signer/policy.h"
@@ -18,6 +22,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (b.keyless.has_value() == !b.keys.empty()) std::abort();
     if (!b.keyless && (b.threshold == 0 || b.threshold > b.keys.size())) std::abort();
   }
+  for (const auto& s : p->sources) {
+    for (char c : s.repository_id + s.owner_id) {
+      if (c < '0' || c > '9') std::abort();
+    }
+  }
+  for (const auto& b : p->builders) {
+    if (b.keyless && !b.keyless->runner.empty() && b.keyless->runner != "github-hosted") std::abort();
+  }
   (void)signet::signer::LintPolicy(*p);
+  // Every listed annotation key is accepted; an unlisted one never is.
+  std::map<std::string, std::string> listed;
+  for (const auto& a : p->annotations) listed.emplace(a, "v");
+  if (!signet::signer::CheckAnnotations(*p, listed).ok()) std::abort();
+  if (signet::signer::CheckAnnotations(*p, {{std::string(text.substr(0, 16)) + "\x01unlisted", "v"}}).ok()) std::abort();
   return 0;
 }

@@ -19,6 +19,13 @@ void Check(std::string_view type, const signet::JsonValue& predicate) {
   }
   if (p->builder_id.empty() || p->build_type.empty()) std::abort();
   if (!signet::signer::IsSlsaProvenanceType(p->predicate_type)) std::abort();
+  (void)signet::signer::ClaimsHostedRunner(*p);
+}
+
+// CheckSignedTime: a signed finish time, when found, is within the bounded years.
+void CheckSignedTime(std::string_view type, const signet::JsonValue& predicate) {
+  auto t = signet::signer::SignedFinishTime(type, predicate);
+  if (t && (signet::ToUnixSeconds(*t) < 0 || signet::ToUnixSeconds(*t) > 7258118400)) std::abort();  // 2200-01-01
 }
 
 }  // namespace
@@ -36,6 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(signet::signer::kSlsaProvenanceV1, predicate);
   Check(signet::signer::kSlsaProvenanceV02, predicate);
   Check(signet::signer::kSlsaProvenanceV01, predicate);
+  for (std::string_view t : {std::string_view(signet::signer::kSlsaProvenanceV1), std::string_view(signet::signer::kSlsaProvenanceV02),
+                             std::string_view("https://cosign.sigstore.dev/attestation/vuln/v1"),
+                             std::string_view("https://cyclonedx.org/bom")}) {
+    CheckSignedTime(t, predicate);
+  }
   (void)signet::signer::SplitSourceUri(text);
   return 0;
 }

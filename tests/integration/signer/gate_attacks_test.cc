@@ -260,9 +260,23 @@ TEST_F(GateAttacks, AnyOnePassingProvenanceIsEnough) {
 }
 
 TEST_F(GateAttacks, StaleBuildWithFreshSelfReportedTime) {
-  // finishedOn claims an hour ago, but a key-signed envelope has no verified time.
-  std::string st = Statement(kDigest, kSlsa1, ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v1.2.3", "2026-11-25T09:00:00Z"));
-  Decision d = Decide(Policy("", "max_age: 720h\n"), {SignedEnvelope(st, {&builder_})});
+  // A key-signed envelope's only time is the builder's signed finishedOn (issue 12 item 5: its
+  // key is trusted, so that time is too). Signed 60 days ago: too old, whatever else it says.
+  std::string stale = Statement(kDigest, kSlsa1, ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v1.2.3", "2026-09-26T09:00:00Z"));
+  Decision d = Decide(Policy("", "max_age: 720h\n"), {SignedEnvelope(stale, {&builder_})});
+  EXPECT_EQ(Codes(d), std::set<std::string>{"PROVENANCE_TOO_OLD"}) << Describe(d);
+  // Signed an hour ago: fresh.
+  std::string fresh = Statement(kDigest, kSlsa1, ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v1.2.3", "2026-11-25T09:00:00Z"));
+  d = Decide(Policy("", "max_age: 720h\n"), {SignedEnvelope(fresh, {&builder_})});
+  ASSERT_TRUE(d.allowed) << Describe(d);
+  EXPECT_EQ(d.provenance->time_source, "signed-finish-time");
+  // No signed finishedOn at all: no freshness.
+  std::string undated = Statement(kDigest, kSlsa1, ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v1.2.3", ""));
+  d = Decide(Policy("", "max_age: 720h\n"), {SignedEnvelope(undated, {&builder_})});
+  EXPECT_EQ(Codes(d), std::set<std::string>{"PROVENANCE_TOO_OLD"}) << Describe(d);
+  // A signed finish time after the evaluation time proves no age at all.
+  std::string future = Statement(kDigest, kSlsa1, ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v1.2.3", "2027-01-01T00:00:00Z"));
+  d = Decide(Policy("", "max_age: 720h\n"), {SignedEnvelope(future, {&builder_})});
   EXPECT_EQ(Codes(d), std::set<std::string>{"PROVENANCE_TOO_OLD"}) << Describe(d);
 }
 
@@ -327,7 +341,7 @@ TEST_F(GateAttacks, CompanionAttestations) {
   d = Decide(pol, {prov}, {wrong_signer, scan});
   EXPECT_EQ(Codes(d), (std::set<std::string>{"MISSING_ATTESTATION", "UNTRUSTED_SIGNER"})) << Describe(d);
 
-  // A requirement with max_age cannot be met by evidence without verified time.
+  // A requirement with max_age cannot be met by key-signed evidence without a signed time.
   std::string aged = Policy("", "require:\n  - predicate_type: " + std::string(kCdx) +
                                     "\n    signed_by: [scanner]\n    max_age: 168h\n");
   d = Decide(aged, {prov}, {sbom});

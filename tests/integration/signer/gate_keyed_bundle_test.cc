@@ -119,7 +119,16 @@ TEST_F(KeyedBundles, ProvenanceWithLogTimeAndMaxAge) {
   Decision d = Decide(policy, {Bundle(Prov(), builder_, kLogTime)});
   ASSERT_TRUE(d.allowed) << Describe(d);
   EXPECT_EQ(d.provenance->signer, "key");
+  // Age is measured from the earliest trusted time: the builder's signed finishedOn
+  // (09:00:00) precedes the log time (09:46:40).
   ASSERT_TRUE(d.provenance->trusted_time.has_value());
+  EXPECT_EQ(FormatRfc3339(*d.provenance->trusted_time), "2026-11-25T09:00:00Z");
+  EXPECT_EQ(d.provenance->time_source, "signed-finish-time");
+  // A log time earlier than the finish time is the basis instead.
+  std::string late = Statement(kDigest, "https://slsa.dev/provenance/v1",
+                               ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v3.0.0", "2026-11-25T09:50:00Z"));
+  d = Decide(policy, {Bundle(late, builder_, kLogTime)});
+  ASSERT_TRUE(d.allowed) << Describe(d);
   EXPECT_EQ(ToUnixSeconds(*d.provenance->trusted_time), kLogTime);
   EXPECT_EQ(d.provenance->time_source, "tlog-set");
   // Logged 40 days before the evaluation: too old, whatever the payload says.
@@ -152,18 +161,73 @@ TEST_F(KeyedBundles, ForgedSetUnknownSignerAndNoRoot) {
 TEST_F(KeyedBundles, CompanionAttestationFreshness) {
   std::string policy = Policy("require:\n  - predicate_type: https://cyclonedx.org/bom\n    signed_by: [scanner]\n    max_age: 168h\n");
   std::string prov = Bundle(Prov(), builder_, kLogTime);
-  std::string sbom = Statement(kDigest, "https://cyclonedx.org/bom", R"({"bomFormat":"CycloneDX"})");
+  std::string sbom = Statement(kDigest, "https://cyclonedx.org/bom",
+                               R"({"bomFormat":"CycloneDX","metadata":{"timestamp":"2026-11-25T09:30:00Z"}})");
   Decision d = Decide(policy, {prov}, {Bundle(sbom, scanner_, kLogTime)});
   ASSERT_TRUE(d.allowed) << Describe(d);
   ASSERT_EQ(d.attestations.size(), 1u);
   EXPECT_EQ(d.attestations[0].builder, "scanner");
   ASSERT_TRUE(d.attestations[0].trusted_time.has_value());
+  EXPECT_EQ(FormatRfc3339(*d.attestations[0].trusted_time), "2026-11-25T09:30:00Z");
   d = Decide(policy, {prov}, {Bundle(sbom, scanner_, kLogTime - 8 * 86400)});
   EXPECT_EQ(Codes(d), (std::set<std::string>{"MISSING_ATTESTATION", "ATTESTATION_TOO_OLD"})) << Describe(d);
   // An SBOM bundle about another digest.
   std::string other = Statement(std::string(64, '7'), "https://cyclonedx.org/bom", "{}");
   d = Decide(policy, {prov}, {Bundle(other, scanner_, kLogTime)});
   EXPECT_EQ(Codes(d), (std::set<std::string>{"MISSING_ATTESTATION", "ATTESTATION_SUBJECT_MISMATCH"})) << Describe(d);
+}
+
+// Issue 12 item 5: a fresh log entry proves only that the signature existed by then. An old
+// key-signed envelope logged again today keeps its old signed finish time, and age is measured
+// from the earliest trusted time.
+TEST_F(KeyedBundles, ReloggedOldEnvelopeIsRefused) {
+  std::string policy = Policy("max_age: 720h\n");
+  std::string old = Statement(kDigest, "https://slsa.dev/provenance/v1",
+                              ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v3.0.0", "2026-09-01T09:00:00Z"));
+  Decision d = Decide(policy, {Bundle(old, builder_, kLogTime)});  // logged 13 minutes before --at
+  EXPECT_EQ(Codes(d), std::set<std::string>{"PROVENANCE_TOO_OLD"}) << Describe(d);
+}
+
+// Without a signed finish time, a key-signed envelope cannot be shown fresh however fresh its
+// log entry: max_age refuses it.
+TEST_F(KeyedBundles, KeySignedEvidenceWithoutSignedTimeIsRefused) {
+  std::string policy = Policy("max_age: 720h\n");
+  std::string undated = Statement(kDigest, "https://slsa.dev/provenance/v1",
+                                  ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v3.0.0", ""));
+  Decision d = Decide(policy, {Bundle(undated, builder_, kLogTime)});
+  EXPECT_EQ(Codes(d), std::set<std::string>{"PROVENANCE_TOO_OLD"}) << Describe(d);
+  // Without max_age it still passes: freshness is the policy's choice (lint warns).
+  d = Decide(Policy(""), {Bundle(undated, builder_, kLogTime)});
+  EXPECT_TRUE(d.allowed) << Describe(d);
+  // A signed finish time after the log time: the earlier log time is the basis.
+  std::string future = Statement(kDigest, "https://slsa.dev/provenance/v1",
+                                 ProvenanceV1(kBuilderId, kBuildType, kRepo, "refs/tags/v3.0.0", "2027-01-01T00:00:00Z"));
+  d = Decide(policy, {Bundle(future, builder_, kLogTime - 86400)});
+  ASSERT_TRUE(d.allowed) << Describe(d);
+  EXPECT_EQ(d.provenance->time_source, "tlog-set");
+}
+
+// The same for companion attestations: a vulnerability scan finished 30 days ago and logged
+// today is 30 days old; a CycloneDX SBOM without metadata.timestamp has no signed time.
+TEST_F(KeyedBundles, ReloggedOldScanAndUndatedSbomAreRefused) {
+  std::string policy = Policy(
+      "require:\n  - predicate_type: https://cosign.sigstore.dev/attestation/vuln/v1\n    signed_by: [scanner]\n"
+      "    max_age: 168h\n  - predicate_type: https://cyclonedx.org/bom\n    signed_by: [scanner]\n    max_age: 168h\n");
+  std::string prov = Bundle(Prov(), builder_, kLogTime);
+  auto scan = [&](const std::string& finished) {
+    return Statement(kDigest, "https://cosign.sigstore.dev/attestation/vuln/v1",
+                     R"({"scanner":{"uri":"pkg:github/aquasecurity/trivy","result":{"Results":[]}},"metadata":{"scanStartedOn":"2026-10-26T09:00:00Z","scanFinishedOn":")" +
+                         finished + R"("}})");
+  };
+  std::string sbom = Statement(kDigest, "https://cyclonedx.org/bom",
+                               R"({"bomFormat":"CycloneDX","metadata":{"timestamp":"2026-11-25T09:00:00Z"}})");
+  Decision d = Decide(policy, {prov}, {Bundle(scan("2026-11-25T09:00:00Z"), scanner_, kLogTime), Bundle(sbom, scanner_, kLogTime)});
+  ASSERT_TRUE(d.allowed) << Describe(d);
+  d = Decide(policy, {prov}, {Bundle(scan("2026-10-26T09:10:00Z"), scanner_, kLogTime), Bundle(sbom, scanner_, kLogTime)});
+  EXPECT_EQ(Codes(d), (std::set<std::string>{"MISSING_ATTESTATION", "ATTESTATION_TOO_OLD"})) << Describe(d);
+  std::string undated = Statement(kDigest, "https://cyclonedx.org/bom", R"({"bomFormat":"CycloneDX"})");
+  d = Decide(policy, {prov}, {Bundle(scan("2026-11-25T09:00:00Z"), scanner_, kLogTime), Bundle(undated, scanner_, kLogTime)});
+  EXPECT_EQ(Codes(d), (std::set<std::string>{"MISSING_ATTESTATION", "ATTESTATION_TOO_OLD"})) << Describe(d);
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ TEST(ReadEvidenceTest, RecognisesForms) {
   EXPECT_EQ(s.candidates[0].origin, "a.json");
   EXPECT_EQ(s.candidates[0].format, "dsse");
   EXPECT_EQ(s.candidates[1].origin, "b.jsonl#1");
-  EXPECT_EQ(s.candidates[2].origin, "b.jsonl#2");
+  EXPECT_EQ(s.candidates[2].origin, "b.jsonl#3");  // the line number: empty lines count (issue 12)
+  EXPECT_EQ(s.candidates[2].line, 3u);
   EXPECT_EQ(s.candidates[2].format, "intoto-jsonl");
   EXPECT_EQ(s.candidates[3].origin, "gcb.json#1");
   EXPECT_EQ(s.candidates[3].format, "gcb");
@@ -84,14 +85,15 @@ TEST(SubjectTest, DigestsTagsAndMalformed) {
   EXPECT_EQ(*ParseSubjectDigest("sha256:" + hex), hex);
   EXPECT_EQ(*ParseSubjectDigest("ghcr.io/acme/api@sha256:" + hex), hex);
   for (const std::string& tag : {std::string("ghcr.io/acme/api:v1"), std::string("api"),
-                                 std::string("localhost:5000/api:latest"), std::string("")}) {
+                                 std::string("localhost:5000/api:latest")}) {
     auto r = ParseSubjectDigest(tag);
     ASSERT_FALSE(r.ok()) << tag;
     EXPECT_EQ(r.error().finding(), "MUTABLE_REFERENCE") << tag;
   }
   for (const std::string& bad : {"sha256:" + std::string(64, 'A'), "SHA256:" + hex, "sha256:sha256:" + hex,
                                  "sha256:" + hex.substr(1), "sha512:" + hex + hex, "sha256:" + hex + "00",
-                                 "api@sha256:" + std::string(64, 'A'), std::string("api@latest")}) {
+                                 "api@sha256:" + std::string(64, 'A'), std::string("api@latest"),
+                                 std::string(""), "@sha256:" + hex}) {  // empty: unusable input (issue 12)
     auto r = ParseSubjectDigest(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().finding(), "MALFORMED_INPUT") << bad;

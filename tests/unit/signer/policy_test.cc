@@ -85,6 +85,8 @@ exceptions:
     expires: 2026-12-31T00:00:00Z
 )";
 
+std::vector<std::string> Codes(const std::vector<LintFinding>& f);
+
 TEST(PolicyTest, ParsesTheIssueExample) {
   auto p = ParsePolicy(kIssuePolicy);
   ASSERT_TRUE(p.ok()) << p.error().ToString();
@@ -117,11 +119,12 @@ TEST(PolicyTest, ParsesTheIssueExample) {
   EXPECT_EQ(FormatRfc3339(*p->exceptions[0].expires), "2026-12-31T00:00:00Z");
   EXPECT_EQ(p->FindBuilder("onprem-builder"), &p->builders[1]);
   EXPECT_EQ(p->FindBuilder("nobody"), nullptr);
-  // The issue's example is clean apart from the omitted build_types of the keyed builder.
+  // The issue's example is clean apart from warnings: the omitted build_types of the keyed
+  // builder, the SBOM requirement without max_age and the source without id pins (issue 12).
   auto lint = LintPolicy(*p);
-  ASSERT_EQ(lint.size(), 1u);
-  EXPECT_EQ(lint[0].code, "NO_BUILD_TYPES");
-  EXPECT_EQ(lint[0].level, LintFinding::Level::kWarning);
+  ASSERT_EQ(Codes(lint), (std::vector<std::string>{"NO_BUILD_TYPES@builders[1]", "NO_SOURCE_IDS@sources[0]",
+                                                   "NO_MAX_AGE@require[0].max_age"}));
+  for (const auto& f : lint) EXPECT_EQ(f.level, LintFinding::Level::kWarning);
 }
 
 struct BadCase {
@@ -323,6 +326,8 @@ exceptions:
   EXPECT_TRUE(HasCode(f, "EMPTY_ALLOW_LIST", "sources[0].refs"));
   EXPECT_TRUE(HasCode(f, "NO_SOURCE_REFS", "sources[1]"));
   EXPECT_TRUE(HasCode(f, "NO_MAX_AGE", "max_age"));
+  EXPECT_TRUE(HasCode(f, "NO_MAX_AGE", "require[0].max_age"));  // issue 12: per requirement too
+  EXPECT_TRUE(HasCode(f, "NO_SOURCE_IDS", "sources[1]"));
   EXPECT_TRUE(HasCode(f, "EMPTY_ALLOW_LIST", "require[0].signed_by"));
   EXPECT_TRUE(HasCode(f, "EXCEPTION_NO_OWNER", "exceptions[0]"));
   EXPECT_TRUE(HasCode(f, "EXCEPTION_NO_EXPIRY", "exceptions[0]"));
@@ -353,9 +358,9 @@ max_age: 24h
   EXPECT_TRUE(p->builders[0].keyless->certificate_source_optional);
   EXPECT_TRUE(p->builders[0].delegator);
   auto lint = LintPolicy(*p);
-  ASSERT_EQ(lint.size(), 1u);
-  EXPECT_EQ(lint[0].code, "CERTIFICATE_SOURCE_OPTIONAL");
-  EXPECT_EQ(lint[0].level, LintFinding::Level::kWarning);
+  ASSERT_EQ(Codes(lint), (std::vector<std::string>{"CERTIFICATE_SOURCE_OPTIONAL@builders[0].keyless",
+                                                   "NO_SOURCE_IDS@sources[0]"}));
+  for (const auto& f : lint) EXPECT_EQ(f.level, LintFinding::Level::kWarning);
   EXPECT_FALSE(ParsePolicy("version: 1\ntrusted_root: t\nbuilders:\n  - name: a\n    keyless: {issuer: https://i, "
                            "identity: https://x, refs: [r], certificate_source_optional: \"true\"}\nsources: []\n")
                    .ok());

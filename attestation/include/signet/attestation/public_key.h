@@ -40,8 +40,15 @@ class PublicKey {
   SignatureScheme scheme() const { return scheme_; }
   // get returns the OpenSSL key, owned by this object (and its copies).
   EVP_PKEY* get() const { return key_.get(); }
-  // spki_der returns the DER SubjectPublicKeyInfo, the key's identity for comparisons.
+  // spki_der returns the DER SubjectPublicKeyInfo as encoded (what a transparency log entry
+  // records). One key has several SPKI encodings, so never count keys by it: use canonical_id.
   const Bytes& spki_der() const { return spki_der_; }
+  // canonical_id identifies the key by its public value alone, whatever its encoding: the
+  // scheme name, then the uncompressed EC point (0x04 || X || Y, fixed width), the raw 32-byte
+  // Ed25519 key, or the RSA modulus and public exponent (each 4-byte length-prefixed, minimal
+  // big-endian). Two PublicKeys are the same key iff their canonical_ids are equal; thresholds
+  // and duplicate checks compare this.
+  const Bytes& canonical_id() const { return canonical_id_; }
 
   // Verify checks `signature` over `message` with this key's scheme (ECDSA signatures are DER).
   // Fails VerificationFailed("SIGNATURE_INVALID", ...).
@@ -55,11 +62,12 @@ class PublicKey {
   HashAlgorithm hash() const;
 
  private:
-  PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureScheme scheme, Bytes spki)
-      : key_(std::move(key)), scheme_(scheme), spki_der_(std::move(spki)) {}
+  PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureScheme scheme, Bytes spki, Bytes canonical)
+      : key_(std::move(key)), scheme_(scheme), spki_der_(std::move(spki)), canonical_id_(std::move(canonical)) {}
   std::shared_ptr<EVP_PKEY> key_;
   SignatureScheme scheme_;
   Bytes spki_der_;
+  Bytes canonical_id_;
 };
 
 }  // namespace signet::attestation

@@ -41,6 +41,9 @@ inline constexpr const char kVulnSeverity[] = "VULN_SEVERITY";
 inline constexpr const char kAttestationTooOld[] = "ATTESTATION_TOO_OLD";
 // kExceptionExpired: a policy exception matched but has expired; it waives nothing.
 inline constexpr const char kExceptionExpired[] = "EXCEPTION_EXPIRED";
+// kImageNotAllowed: the name to sign (REPO of `REPO@sha256:D`) is neither the name of a subject
+// of the accepted provenance whose digest is D nor matched by the policy's `images` globs.
+inline constexpr const char kImageNotAllowed[] = "IMAGE_NOT_ALLOWED";
 // kMalformedInput: an input could not be parsed strictly.
 inline constexpr const char kMalformedInput[] = "MALFORMED_INPUT";
 

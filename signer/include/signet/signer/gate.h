@@ -8,8 +8,14 @@
 //   - Keyless builders are identified by their verified Fulcio certificate, never by the
 //     payload's builder.id; builder.id must equal the certificate's SAN unless the builder is a
 //     documented delegator, where it must match the policy's builder_ids.
-//   - Freshness is measured from verified time (Rekor SET / inclusion or RFC 3161), never from
-//     the provenance's own timestamps; evidence without verified time fails any max_age.
+//   - Freshness is measured from the earliest trusted time. Keyless: the verified log / RFC 3161
+//     time (bounded by the certificate window). Key-signed: the earliest of those and the
+//     signer's signed finish time (SignedFinishTime), and never fresh without the latter, since
+//     an old envelope can be logged or stamped again. max_age refuses evidence with no such time.
+//   - Claims are bound to the certificate: a hosted-runner claim needs Fulcio's runner
+//     environment github-hosted; keyless companions pass `sources` by the certificate's source.
+//   - With a "REPO@sha256:D" subject, REPO must be a subject name of the accepted provenance with
+//     digest D, or match the policy's `images` (IMAGE_NOT_ALLOWED), as for `signet sign`.
 //   - One provenance that passes every check is enough; every candidate is tried.
 #ifndef SIGNET_SIGNER_GATE_H_
 #define SIGNET_SIGNER_GATE_H_
@@ -106,13 +112,15 @@ class Gate {
   //   3. Verify each candidate against the policy's signers (SIGNATURE_INVALID,
   //      UNTRUSTED_SIGNER, SUBJECT_MISMATCH, PREDICATE_TYPE_INVALID, MALFORMED_INPUT).
   //   4. Check each verified provenance against each builder it may belong to: builder
-  //      identity and ref, builder.id agreement, build type, source (certificate and
-  //      provenance), freshness. The first that passes everything is accepted.
+  //      identity and ref, builder.id agreement, build type, hosted-runner claim and `runner`,
+  //      source (certificate and provenance, id pins), freshness, image name. The first that
+  //      passes everything is accepted; the other .intoto.jsonl lines are still verified.
   //   5. For each requirement, verify the attestations and accept one of the required
   //      predicate type from an approved signer, about this digest, fresh, and within the
   //      severity limit after valid exceptions.
   //   6. Allowed iff a provenance was accepted and every requirement is met.
-  // Never fails: every problem is a finding.
+  // Never fails: every problem is a finding. An allowed decision carries findings only for
+  // .intoto.jsonl lines that did not parse or verify.
   Decision Evaluate(const GateRequest& request) const;
 
   // policy returns the bound policy (its digest goes into every decision). Cannot fail.
@@ -140,8 +148,9 @@ std::string KeylessSanFinding(const KeylessIdentity& k, std::string_view san);
 
 // ParseSubjectDigest returns the lowercase hex of a "sha256:<hex>" or "<name>@sha256:<hex>"
 // reference. Fails VerificationFailed MUTABLE_REFERENCE for a reference without a digest
-// (e.g. "ghcr.io/acme/api:v1") and kInvalidArgument MALFORMED_INPUT for a malformed digest
-// (uppercase, wrong length, doubled prefix, another algorithm).
+// (e.g. "ghcr.io/acme/api:v1") and kInvalidArgument MALFORMED_INPUT for an empty subject, an
+// empty name before '@', or a malformed digest (uppercase, wrong length, doubled prefix,
+// another algorithm).
 Result<std::string> ParseSubjectDigest(std::string_view subject);
 
 }  // namespace signet::signer

@@ -35,8 +35,10 @@ struct EvidenceInput {
 
 // Candidate is one signed object found in the inputs. Exactly one of bundle / envelope is set.
 struct Candidate {
-  std::string origin;  // input name, with "#<n>" for the n-th object (1-based) of a multi-object file
+  std::string origin;  // input name, with "#<n>" for the n-th object (1-based) of a multi-object file;
+                       // for .intoto.jsonl, n is the line number
   std::string format;  // "sigstore-bundle", "dsse", "intoto-jsonl", "gcb", "cosign-manifest"
+  size_t line = 0;     // 1-based line number in an .intoto.jsonl file, else 0
   std::optional<attestation::Bundle> bundle;
   std::optional<attestation::DsseEnvelope> envelope;
 };
@@ -45,6 +47,7 @@ struct Candidate {
 struct InputProblem {
   std::string origin;
   std::string message;  // never quotes input content
+  size_t line = 0;      // 1-based line number in an .intoto.jsonl file, else 0
 };
 
 // EvidenceSet is everything found in a list of inputs.

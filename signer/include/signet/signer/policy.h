@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,10 @@ struct KeylessIdentity {
   // or mock Fulcio instances without the GitHub extensions); the provenance's source is then
   // the only one checked. A certificate that names a source must still agree. Default false.
   bool certificate_source_optional = false;
+  // runner: "github-hosted" requires the certificate's Runner Environment extension
+  // (1.3.6.1.4.1.57264.1.11) to say exactly that; decided on the certificate alone. Empty: no
+  // constraint from the policy (a provenance that claims a hosted runner still needs it).
+  std::string runner;
 };
 
 // BuilderPolicy approves one builder, either keyless or by public keys (never both).
@@ -77,9 +82,15 @@ struct BuilderPolicy {
 };
 
 // SourcePolicy approves a source repository (exact URI) and, optionally, its refs.
+// repository_id / owner_id pin the immutable numeric ids GitHub puts in Fulcio certificates
+// (Source Repository Identifier 1.3.6.1.4.1.57264.1.15, Source Repository Owner Identifier .17),
+// so a deleted and re-created repository of the same name does not pass. Key-signed provenance is
+// checked against its signed internalParameters.github.{repository_id, repository_owner_id}.
 struct SourcePolicy {
   std::string repo;
   std::optional<std::vector<std::string>> refs;
+  std::string repository_id;  // empty: not pinned
+  std::string owner_id;       // empty: not pinned
 };
 
 // Requirement demands a companion attestation about the same digest.
@@ -112,6 +123,11 @@ struct Policy {
   // verified_levels is what a signed verification summary (VSA) states as verifiedLevels for an
   // allowed image, e.g. ["SLSA_BUILD_LEVEL_3"]: the operator's claim that this policy checks them.
   std::vector<std::string> verified_levels;
+  // images: globs (glob.h) over the repository part of `REPO@sha256:D` that may be signed even
+  // when no accepted provenance subject is named REPO. Empty: only provenance subject names.
+  std::vector<std::string> images;
+  // annotations: the `signet sign --annotation` keys this policy allows. Empty: none.
+  std::vector<std::string> annotations;
 
   // FindBuilder returns the builder called `name`, or nullptr.
   const BuilderPolicy* FindBuilder(std::string_view name) const;
@@ -119,7 +135,7 @@ struct Policy {
 
 // ParsePolicy parses policy YAML. It does no I/O.
 // Fails kInvalidArgument (finding MALFORMED_INPUT) with the offending key path on: invalid
-// YAML, a version other than kPolicyVersion, unknown or duplicate keys, wrong types, a builder
+// UTF-8, invalid YAML, a version other than kPolicyVersion, unknown or duplicate keys, wrong types, a builder
 // that is both or neither keyless and keyed, threshold 0 or above the number of keys, duplicate
 // builder names, a requirement naming an unknown builder, a keyless builder without
 // trusted_root, a malformed duration, timestamp, severity or exception subject.
@@ -135,10 +151,13 @@ struct LoadedPolicy {
   std::vector<std::vector<attestation::PublicKey>> keys;
 };
 
-// LoadPolicy reads `path`, parses it and loads every builder key (PEM, relative to the policy
-// file's directory). Fails as ParsePolicy, or kInvalidArgument/kNotFound naming the file that
-// could not be read or parsed; key algorithms outside attestation::PublicKey's allow-list are
-// refused.
+// LoadPolicy reads `path`, parses it and loads every builder key (PEM, or DER
+// SubjectPublicKeyInfo, relative to the policy file's directory). Fails as ParsePolicy, or
+// kInvalidArgument/kNotFound naming the file that could not be read or parsed; key algorithms
+// outside attestation::PublicKey's allow-list are refused. One key listed twice, in any encoding
+// (PEM or DER, compressed or uncompressed EC point, other SPKI parameter encodings), within a
+// builder or across builders, is refused kInvalidArgument: thresholds count keys
+// (PublicKey::canonical_id), and a key must belong to one builder.
 Result<LoadedPolicy> LoadPolicy(const std::string& path);
 
 // LintFinding is one problem `signet policy check` reports.
@@ -155,9 +174,15 @@ struct LintFinding {
 // glob that looks like a regular expression, or begins with '*'), EMPTY_ALLOW_LIST (a list that
 // approves nothing), EXCEPTION_NO_OWNER, EXCEPTION_NO_EXPIRY, KEYLESS_WITHOUT_REFS,
 // DELEGATOR_WITHOUT_BUILDER_IDS. Warnings: NO_BUILD_TYPES, NO_SOURCE_REFS, NO_MAX_AGE,
-// CERTIFICATE_SOURCE_OPTIONAL. Never
-// fails.
+// CERTIFICATE_SOURCE_OPTIONAL, NO_SOURCE_IDS (a source without repository_id and owner_id);
+// NO_MAX_AGE also for each requirement without max_age. Never fails.
 std::vector<LintFinding> LintPolicy(const Policy& policy);
+
+// CheckAnnotations checks `signet sign --annotation` pairs against the policy before any
+// decision: every key and value must be valid UTF-8 and every key must be listed in
+// policy.annotations. Fails kInvalidArgument (exit 2) naming the first offending key (an invalid
+// key is not quoted).
+Status CheckAnnotations(const Policy& policy, const std::map<std::string, std::string>& annotations);
 
 }  // namespace signet::signer
 

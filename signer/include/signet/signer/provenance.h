@@ -61,8 +61,34 @@ struct Provenance {
   std::string invocation_id;
   std::vector<Material> materials;
   std::optional<Timestamp> started_on;   // the payload's claim: never used for freshness
-  std::optional<Timestamp> finished_on;  // idem
+  std::optional<Timestamp> finished_on;  // idem; the signer's signed finish time for key-signed
+                                         // evidence (SignedFinishTime)
+  // v1 internalParameters.github (GitHub Actions build types), empty when absent. The
+  // payload's claims: runner_environment "github-hosted" must be backed by the certificate.
+  std::string runner_environment;
+  std::string repository_id;        // decimal
+  std::string repository_owner_id;  // decimal
 };
+
+// kGithubHostedRunnerBuilderId is the builder.id GitHub's hosted-runner attestations name
+// (actions/attest-build-provenance); a provenance naming it claims a hosted runner.
+inline constexpr std::string_view kGithubHostedRunnerBuilderId =
+    "https://github.com/actions/runner/github-hosted";
+
+// ClaimsHostedRunner reports whether `p` claims to have been built on a GitHub-hosted runner:
+// internalParameters.github.runner_environment is "github-hosted", or builder.id starts with
+// kGithubHostedRunnerBuilderId. Never fails.
+bool ClaimsHostedRunner(const Provenance& p);
+
+// SignedFinishTime returns the time a signed predicate states its producer finished, the one
+// time a key-signed statement carries that its (trusted) key vouches for:
+//   SLSA v0.1 / v0.2  metadata.buildFinishedOn
+//   SLSA v1           runDetails.metadata.finishedOn
+//   cosign vuln       metadata.scanFinishedOn   (https://cosign.sigstore.dev/attestation/vuln/v1)
+//   CycloneDX         metadata.timestamp        (https://cyclonedx.org/bom, any version suffix)
+// nullopt for other predicate types, or when the field is absent, not a string or not an RFC
+// 3339 time in 1970-2200 (no usable signed time: fail closed). Never fails.
+std::optional<Timestamp> SignedFinishTime(std::string_view predicate_type, const JsonValue& predicate);
 
 // SplitSourceUri normalises "git+https://host/o/r@refs/x" into repo and ref (see SourceRef).
 // A URI without '@' after its path start has an empty ref. Never fails.
