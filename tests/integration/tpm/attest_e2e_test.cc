@@ -527,6 +527,74 @@ TEST_F(AttestE2eTest, ForgedSoftwareAkOnRealEkCertificateIsRefused) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/soft-response.json"));
 }
 
+TEST_F(AttestE2eTest, SoftwareKeyLoadedAsExternalObjectCannotAnswerTheChallenge) {
+  // The attacker's next move: load the software key's *public* area into the genuine TPM with
+  // TPM2_LoadExternal and the AK attribute bits (the TPM accepts fixedTPM on a public-only
+  // load), so that an object with the software key's Name exists next to the EK, then answer
+  // the verifier's challenge with TPM2_ActivateCredential. A public-only object cannot be
+  // authorised (TPM_RC_AUTH_UNAVAILABLE), neither by authValue nor by a policy it names; and
+  // with a sensitive area LoadExternal refuses fixedTPM. This guards that assumption.
+  const std::string d = dir_ + "/ext", t = " -T " + tcti_;
+  std::filesystem::create_directories(d);
+  std::string o;
+  auto tool = [&](const std::string& cmd) {
+    o.clear();
+    return RunCommand("{ export TSS2_LOG=all+NONE; " + cmd + "; }", &o);
+  };
+  ASSERT_EQ(tool("openssl ecparam -name prime256v1 -genkey -noout -out " + d + "/soft.pem && "
+                 "openssl ec -in " + d + "/soft.pem -pubout -out " + d + "/softpub.pem"),
+            0)
+      << o;
+  ASSERT_EQ(tool("tpm2_startauthsession" + t + " -S " + d + "/trial.ctx && tpm2_policycommandcode" +
+                 t + " -S " + d + "/trial.ctx -L " + d + "/pol.dig TPM2_CC_ActivateCredential && "
+                 "tpm2_flushcontext" + t + " " + d + "/trial.ctx"),
+            0)
+      << o;
+  const std::string variants[] = {
+      "-a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign'",
+      "-L " + d + "/pol.dig -a 'fixedtpm|fixedparent|sensitivedataorigin|adminwithpolicy|"
+      "restricted|sign'"};
+  int i = 0;
+  for (const auto& attrs : variants) {
+    const std::string v = d + "/v" + std::to_string(i++);
+    ASSERT_EQ(tool("tpm2_loadexternal" + t + " -C n -G ecc256:ecdsa-sha256:null -u " + d +
+                   "/softpub.pem " + attrs + " -c " + v + ".ctx -n " + v + ".name && " +
+                   "tpm2_readpublic" + t + " -c " + v + ".ctx -o " + v + ".pub"),
+              0)
+        << o;
+    JsonValue fake = *ParseJson(Slurp(dir_ + "/ak.json"));
+    fake.Set("ak_public", JsonValue::String(Base64Encode(ToBytes(Slurp(v + ".pub")))));
+    fake.Set("ak_name", JsonValue::String(HexEncode(ToBytes(Slurp(v + ".name")))));
+    Spit(v + "-ak.json", WriteJson(fake, 2));
+    ASSERT_EQ(Run("attest challenge --ak " + v + "-ak.json --ek-roots " + roots_ + " --out " + v +
+                  "-challenge.json --state " + v + "-state.json"),
+              0)
+        << out_;
+    // tpm2-tools' credential file: magic, version, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET.
+    JsonValue c = *ParseJson(Slurp(v + "-challenge.json"));
+    Bytes blob = {0xba, 0xdc, 0xc0, 0xde, 0, 0, 0, 1};
+    for (const char* m : {"credential_blob", "encrypted_secret"}) {
+      Bytes part = *Base64Decode(c.Find(m)->string_value());
+      blob.insert(blob.end(), part.begin(), part.end());
+    }
+    Spit(v + ".cred", ToString(blob));
+    // tpm2-tools leaves loaded objects behind; swtpm has 3 slots. The saved contexts reload.
+    const int rc = tool(
+        "tpm2_flushcontext" + t + " -t && tpm2_flushcontext" + t + " -s && "
+        "tpm2_startauthsession" + t + " --policy-session -S " + v + "-ek.ctx && tpm2_policysecret" +
+        t + " -S " + v + "-ek.ctx -c e && tpm2_startauthsession" + t + " --policy-session -S " + v +
+        "-ak.ctx && tpm2_policycommandcode" + t + " -S " + v +
+        "-ak.ctx TPM2_CC_ActivateCredential && tpm2_activatecredential" + t + " -c " + v +
+        ".ctx -C 0x81010001 -i " + v + ".cred -o " + v + ".secret -p " +
+        (i == 1 ? std::string("''") : "session:" + v + "-ak.ctx") + " -P session:" + v + "-ek.ctx");
+    const std::string activate_out = o;
+    (void)tool("tpm2_flushcontext" + t + " -t; tpm2_flushcontext" + t + " -s");
+    EXPECT_NE(rc, 0) << activate_out;
+    EXPECT_NE(activate_out.find("0x12F"), std::string::npos) << activate_out;
+    EXPECT_FALSE(std::filesystem::exists(v + ".secret"));
+  }
+}
+
 TEST_F(AttestE2eTest, EnrollmentStateIsPrivateAndHoldsTheOnlySecret) {
   const std::string d = dir_ + "/priv";
   ASSERT_EQ(Run("attest challenge --ak " + dir_ + "/ak.json --ek-roots " + roots_ + " --out " +
