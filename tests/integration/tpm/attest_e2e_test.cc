@@ -444,10 +444,11 @@ TEST_F(AttestE2eTest, LaunchRefusesBadInput) {
                 "/x.json --measure firmware=" + dir_ + "/app.sh -- /bin/true"),
             2);
   EXPECT_EQ(Run("launch --tcti " + tcti_ + " --pcr 10 --reset-pcr --event-log " + dir_ +
-                "/x.json --measure binary=" + dir_ + "/app.sh -- /bin/true"),
+                "/x.json --measure binary=" + dir_ + "/app.sh -- " + dir_ + "/app.sh"),
             2);
+  EXPECT_NE(out_.find("16 and 23"), std::string::npos) << out_;
   EXPECT_EQ(Run("launch --tcti " + tcti_ + " --pcr 23 --event-log " + dir_ +
-                "/x.json --measure binary=" + dir_ + "/missing -- /bin/true"),
+                "/x.json --measure binary=" + dir_ + "/missing -- " + dir_ + "/missing"),
             2);
   EXPECT_EQ(Run("attest quote --tcti " + tcti_ + " --ak " + dir_ + "/ak.json --nonce abcd" +
                 " --event-log " + dir_ + "/log.json --out " + dir_ + "/x.json"),
