@@ -9,6 +9,7 @@
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
+#include "tpm_ek.h"
 #include "tpm_json_util.h"
 
 namespace signet::attestation {
@@ -61,53 +62,6 @@ class Verification {
  private:
   TpmAttestationResult result_;
 };
-
-Result<bool> EkChainTrusted(const TpmEvidence& ev, const TpmVerifyOptions& opt) {
-  SIGNET_ASSIGN_OR_RETURN(auto roots, ossl::ParseCertificatesPem(opt.ek_roots_pem));
-  ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
-  if (store == nullptr) return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_new");
-  for (auto& r : roots) {
-    if (X509_STORE_add_cert(store.get(), r.get()) != 1) {
-      return ossl::OpenSslError(ErrorCode::kInvalidArgument, "adding an EK root");
-    }
-  }
-  auto leaf = ossl::ParseCertificateDer(ev.ek_certificate);
-  if (!leaf.ok()) {
-    (void)ossl::DrainErrors();
-    return false;
-  }
-  ossl::UniquePtr<STACK_OF(X509)> chain(sk_X509_new_null());
-  std::vector<ossl::UniquePtr<X509>> owned;
-  for (const Bytes& der : ev.ek_chain) {
-    auto c = ossl::ParseCertificateDer(der);
-    if (!c.ok()) {
-      (void)ossl::DrainErrors();
-      return false;
-    }
-    if (sk_X509_push(chain.get(), c->get()) <= 0) {
-      return ossl::OpenSslError(ErrorCode::kInternal, "sk_X509_push");
-    }
-    owned.push_back(std::move(c).value());
-  }
-  ossl::UniquePtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
-  if (ctx == nullptr || X509_STORE_CTX_init(ctx.get(), store.get(), leaf->get(), chain.get()) != 1) {
-    return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_CTX_init");
-  }
-  if (opt.verification_time != 0) {
-    X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(opt.verification_time));
-  }
-  const bool ok = X509_verify_cert(ctx.get()) == 1;
-  (void)ossl::DrainErrors();
-  return ok;
-}
-
-Result<Bytes> CertSpkiSha256(ByteView cert_der) {
-  SIGNET_ASSIGN_OR_RETURN(auto cert, ossl::ParseCertificateDer(cert_der));
-  EVP_PKEY* key = X509_get0_pubkey(cert.get());
-  if (key == nullptr) return ossl::OpenSslError(ErrorCode::kInvalidArgument, "EK certificate key");
-  SIGNET_ASSIGN_OR_RETURN(Bytes spki, ossl::PublicKeyToDer(key));
-  return Sha256(ByteView(spki));
-}
 
 bool VerifySignature(EVP_PKEY* key, ByteView der_sig, ByteView message) {
   ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
@@ -236,16 +190,20 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   Verification v;
   v.result().tpm_manufacturer = ev.tpm_manufacturer;
 
-  // 1. The EK certificate chains to a trusted EK root.
-  SIGNET_ASSIGN_OR_RETURN(bool chain_ok, EkChainTrusted(ev, opt));
-  if (!chain_ok) return v.Fail(1, f::kEkChainUntrusted);
+  // 1. The EK certificate chains to a trusted EK root; an EKU, if present, says "EK certificate".
+  SIGNET_ASSIGN_OR_RETURN(internal::EkCheck ek, internal::CheckEkCertificate(
+                                                    ev.ek_certificate, ev.ek_chain,
+                                                    opt.ek_roots_pem, opt.verification_time));
+  v.result().ek_eku_present = ek.eku_present;
+  if (!ek.chain_trusted) return v.Fail(1, f::kEkChainUntrusted);
+  if (!ek.eku_ok) return v.Fail(1, f::kEkEkuInvalid);
   v.Pass(1);
 
-  // 2. The certified EK is the EK the AK was enrolled against.
-  const std::optional<EnrollmentRecord>& enrollment =
-      opt.trusted_enrollment ? opt.trusted_enrollment : ev.enrollment;
+  // 2. The certified EK is the EK the AK was enrolled against, per the verifier's own record.
+  //    The evidence's `enrollment` member is never consulted: only the appliance vouches for it.
+  const std::optional<EnrollmentRecord>& enrollment = opt.trusted_enrollment;
   if (!enrollment) return v.Fail(2, f::kAkNotEnrolled);
-  auto spki_hash = CertSpkiSha256(ev.ek_certificate);
+  auto spki_hash = internal::EkSpkiSha256(ev.ek_certificate);
   if (!spki_hash.ok()) {
     (void)ossl::DrainErrors();
     return v.Fail(2, f::kEkNotEnrolledEk);
@@ -318,7 +276,10 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   if (!ConstantTimeEqual(quote->extra_data, expected_qd)) return v.Fail(6, f::kExtraDataMismatch);
   v.Pass(6);
 
-  // 7. Exactly the PCR selection this verifier asks for.
+  // 7. A PCR that cannot be reset behind the verifier's back, and exactly that selection.
+  if ((opt.reference.pcr == 16 || opt.reference.pcr == 23) && !opt.allow_resettable_pcr) {
+    return v.Fail(7, f::kPcrResettable);
+  }
   const std::vector<PcrSelection> want = {PcrSelection{kTpmAlgSha256, {opt.reference.pcr}}};
   if (quote->pcr_select != want) return v.Fail(7, f::kPcrSelectionMismatch);
   v.Pass(7);
@@ -359,14 +320,23 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
       v.result().measurements.push_back(m);
       continue;
     }
+    // The path is bound too (it is in the extended record): same kind, digest and path.
+    bool other_path = false;
     for (const auto& r : opt.reference.measurements) {
-      if (r.kind == e.kind && ConstantTimeEqual(r.sha256, e.sha256) && !matched.count(r.id)) {
-        m.reference_id = r.id;
-        break;
+      if (r.kind != e.kind || !ConstantTimeEqual(r.sha256, e.sha256) || matched.count(r.id)) {
+        continue;
       }
+      if (r.path != e.path) {
+        other_path = true;
+        continue;
+      }
+      m.reference_id = r.id;
+      break;
     }
     v.result().measurements.push_back(m);
-    if (m.reference_id.empty()) return v.Fail(9, f::kReferenceDigestMismatch);
+    if (m.reference_id.empty()) {
+      return v.Fail(9, other_path ? f::kReferencePathMismatch : f::kReferenceDigestMismatch);
+    }
     matched.insert(m.reference_id);
     v.result().matched_reference_ids.push_back(m.reference_id);
   }
@@ -407,6 +377,7 @@ JsonValue AttestationResultToJson(const TpmAttestationResult& r) {
   JsonValue ids = JsonValue::MakeArray();
   for (const auto& id : r.matched_reference_ids) ids.Push(JsonValue::String(id));
   v.Set("matched_reference_ids", std::move(ids));
+  v.Set("ek_eku_present", JsonValue::Bool(r.ek_eku_present));
   JsonValue tpm = JsonValue::MakeObject();
   tpm.Set("ak_name", JsonValue::String(HexEncode(r.ak_name)));
   tpm.Set("manufacturer", JsonValue::String(r.tpm_manufacturer));

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <string_view>
 #include <iostream>
 
 #include "signet/hsm/uri.h"
@@ -52,8 +53,18 @@ int Run(Cli& cli, int argc, char** argv) {
   cli.app.footer(
       "Exit codes: 0 ok/allowed/verified, 1 denied/verification failed, 2 usage or input error,\n"
       "3 internal or hardware error.");
+  // The first "--" ends Signet's own arguments; the rest is kept verbatim (see Cli::trailing).
+  int own = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      own = i;
+      cli.has_trailing = true;
+      cli.trailing.assign(argv + i + 1, argv + argc);
+      break;
+    }
+  }
   try {
-    cli.app.parse(argc, argv);
+    cli.app.parse(own, argv);
   } catch (const CLI::CallForHelp& e) {
     return cli.app.exit(e);  // prints help, 0
   } catch (const CLI::CallForAllHelp& e) {
@@ -66,6 +77,10 @@ int Run(Cli& cli, int argc, char** argv) {
   }
   if (!cli.action) {
     std::cout << cli.app.help();
+    return kExitUsage;
+  }
+  if (cli.has_trailing && !cli.accepts_trailing) {
+    std::fprintf(stderr, "signet: this command takes no arguments after \"--\"\n");
     return kExitUsage;
   }
   try {

@@ -1,6 +1,11 @@
-// `signet attest enroll|quote|verify|reference|export` and `signet launch`: TPM-quoted
-// attestation of Signet's own build. The TPM side (tpm/) and the pure verifier (attestation/)
-// meet only here.
+// `signet attest enroll|challenge|activate|accept|quote|verify|reference|export` and
+// `signet launch`: TPM-quoted attestation of Signet's own build. The TPM side (tpm/) and the
+// pure verifier (attestation/) meet only here.
+//
+// Every file input goes through OpenInput (non-blocking open, regular files only, bounded), so a
+// FIFO, a device or a directory is refused with exit 2 instead of blocking or reading forever.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,16 +13,18 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "signet/attestation/event_log.h"
 #include "signet/attestation/reference_values.h"
+#include "signet/attestation/tpm_enrollment.h"
 #include "signet/attestation/tpm_evidence.h"
 #include "signet/attestation/tpm_structs.h"
 #include "signet/core/encoding.h"
@@ -25,6 +32,7 @@
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
+#include "signet/core/secret.h"
 #include "signet/core/time.h"
 #include "signet/firmware_iface/tpm.h"
 #include "signet/ops/commands.h"
@@ -40,12 +48,102 @@ namespace att = signet::attestation;
 
 constexpr const char kAkFileVersion[] = "signet-tpm-ak-v1";
 
+// ----- local file input (regular files only, never blocking) -------------------------------
+
+// Fd owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string ErrnoText(std::string_view what, const std::string& path, int err) {
+  return std::string(what) + " " + path + ": " + std::strerror(err);
+}
+
+// OpenInput opens `path` for reading without blocking (O_NONBLOCK: opening a FIFO with no
+// writer returns at once) and refuses anything but a regular file (kInvalidArgument, exit 2):
+// a FIFO would block, /dev/zero would never end. Blocking mode is restored for the reads.
+// (A local twin of core's ReadFile type check, so every attest/launch input has it.)
+Result<Fd> OpenInput(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (fd.get() < 0) {
+    const int err = errno;
+    if (err == ENOENT) return NotFound(ErrnoText("cannot open", path, err));
+    if (err == EACCES) return PermissionDenied(ErrnoText("cannot open", path, err));
+    return InvalidArgument(ErrnoText("cannot open", path, err));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return InvalidArgument("not a regular file: " + path);
+  }
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return Internal(ErrnoText("fcntl failed on", path, errno));
+  }
+  return fd;
+}
+
+// ReadFd reads the rest of `fd`, refusing more than `max_bytes`.
+Result<std::string> ReadFd(int fd, const std::string& path, size_t max_bytes) {
+  std::string out;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Internal(ErrnoText("read error on", path, errno));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) return InvalidArgument("file too large: " + path);
+  }
+  return out;
+}
+
+// ReadInput reads a whole regular file of at most `max_bytes`.
+Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
+  SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(path));
+  return ReadFd(fd.get(), path, max_bytes);
+}
+
+// HashFd returns SHA-256 of everything readable from `fd` (a regular file: it ends).
+Result<Bytes> HashFd(int fd, const std::string& path) {
+  Hasher h(HashAlgorithm::kSha256);
+  uint8_t buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Internal(ErrnoText("read error on", path, errno));
+    }
+    if (n == 0) break;
+    h.Update(ByteView(buf, static_cast<size_t>(n)));
+  }
+  return h.Finish();
+}
+
 // ----- the AK file (ak.json) ---------------------------------------------------------------
 
 struct AkFile {
   fw::AkBlob ak;
   Bytes ek_certificate;
-  att::EnrollmentRecord enrollment;
 };
 
 std::string SerializeAkFile(const AkFile& f) {
@@ -56,32 +154,81 @@ std::string SerializeAkFile(const AkFile& f) {
   v.Set("ak_private", JsonValue::String(Base64Encode(f.ak.private_area)));
   v.Set("ak_name", JsonValue::String(HexEncode(f.ak.name)));
   v.Set("ek_certificate", JsonValue::String(Base64Encode(f.ek_certificate)));
-  v.Set("enrollment", att::EnrollmentRecordToJson(f.enrollment));
   return WriteJson(v, 2) + "\n";
 }
 
-Result<Bytes> B64Member(const JsonValue& v, std::string_view key) {
-  SIGNET_ASSIGN_OR_RETURN(std::string s, v.GetString(key));
-  auto b = Base64Decode(s);
-  if (!b.ok()) return InvalidArgument("member \"" + std::string(key) + "\" is not base64");
+Result<Bytes> B64Member(const JsonValue& v, std::string_view key, const std::string& path) {
+  auto s = v.GetString(key);
+  if (!s.ok()) return InvalidArgument(path + ": member \"" + std::string(key) + "\" is missing");
+  auto b = Base64Decode(*s);
+  if (!b.ok()) return InvalidArgument(path + ": member \"" + std::string(key) + "\" is not base64");
   return std::move(b).value();
 }
 
+// ParseAkJson reads ak.json as JSON and checks its version; kInvalidArgument otherwise.
+Result<JsonValue> ParseAkJson(const std::string& path) {
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(path, 1024 * 1024));
+  auto v = ParseJson(text);
+  if (!v.ok() || !v->is_object()) return InvalidArgument(path + " is not a JSON object");
+  auto version = v->GetString("version");
+  if (!version.ok() || *version != kAkFileVersion) {
+    return InvalidArgument("not a signet AK file: " + path);
+  }
+  return std::move(v).value();
+}
+
+// AkNameOf parses a TPM2B_PUBLIC and returns its Name, or kInvalidArgument.
+Result<Bytes> AkNameOf(ByteView public_area, const std::string& path) {
+  auto pub = att::ParseTpm2bPublic(public_area);
+  if (!pub.ok()) return InvalidArgument(path + ": the AK public area does not parse");
+  auto name = att::ComputeName(*pub);
+  if (!name.ok()) return InvalidArgument(path + ": the AK public area has no usable Name");
+  return std::move(name).value();
+}
+
+// LoadAkFile reads and checks ak.json: every member decodes, the public area parses, its Name
+// is the recorded one and its type matches the algorithm, the private area is one TPM2B, and the
+// EK certificate is DER. A tampered file is unusable local input (exit 2), never a TPM error.
+// An "enrollment" member (written by older versions) is accepted and ignored.
 Result<AkFile> LoadAkFile(const std::string& path) {
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(text));
-  SIGNET_ASSIGN_OR_RETURN(std::string version, v.GetString("version"));
-  if (version != kAkFileVersion) return InvalidArgument("not a signet AK file: " + path);
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseAkJson(path));
+  for (const auto& [key, value] : v.object()) {
+    if (key != "version" && key != "algorithm" && key != "ak_public" && key != "ak_private" &&
+        key != "ak_name" && key != "ek_certificate" && key != "enrollment") {
+      return InvalidArgument(path + ": unexpected member \"" + key + "\"");
+    }
+  }
   AkFile f;
-  SIGNET_ASSIGN_OR_RETURN(std::string alg, v.GetString("algorithm"));
-  SIGNET_ASSIGN_OR_RETURN(f.ak.algorithm, fw::ParseAkAlgorithm(alg));
-  SIGNET_ASSIGN_OR_RETURN(f.ak.public_area, B64Member(v, "ak_public"));
-  SIGNET_ASSIGN_OR_RETURN(f.ak.private_area, B64Member(v, "ak_private"));
-  SIGNET_ASSIGN_OR_RETURN(std::string name_hex, v.GetString("ak_name"));
-  SIGNET_ASSIGN_OR_RETURN(f.ak.name, HexDecode(name_hex));
-  SIGNET_ASSIGN_OR_RETURN(f.ek_certificate, B64Member(v, "ek_certificate"));
-  SIGNET_ASSIGN_OR_RETURN(const JsonValue* e, v.GetObject("enrollment"));
-  SIGNET_ASSIGN_OR_RETURN(f.enrollment, att::ParseEnrollmentRecord(*e));
+  auto alg = v.GetString("algorithm");
+  if (!alg.ok()) return InvalidArgument(path + ": member \"algorithm\" is missing");
+  auto parsed_alg = fw::ParseAkAlgorithm(*alg);
+  if (!parsed_alg.ok()) return InvalidArgument(path + ": unknown AK algorithm");
+  f.ak.algorithm = *parsed_alg;
+  SIGNET_ASSIGN_OR_RETURN(f.ak.public_area, B64Member(v, "ak_public", path));
+  SIGNET_ASSIGN_OR_RETURN(f.ak.private_area, B64Member(v, "ak_private", path));
+  SIGNET_ASSIGN_OR_RETURN(f.ek_certificate, B64Member(v, "ek_certificate", path));
+  auto name_hex = v.GetString("ak_name");
+  if (!name_hex.ok()) return InvalidArgument(path + ": member \"ak_name\" is missing");
+  auto name = HexDecode(*name_hex);
+  if (!name.ok()) return InvalidArgument(path + ": member \"ak_name\" is not lowercase hex");
+  f.ak.name = std::move(name).value();
+  SIGNET_ASSIGN_OR_RETURN(Bytes computed, AkNameOf(f.ak.public_area, path));
+  if (computed != f.ak.name) {
+    return InvalidArgument(path + ": ak_name does not match the AK public area");
+  }
+  auto pub = att::ParseTpm2bPublic(f.ak.public_area);
+  const bool type_ok = (f.ak.algorithm == fw::AkAlgorithm::kEcdsaP256 &&
+                        pub->type == att::kTpmAlgEcc) ||
+                       (f.ak.algorithm == fw::AkAlgorithm::kRsa2048 && pub->type == att::kTpmAlgRsa);
+  if (!type_ok) return InvalidArgument(path + ": the AK public area is not a " + *alg + " key");
+  const Bytes& priv = f.ak.private_area;
+  if (priv.size() < 3 || (static_cast<size_t>(priv[0]) << 8 | priv[1]) != priv.size() - 2) {
+    return InvalidArgument(path + ": ak_private is not a TPM2B_PRIVATE");
+  }
+  if (!ossl::ParseCertificateDer(f.ek_certificate).ok()) {
+    (void)ossl::DrainErrors();
+    return InvalidArgument(path + ": ek_certificate is not a DER certificate");
+  }
   return f;
 }
 
@@ -118,10 +265,22 @@ Result<Bytes> ParseNonceHex(const std::string& hex, std::string_view what) {
 
 struct Measure {
   att::EventKind kind;
-  std::string path;
+  std::string path;       // absolute, normalized: what is hashed (and, for launch, recorded)
+  std::string installed;  // reference only: the path recorded (default: `path`)
 };
 
-Result<std::vector<Measure>> ParseMeasures(const std::vector<std::string>& specs) {
+Result<std::string> AbsolutePath(const std::string& p) {
+  std::error_code ec;
+  std::string out = std::filesystem::absolute(p, ec).lexically_normal().string();
+  if (ec) return InvalidArgument("cannot resolve path " + p);
+  return out;
+}
+
+// ParseMeasures reads KIND=PATH specs, and KIND=PATH=INSTALLED when `allow_installed` (the
+// reference is computed from the release artifact PATH but binds the absolute path INSTALLED
+// the appliance measures it at; the split is at the last "=/").
+Result<std::vector<Measure>> ParseMeasures(const std::vector<std::string>& specs,
+                                           bool allow_installed) {
   std::vector<Measure> out;
   for (const auto& s : specs) {
     auto eq = s.find('=');
@@ -129,10 +288,18 @@ Result<std::vector<Measure>> ParseMeasures(const std::vector<std::string>& specs
       return InvalidArgument("--measure takes KIND=PATH");
     }
     SIGNET_ASSIGN_OR_RETURN(att::EventKind kind, att::ParseMeasuredKind(s.substr(0, eq)));
-    std::error_code ec;
-    std::string path = std::filesystem::absolute(s.substr(eq + 1), ec).lexically_normal().string();
-    if (ec) return InvalidArgument("cannot resolve path " + s.substr(eq + 1));
-    out.push_back({kind, path});
+    std::string rest = s.substr(eq + 1), installed;
+    if (allow_installed) {
+      if (auto split = rest.rfind("=/"); split != std::string::npos && split > 0) {
+        installed = rest.substr(split + 1);
+        rest = rest.substr(0, split);
+        if (std::filesystem::path(installed).lexically_normal().string() != installed) {
+          return InvalidArgument("the installed path must be absolute and normalized");
+        }
+      }
+    }
+    SIGNET_ASSIGN_OR_RETURN(std::string path, AbsolutePath(rest));
+    out.push_back({kind, path, installed.empty() ? path : installed});
   }
   if (out.empty()) return InvalidArgument("at least one --measure KIND=PATH is required");
   return out;
@@ -199,13 +366,13 @@ Status Enroll(const EnrollOpts& o) {
   AkFile f;
   f.ak = std::move(ak);
   f.ek_certificate = ek_cert;
-  f.enrollment.ek_spki_sha256 = Sha256(ByteView(cert_spki));
-  f.enrollment.ak_name = ak_name;
-  f.enrollment.enrolled_at = FormatRfc3339(SystemClock().Now());
   SIGNET_RETURN_IF_ERROR(WriteFileAtomic(o.out, SerializeAkFile(f), 0600));
-  std::printf("enrolled AK %s (%s) against EK %s\n", HexEncode(ak_name).c_str(),
-              std::string(fw::AkAlgorithmName(f.ak.algorithm)).c_str(),
-              HexEncode(f.enrollment.ek_spki_sha256).substr(0, 16).c_str());
+  // The local round trip above proves to this box that the AK activates; a verifier must run
+  // its own (challenge/activate/accept) before it trusts the AK.
+  std::printf("created AK %s (%s) under EK %s; a verifier enrolls it with `signet attest "
+              "challenge`, `activate`, `accept`\n",
+              HexEncode(ak_name).c_str(), std::string(fw::AkAlgorithmName(f.ak.algorithm)).c_str(),
+              HexEncode(Sha256(ByteView(cert_spki))).substr(0, 16).c_str());
   return OkStatus();
 }
 
@@ -220,14 +387,14 @@ Status Quote(const QuoteOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(Bytes cb, ParseNonceHex(o.channel_binding, "--channel-binding"));
   SIGNET_ASSIGN_OR_RETURN(Bytes qd, att::QualifyingData(nonce, cb));
   SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string log_text, ReadFile(o.event_log, 4 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string log_text, ReadInput(o.event_log, 4 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::EventLog log, att::ParseEventLog(log_text));
   std::set<uint32_t> pcr_set;
   for (const auto& e : log.events) pcr_set.insert(e.pcr);
   if (pcr_set.empty()) return InvalidArgument("the event log is empty: nothing to quote");
   att::TpmEvidence ev;
   if (!o.ek_chain.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadFile(o.ek_chain, 1024 * 1024));
+    SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadInput(o.ek_chain, 1024 * 1024));
     SIGNET_ASSIGN_OR_RETURN(auto certs, ossl::ParseCertificatesPem(pem));
     for (auto& c : certs) {
       SIGNET_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateToDer(c.get()));
@@ -247,7 +414,6 @@ Status Quote(const QuoteOpts& o) {
   }
   ev.ak_public = ak.ak.public_area;
   ev.ek_certificate = ak.ek_certificate;
-  ev.enrollment = ak.enrollment;
   ev.event_log = att::EventLogToJson(log);
   ev.nonce = nonce;
   ev.channel_binding = cb;
@@ -258,31 +424,33 @@ Status Quote(const QuoteOpts& o) {
 
 struct VerifyOpts {
   std::string evidence, nonce, channel_binding, ek_roots, reference, out, enrollment;
+  bool allow_resettable_pcr = false;
 };
 
-// LoadEnrollment reads the verifier's own record: a bare enrollment record, or the
-// "enrollment" member of an ak.json.
-Result<att::EnrollmentRecord> LoadEnrollment(const std::string& path) {
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(text));
-  if (const JsonValue* e = v.Find("enrollment")) return att::ParseEnrollmentRecord(*e);
-  return att::ParseEnrollmentRecord(v);
-}
+constexpr const char kHowToEnroll[] =
+    "--enrollment is required: pass the record your own enrollment produced. Enroll the AK "
+    "once from this verifier: `signet attest challenge --ak ak.json --ek-roots ROOTS --out "
+    "challenge.json --state state.json` (here), `signet attest activate --tcti T --ak ak.json "
+    "--challenge challenge.json --out response.json` (on the appliance), then `signet attest "
+    "accept --state state.json --response response.json --out enrollment.json` (here)";
 
 Result<int> Verify(const VerifyOpts& o) {
+  // Every local input first: a bad one is exit 2 and nothing is written.
+  if (o.enrollment.empty()) return InvalidArgument(kHowToEnroll);
   att::TpmVerifyOptions opt;
+  opt.allow_resettable_pcr = o.allow_resettable_pcr;
   SIGNET_ASSIGN_OR_RETURN(opt.nonce, ParseNonceHex(o.nonce, "--nonce"));
   SIGNET_ASSIGN_OR_RETURN(opt.channel_binding,
                           ParseNonceHex(o.channel_binding, "--channel-binding"));
   SIGNET_RETURN_IF_ERROR(att::CheckNonceSizes(opt.nonce, opt.channel_binding));
-  SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadFile(o.ek_roots, 1024 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadFile(o.reference, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string record_text, ReadInput(o.enrollment, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord record,
+                          att::ParseTrustedEnrollmentRecord(record_text));
+  opt.trusted_enrollment = std::move(record);
+  SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadInput(o.ek_roots, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadInput(o.reference, 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(opt.reference, att::ParseReferenceValues(ref_text));
-  if (!o.enrollment.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord rec, LoadEnrollment(o.enrollment));
-    opt.trusted_enrollment = std::move(rec);
-  }
-  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadFile(o.evidence, 8 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadInput(o.evidence, 8 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, att::ParseTpmEvidence(ev_text));
   SIGNET_ASSIGN_OR_RETURN(att::TpmAttestationResult r, att::VerifyTpmEvidence(ev, opt));
   std::string json = WriteJson(att::AttestationResultToJson(r), 2) + "\n";
@@ -295,27 +463,123 @@ Result<int> Verify(const VerifyOpts& o) {
   return kExitOk;
 }
 
+// ----- enrollment: challenge (verifier), activate (appliance), accept (verifier) -----------
+
+struct ChallengeOpts {
+  std::string ak, ek_roots, out, state;
+};
+
+// Challenge reads only the EK certificate and the AK public area from ak.json: the private
+// blob and anything else the appliance wrote are not the verifier's business.
+Status Challenge(const ChallengeOpts& o) {
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseAkJson(o.ak));
+  SIGNET_ASSIGN_OR_RETURN(Bytes ek_cert, B64Member(v, "ek_certificate", o.ak));
+  SIGNET_ASSIGN_OR_RETURN(Bytes ak_public, B64Member(v, "ak_public", o.ak));
+  SIGNET_ASSIGN_OR_RETURN(std::string roots, ReadInput(o.ek_roots, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string out_abs, AbsolutePath(o.out));
+  SIGNET_ASSIGN_OR_RETURN(std::string state_abs, AbsolutePath(o.state));
+  if (out_abs == state_abs) return InvalidArgument("--out and --state must be different files");
+  SIGNET_ASSIGN_OR_RETURN(Bytes secret, RandomBytes(att::kEnrollSecretSize));
+  SIGNET_ASSIGN_OR_RETURN(Bytes seed, RandomBytes(32));
+  SIGNET_ASSIGN_OR_RETURN(Bytes id, RandomBytes(att::kChallengeIdSize));
+  auto made = att::MakeEnrollmentChallenge(ek_cert, {}, ak_public, roots, 0, secret, seed, id,
+                                           FormatRfc3339(SystemClock().Now()));
+  OPENSSL_cleanse(secret.data(), secret.size());
+  OPENSSL_cleanse(seed.data(), seed.size());
+  if (!made.ok()) {
+    if (made.error().code() == ErrorCode::kInvalidArgument) {
+      return InvalidArgument(o.ak + ": " + made.error().message());
+    }
+    return std::move(made).error();
+  }
+  // The state (the secret) first, private; then the challenge that is useless without it.
+  std::string state = att::SerializeEnrollmentState(made->state);
+  Status st = WriteFileAtomic(o.state, state, 0600);
+  OPENSSL_cleanse(state.data(), state.size());
+  SIGNET_RETURN_IF_ERROR(st);
+  SIGNET_RETURN_IF_ERROR(
+      WriteFileAtomic(o.out, att::SerializeEnrollmentChallenge(made->challenge)));
+  std::printf("challenge for AK %s written; keep %s private, send %s to the appliance\n",
+              HexEncode(made->challenge.ak_name).c_str(), o.state.c_str(), o.out.c_str());
+  return OkStatus();
+}
+
+struct ActivateOpts {
+  std::string tcti, ak, challenge, out;
+};
+
+Status Activate(const ActivateOpts& o) {
+  SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(o.challenge, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
+  if (c.ak_name != ak.ak.name) {
+    return InvalidArgument("the challenge was made for another AK than " + o.ak);
+  }
+  Bytes released;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto tpm, OpenTpmQuietly(o.tcti));
+    fw::Credential cred{c.credential_blob, c.encrypted_secret};
+    SIGNET_ASSIGN_OR_RETURN(released, tpm->ActivateCredential(ak.ak, cred));
+  }
+  att::EnrollmentResponse r;
+  r.challenge_id = c.challenge_id;
+  r.ak_name = c.ak_name;
+  r.secret = SecretBytes(released);
+  OPENSSL_cleanse(released.data(), released.size());
+  if (r.secret.size() != att::kEnrollSecretSize) {
+    return VerificationFailed(att::enroll_findings::kActivationFailed,
+                              "the TPM released a secret of the wrong size");
+  }
+  std::string doc = att::SerializeEnrollmentResponse(r);
+  Status st = WriteFileAtomic(o.out, doc, 0600);
+  OPENSSL_cleanse(doc.data(), doc.size());
+  return st;
+}
+
+struct AcceptOpts {
+  std::string state, response, out;
+};
+
+Status Accept(const AcceptOpts& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string state_text, ReadInput(o.state, 64 * 1024));
+  auto state = att::ParseEnrollmentState(state_text);
+  OPENSSL_cleanse(state_text.data(), state_text.size());
+  if (!state.ok()) return std::move(state).error();
+  SIGNET_ASSIGN_OR_RETURN(std::string resp_text, ReadInput(o.response, 64 * 1024));
+  auto response = att::ParseEnrollmentResponse(resp_text);
+  OPENSSL_cleanse(resp_text.data(), resp_text.size());
+  if (!response.ok()) return std::move(response).error();
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord record,
+                          att::AcceptEnrollmentResponse(*state, *response,
+                                                        FormatRfc3339(SystemClock().Now())));
+  SIGNET_RETURN_IF_ERROR(WriteFileAtomic(o.out, att::SerializeTrustedEnrollmentRecord(record)));
+  std::printf("enrolled AK %s against EK %s\n", HexEncode(record.ak_name).c_str(),
+              HexEncode(record.ek_spki_sha256).substr(0, 16).c_str());
+  return OkStatus();
+}
+
 // ----- reference ----------------------------------------------------------------------------
 
 struct ReferenceOpts {
   std::vector<std::string> measures;
   std::string out;
-  uint32_t pcr = 23;
+  uint32_t pcr = 0;
 };
 
 Status Reference(const ReferenceOpts& o) {
   if (o.pcr > 23) return InvalidArgument("--pcr must be 0..23");
-  SIGNET_ASSIGN_OR_RETURN(std::vector<Measure> ms, ParseMeasures(o.measures));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<Measure> ms, ParseMeasures(o.measures, true));
   att::ReferenceValues ref;
   ref.pcr = o.pcr;
   std::set<std::string> ids;
   for (const auto& m : ms) {
     att::ReferenceMeasurement rm;
     rm.kind = std::string(att::EventKindName(m.kind));
-    rm.id = rm.kind + ":" + std::filesystem::path(m.path).filename().string();
+    rm.id = rm.kind + ":" + std::filesystem::path(m.installed).filename().string();
     if (!ids.insert(rm.id).second) return InvalidArgument("two measurements would share id " + rm.id);
-    rm.path = m.path;
-    SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashFile(HashAlgorithm::kSha256, m.path));
+    rm.path = m.installed;
+    SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(m.path));
+    SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashFd(fd.get(), m.path));
     ref.measurements.push_back(std::move(rm));
   }
   return WriteFileAtomic(o.out, att::SerializeReferenceValues(ref));
@@ -328,7 +592,7 @@ struct ExportOpts {
 };
 
 Status Export(const ExportOpts& o) {
-  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadFile(o.evidence, 8 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadInput(o.evidence, 8 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, att::ParseTpmEvidence(ev_text));
   SIGNET_ASSIGN_OR_RETURN(Bytes body, att::ParseTpm2bAttestBody(ev.attest));
   SIGNET_ASSIGN_OR_RETURN(att::TpmSignature sig, att::ParseTpmtSignature(ev.signature));
@@ -361,37 +625,79 @@ Status Export(const ExportOpts& o) {
 // ----- launch -------------------------------------------------------------------------------
 
 struct LaunchOpts {
-  std::string tcti, event_log;
+  std::string tcti, event_log, pin_env;
   uint32_t pcr = 0;
   bool pcr_set = false;
   bool reset_pcr = false;
   std::vector<std::string> measures;
-  std::vector<std::string> command;
+  std::vector<std::string> command;  // everything after "--", verbatim
 };
 
-// Measure extends one record per file and a separator, writing the log. It returns with the
-// TPM connection closed, so the launched program (or anyone else) can use the TPM.
-Status MeasureForLaunch(const LaunchOpts& o) {
+// ScrubEnv removes `name` from this process's environment, wiping its value first, so neither
+// the launched program nor anything else this process runs can read it.
+void ScrubEnv(const std::string& name) {
+  if (name.empty()) return;
+  if (char* value = std::getenv(name.c_str()); value != nullptr) {
+    OPENSSL_cleanse(value, std::strlen(value));
+  }
+  (void)unsetenv(name.c_str());
+}
+
+// MeasuredExec is the binary `launch` will execute: the descriptor its bytes were hashed from.
+struct MeasuredExec {
+  Fd fd;
+  bool script = false;  // starts with "#!": the interpreter reads it through /dev/fd/N
+};
+
+// MeasureForLaunch opens every measured file once (regular files only), hashes it from that
+// descriptor, extends one record per file and a separator, and writes the log. The descriptor
+// of the binary the command names is kept for the exec, so what runs is what was measured. It
+// returns with the TPM connection closed, so the launched program can use the TPM.
+Result<MeasuredExec> MeasureForLaunch(const LaunchOpts& o) {
   if (o.pcr > 23) return InvalidArgument("--pcr must be 0..23");
   if (o.command.empty()) return InvalidArgument("launch needs a command after --");
-  SIGNET_ASSIGN_OR_RETURN(std::vector<Measure> ms, ParseMeasures(o.measures));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<Measure> ms, ParseMeasures(o.measures, false));
+  SIGNET_ASSIGN_OR_RETURN(std::string exec_path, AbsolutePath(o.command[0]));
   att::EventLog log;
-  if (!o.reset_pcr && std::filesystem::exists(o.event_log)) {
+  if (!o.reset_pcr) {
     // A later launch in the same boot appends to the boot's log; the verifier refuses events
     // after the first separator, so this is visible rather than silently accepted.
-    SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.event_log, 4 * 1024 * 1024));
-    SIGNET_ASSIGN_OR_RETURN(log, att::ParseEventLog(text));
-    SIGNET_RETURN_IF_ERROR(att::CheckSequence(log));
+    auto text = ReadInput(o.event_log, 4 * 1024 * 1024);
+    if (text.ok()) {
+      SIGNET_ASSIGN_OR_RETURN(log, att::ParseEventLog(*text));
+      SIGNET_RETURN_IF_ERROR(att::CheckSequence(log));
+    } else if (text.error().code() != ErrorCode::kNotFound) {
+      return std::move(text).error();
+    }
   }
+  MeasuredExec exec;
+  bool exec_found = false;
   std::vector<att::EventRecord> records;
   for (const auto& m : ms) {
+    SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(m.path));
     att::EventRecord r;
     r.seq = log.events.size() + records.size();
     r.pcr = o.pcr;
     r.kind = std::string(att::EventKindName(m.kind));
     r.path = m.path;
-    SIGNET_ASSIGN_OR_RETURN(r.sha256, HashFile(HashAlgorithm::kSha256, m.path));
+    SIGNET_ASSIGN_OR_RETURN(r.sha256, HashFd(fd.get(), m.path));
     records.push_back(std::move(r));
+    if (m.kind == att::EventKind::kBinary && m.path == exec_path && !exec_found) {
+      char magic[2] = {0, 0};
+      if (::pread(fd.get(), magic, 2, 0) < 0) return Internal(ErrnoText("read error on", m.path, errno));
+      exec.script = magic[0] == '#' && magic[1] == '!';
+      exec.fd = std::move(fd);
+      exec_found = true;
+    }
+  }
+  if (!exec_found) {
+    return InvalidArgument("the command must be a measured binary: give --measure binary=" +
+                           o.command[0] + " and the same path after --");
+  }
+  // Refuse before extending: a PCR should never record a launch that cannot happen.
+  struct stat st;
+  if (::fstat(exec.fd.get(), &st) != 0 || (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+    return InvalidArgument(o.command[0] + " is not executable");
   }
   records.push_back(att::MakeSeparator(log.events.size() + records.size(), o.pcr));
   if (log.events.size() + records.size() > att::kMaxEvents) {
@@ -405,25 +711,36 @@ Status MeasureForLaunch(const LaunchOpts& o) {
       log.events.push_back(r);
     }
   }
-  return WriteFileAtomic(o.event_log, att::SerializeEventLog(log));
+  SIGNET_RETURN_IF_ERROR(WriteFileAtomic(o.event_log, att::SerializeEventLog(log)));
+  return exec;
 }
 
 int Launch(const LaunchOpts& o) {
+  ScrubEnv(o.pin_env);  // before anything else can exec
   if (!o.pcr_set) return ReportError(InvalidArgument("--pcr is required"));
-  if (Status s = MeasureForLaunch(o); !s.ok()) return ReportError(s.error());
+  auto exec = MeasureForLaunch(o);
+  if (!exec.ok()) return ReportError(exec.error());
   std::vector<char*> argv;
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::fflush(stdout);
   std::fflush(stderr);
-  if (o.command[0].find('/') != std::string::npos) {
-    execve(argv[0], argv.data(), environ);
-  } else {
-    execvp(argv[0], argv.data());
+  // A script's interpreter opens it as /dev/fd/N, so that descriptor must survive the exec; the
+  // interpreter then reads the very file description that was hashed.
+  if (exec->script) {
+    const int flags = ::fcntl(exec->fd.get(), F_GETFD);
+    if (flags < 0 || ::fcntl(exec->fd.get(), F_SETFD, flags & ~FD_CLOEXEC) != 0) {
+      return ReportError(Internal(ErrnoText("fcntl failed on", o.command[0], errno)));
+    }
   }
+  ::fexecve(exec->fd.get(), argv.data(), environ);
   const int err = errno;
-  return ReportError(Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInternal,
-                           "cannot execute " + o.command[0] + ": " + std::strerror(err)));
+  // ENOENT here is a script's missing interpreter, EACCES/ENOEXEC a file that cannot run: the
+  // operator's input (exit 2). The PCR already records the measurement; the log says so.
+  const ErrorCode code = err == ENOENT                                     ? ErrorCode::kNotFound
+                         : (err == EACCES || err == ENOEXEC || err == EPERM) ? ErrorCode::kInvalidArgument
+                                                                             : ErrorCode::kInternal;
+  return ReportError(Error(code, "cannot execute " + o.command[0] + ": " + std::strerror(err)));
 }
 
 template <typename Fn>
@@ -473,8 +790,11 @@ void RegisterAttestCommands(Cli& cli) {
   verify->add_option("--ek-roots", verify_o->ek_roots, "PEM file of trusted EK CAs")->required();
   verify->add_option("--reference", verify_o->reference, "Reference values JSON")->required();
   verify->add_option("--out", verify_o->out, "Also write the result JSON here");
+  // Not ->required(): its absence gets a message that says how to enroll.
   verify->add_option("--enrollment", verify_o->enrollment,
-                     "Your own enrollment record (or ak.json): trust it, not the evidence's copy");
+                     "Required: the record `signet attest accept` wrote for this AK");
+  verify->add_flag("--allow-resettable-pcr", verify_o->allow_resettable_pcr,
+                   "Accept a reference PCR of 16 or 23 (resettable: tests and demos only)");
   verify->callback([&cli, verify_o] {
     cli.action = [verify_o] {
       auto r = Verify(*verify_o);
@@ -483,12 +803,51 @@ void RegisterAttestCommands(Cli& cli) {
     };
   });
 
+  auto challenge_o = std::make_shared<ChallengeOpts>();
+  auto* challenge = attest->add_subcommand(
+      "challenge", "Verifier: check the EK chain, MakeCredential for the AK (no TPM needed)");
+  challenge->add_option("--ak", challenge_o->ak, "ak.json (only ek_certificate and ak_public are read)")
+      ->required();
+  challenge->add_option("--ek-roots", challenge_o->ek_roots, "PEM file of trusted EK CAs")
+      ->required();
+  challenge->add_option("--out", challenge_o->out, "challenge.json, for the appliance")->required();
+  challenge->add_option("--state", challenge_o->state, "state.json: the secret, keep it (0600)")
+      ->required();
+  challenge->callback([&cli, challenge_o] {
+    cli.action = [challenge_o] { return RunStatus([&] { return Challenge(*challenge_o); }); };
+  });
+
+  auto activate_o = std::make_shared<ActivateOpts>();
+  auto* activate = attest->add_subcommand(
+      "activate", "Appliance: TPM2_ActivateCredential on a verifier's challenge");
+  activate->add_option("--tcti", activate_o->tcti, "TCTI string")->required();
+  activate->add_option("--ak", activate_o->ak, "ak.json from `attest enroll`")->required();
+  activate->add_option("--challenge", activate_o->challenge, "challenge.json")->required();
+  activate->add_option("--out", activate_o->out, "response.json, for the verifier")->required();
+  activate->callback([&cli, activate_o] {
+    cli.action = [activate_o] { return RunStatus([&] { return Activate(*activate_o); }); };
+  });
+
+  auto accept_o = std::make_shared<AcceptOpts>();
+  auto* accept = attest->add_subcommand(
+      "accept", "Verifier: compare the released secret, write the trusted enrollment record");
+  accept->add_option("--state", accept_o->state, "state.json from `attest challenge`")->required();
+  accept->add_option("--response", accept_o->response, "response.json from `attest activate`")
+      ->required();
+  accept->add_option("--out", accept_o->out, "enrollment.json, for `attest verify --enrollment`")
+      ->required();
+  accept->callback([&cli, accept_o] {
+    cli.action = [accept_o] { return RunStatus([&] { return Accept(*accept_o); }); };
+  });
+
   auto ref_o = std::make_shared<ReferenceOpts>();
   auto* reference = attest->add_subcommand(
       "reference", "Write reference values from release artifacts");
-  reference->add_option("--measure", ref_o->measures, "KIND=PATH (binary|config|policy|trust_root)")
+  reference->add_option("--measure", ref_o->measures,
+                        "KIND=PATH[=INSTALLED] (binary|config|policy|trust_root)")
       ->required();
-  reference->add_option("--pcr", ref_o->pcr, "PCR the appliance measures into (default 23)");
+  reference->add_option("--pcr", ref_o->pcr, "PCR the appliance measures into (no default)")
+      ->required();
   reference->add_option("--out", ref_o->out, "Where to write REF.json")->required();
   reference->callback([&cli, ref_o] {
     cli.action = [ref_o] { return RunStatus([&] { return Reference(*ref_o); }); };
@@ -505,7 +864,7 @@ void RegisterAttestCommands(Cli& cli) {
 
   auto launch_o = std::make_shared<LaunchOpts>();
   auto* launch = cli.app.add_subcommand(
-      "launch", "Measure files into a PCR with a typed event log, then exec a command");
+      "launch", "Measure files into a PCR with a typed event log, then exec the measured binary");
   launch->add_option("--tcti", launch_o->tcti, "TCTI string")->required();
   auto* pcr_opt = launch->add_option("--pcr", launch_o->pcr,
                                      "PCR to extend (production: non-resettable; tests: 23)");
@@ -514,10 +873,17 @@ void RegisterAttestCommands(Cli& cli) {
       ->required();
   launch->add_flag("--reset-pcr", launch_o->reset_pcr,
                    "Reset the (debug, 16 or 23) PCR and start a new log first; tests only");
-  launch->add_option("command", launch_o->command, "-- COMMAND ARGS...");
+  launch->add_option("--pin-env", launch_o->pin_env,
+                     "Environment variable holding a PIN: removed before the command runs");
+  launch->footer("Everything after -- is the command, passed on unchanged; its first word must "
+                 "be the path of a --measure binary=.");
   launch->callback([&cli, launch_o, pcr_opt] {
     launch_o->pcr_set = pcr_opt->count() > 0;
-    cli.action = [launch_o] { return Launch(*launch_o); };
+    cli.accepts_trailing = true;
+    cli.action = [&cli, launch_o] {
+      launch_o->command = cli.trailing;
+      return Launch(*launch_o);
+    };
   });
 }
 

@@ -1,7 +1,8 @@
 // Fuzzes the TPM evidence parser and the whole nine-step verifier. To reach the steps past the
 // EK chain, the harness trusts the certificates of the evidence's own ek_chain and derives
-// nonce, channel binding and reference values from the evidence itself: the seed (a real swtpm
-// quote) then verifies as trusted, and mutations explore every later step.
+// nonce, channel binding, reference values and the trusted enrollment record from the evidence
+// itself: the seed (a real swtpm quote) then verifies as trusted, and mutations explore every
+// later step.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -39,6 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& der : ev->ek_chain) opt.ek_roots_pem += ToPem(der);
   signet::ossl::DrainErrors();
   if (opt.ek_roots_pem.empty()) return 0;
+  // The harness plays a verifier that enrolled the evidence's own AK (so mutations get past step
+  // 2) and allows the test PCR 23 the seeds use.
+  opt.trusted_enrollment = ev->enrollment;
+  opt.allow_resettable_pcr = true;
   opt.nonce = ev->nonce;
   opt.channel_binding = ev->channel_binding;
   if (!att::CheckNonceSizes(opt.nonce, opt.channel_binding).ok()) {

@@ -498,12 +498,28 @@ class EsysTpm final : public fw::Tpm {
 
 Result<std::unique_ptr<fw::Tpm>> OpenTpm(std::string_view tcti) {
   if (tcti.empty()) return InvalidArgument("a TCTI configuration string is required");
+  // "NAME[:CONFIG]": NAME is a TCTI module (device, swtpm, mssim, tabrmd, ...) or a library
+  // path. An empty or odd name would make tctildr fall back to its default search, which Signet
+  // never does (the TCTI is always explicit).
+  const std::string_view name = tcti.substr(0, tcti.find(':'));
+  const bool name_ok =
+      !name.empty() && name.size() <= 256 &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/+-") ==
+          std::string_view::npos;
+  if (!name_ok || tcti.size() > 4096) {
+    return InvalidArgument("the TCTI must be NAME[:CONFIG], e.g. device:/dev/tpmrm0");
+  }
   std::string conf(tcti);
   TSS2_TCTI_CONTEXT* tcti_ctx = nullptr;
   TSS2_RC rc = Tss2_TctiLdr_Initialize(conf.c_str(), &tcti_ctx);
   if (rc != TSS2_RC_SUCCESS) {
-    return Error(ErrorCode::kUnavailable, "cannot open TPM through TCTI \"" + conf + "\": " +
-                                              Tss2_RC_Decode(rc))
+    // A module that does not exist or a configuration it cannot parse is the operator's input
+    // (exit 2); a well-formed TCTI whose TPM cannot be reached is the hardware (exit 3).
+    const TSS2_RC base = rc & ~TSS2_RC_LAYER_MASK;
+    const bool bad_input = base == TSS2_BASE_RC_NOT_SUPPORTED || base == TSS2_BASE_RC_BAD_VALUE ||
+                           base == TSS2_BASE_RC_BAD_REFERENCE;
+    return Error(bad_input ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable,
+                 "cannot open TPM through TCTI \"" + conf + "\": " + Tss2_RC_Decode(rc))
         .WithDomain("tss2", static_cast<int64_t>(rc));
   }
   ESYS_CONTEXT* esys = nullptr;

@@ -1,12 +1,14 @@
 // Reference values: the published digests of a Signet release's measured files.
 //
-// `signet attest reference --measure KIND=PATH ...` writes them from the release artifacts:
+// `signet attest reference --pcr N --measure KIND=PATH[=INSTALLED] ...` writes them from the
+// release artifacts (PATH), recording the path the appliance measures the file at (INSTALLED,
+// default PATH):
 //
-//   {"version":"signet-reference-v1","pcr":23,"measurements":[{"id":"binary:signet",
+//   {"version":"signet-reference-v1","pcr":10,"measurements":[{"id":"binary:signet",
 //     "kind":"binary","path":"/usr/bin/signet","sha256":"<64 hex>"}, ...]}
 //
-// The verifier matches each measured event by kind and digest (not path: release artifacts and
-// the installed files live at different paths) and requires every reference to be matched.
+// The verifier matches each measured event by kind, digest and path (the path is part of the
+// extended record, so it is bound like the digest) and requires every reference to be matched.
 #ifndef SIGNET_ATTESTATION_REFERENCE_VALUES_H_
 #define SIGNET_ATTESTATION_REFERENCE_VALUES_H_
 
@@ -27,7 +29,7 @@ inline constexpr const char kReferenceVersion[] = "signet-reference-v1";
 struct ReferenceMeasurement {
   std::string id;    // "<kind>:<file name>", unique in the document
   std::string kind;  // binary | config | policy | trust_root
-  std::string path;  // informational
+  std::string path;  // where the appliance measures it: must equal the event's path
   Bytes sha256;      // 32 bytes
 };
 

@@ -5,7 +5,7 @@
 //   {"version":"signet-tpm-evidence-v1",
 //    "attest":"<b64 TPM2B_ATTEST>", "signature":"<b64 TPMT_SIGNATURE>",
 //    "ak_public":"<b64 TPM2B_PUBLIC>", "ek_certificate":"<b64 DER>", "ek_chain":["<b64 DER>"...],
-//    "enrollment":{...EnrollmentRecord...},            (absent if the AK was never enrolled)
+//    "enrollment":{...EnrollmentRecord...},            (optional, informational: never trusted)
 //    "event_log":{...see event_log.h...},
 //    "nonce":"<hex>", "channel_binding":"<hex>",        (what the attester says it was asked)
 //    "tpm":{"manufacturer":"IBM","firmware_version":N}}
@@ -38,6 +38,7 @@ inline constexpr const char kQualifyingDataDomain[] = "signet-attest-v1";
 // Finding codes of VerifyTpmEvidence (stable interface: never rename, only add).
 namespace tpm_findings {
 inline constexpr const char kEkChainUntrusted[] = "EK_CHAIN_UNTRUSTED";
+inline constexpr const char kEkEkuInvalid[] = "EK_EKU_INVALID";
 inline constexpr const char kEkNotEnrolledEk[] = "EK_NOT_ENROLLMENT_EK";
 inline constexpr const char kAkNotEnrolled[] = "AK_NOT_ENROLLED";
 inline constexpr const char kAkPublicMalformed[] = "AK_PUBLIC_MALFORMED";
@@ -52,6 +53,7 @@ inline constexpr const char kNonceMismatch[] = "NONCE_MISMATCH";
 inline constexpr const char kChannelBindingMismatch[] = "CHANNEL_BINDING_MISMATCH";
 inline constexpr const char kExtraDataMismatch[] = "EXTRA_DATA_MISMATCH";
 inline constexpr const char kPcrSelectionMismatch[] = "PCR_SELECTION_MISMATCH";
+inline constexpr const char kPcrResettable[] = "PCR_RESETTABLE";
 inline constexpr const char kEventLogMalformed[] = "EVENT_LOG_MALFORMED";
 inline constexpr const char kEventLogSequenceInvalid[] = "EVENT_LOG_SEQUENCE_INVALID";
 inline constexpr const char kEventPcrNotQuoted[] = "EVENT_PCR_NOT_QUOTED";
@@ -61,11 +63,13 @@ inline constexpr const char kEventAfterSeparator[] = "EVENT_AFTER_SEPARATOR";
 inline constexpr const char kSeparatorMissing[] = "SEPARATOR_MISSING";
 inline constexpr const char kReferenceDigestMismatch[] = "REFERENCE_DIGEST_MISMATCH";
 inline constexpr const char kReferenceMissing[] = "REFERENCE_MISSING";
+inline constexpr const char kReferencePathMismatch[] = "REFERENCE_PATH_MISMATCH";
 }  // namespace tpm_findings
 
 // EnrollmentRecord says which AK (by Name) was activated against which EK (by SHA-256 of the
-// EK certificate's SubjectPublicKeyInfo), written by `signet attest enroll` after its own
-// MakeCredential/ActivateCredential round trip succeeded.
+// EK certificate's SubjectPublicKeyInfo). The verifier trusts only the record that its own
+// challenge/accept round trip produced (tpm_enrollment.h); the copy `signet attest enroll`
+// writes into ak.json, and any copy carried in evidence, only say what the appliance claims.
 struct EnrollmentRecord {
   std::string method = "tpm2-make-credential";
   Bytes ek_spki_sha256;  // 32 bytes
@@ -114,10 +118,13 @@ struct TpmVerifyOptions {
   std::string ek_roots_pem;  // trusted EK CA certificates (roots and, optionally, intermediates)
   ReferenceValues reference;
   int64_t verification_time = 0;  // seconds since the epoch for the EK chain; 0 = now
-  // The verifier's own enrollment record, from its own MakeCredential round trip. When set,
-  // steps 2 and 3 check against it and ignore the record the evidence carries (which only the
-  // appliance vouches for).
+  // The verifier's own enrollment record, from its own challenge/accept round trip
+  // (tpm_enrollment.h). Steps 2 and 3 check against it only: the record the evidence carries is
+  // never used (only the appliance vouches for it). Unset, step 2 fails with AK_NOT_ENROLLED.
   std::optional<EnrollmentRecord> trusted_enrollment;
+  // PCRs 16 and 23 can be reset at locality 0 by anyone who can talk to the TPM, so a quote over
+  // them proves nothing: step 7 refuses them (PCR_RESETTABLE) unless this is set (tests, demo).
+  bool allow_resettable_pcr = false;
 };
 
 // ClaimResult is the outcome of one numbered verification step.
@@ -145,6 +152,7 @@ struct TpmAttestationResult {
   std::vector<MeasuredEvent> measurements;
   std::vector<std::string> matched_reference_ids;
   Bytes ak_name;
+  bool ek_eku_present = false;  // the EK certificate carries an extendedKeyUsage extension
   std::string tpm_manufacturer;
   uint64_t firmware_version = 0;  // from the signed TPMS_ATTEST
   uint64_t clock = 0;
@@ -155,19 +163,22 @@ struct TpmAttestationResult {
 
 // VerifyTpmEvidence runs the nine numbered steps, in order, failing closed at the first
 // failure (later steps are reported "not_checked"):
-//   1. the EK certificate chains to one of `ek_roots_pem`;
-//   2. the EK certificate's key is the one the AK was enrolled against (per
-//      options.trusted_enrollment if set, else the evidence's record);
+//   1. the EK certificate chains to one of `ek_roots_pem`, and if it carries an extendedKeyUsage
+//      extension, that includes tcg-kp-EKCertificate (2.23.133.8.1) (EK_EKU_INVALID);
+//   2. the EK certificate's key is the one the AK was enrolled against, per
+//      options.trusted_enrollment (required; the evidence's own record is ignored);
 //   3. the AK is fixedTPM|fixedParent|sensitiveDataOrigin|restricted|sign, not decrypt, and its
 //      recomputed Name is the enrolled Name;
 //   4. the signature algorithm is on the allow-list (ECDSA-P256-SHA256, RSASSA-SHA256 with
 //      RSA >= 2048) and the signature verifies over the exact TPMS_ATTEST bytes;
 //   5. TPMS_ATTEST unmarshals completely with the right magic and type;
 //   6. extraData equals QualifyingData(options.nonce, options.channel_binding);
-//   7. the PCR selection is exactly SHA-256 {reference.pcr};
+//   7. reference.pcr is not resettable (16, 23) unless options.allow_resettable_pcr, and the PCR
+//      selection is exactly SHA-256 {reference.pcr};
 //   8. the event log replays to the quoted PCR digest (separately read PCRs are never used);
 //   9. every event is of a known kind, none follows the separator, the separator is present,
-//      each measurement matches a reference digest and every reference was matched.
+//      each measurement matches a reference of its kind, digest and path, and every reference
+//      was matched.
 // Comparisons of secrets-adjacent values (names, nonces, digests) are constant time.
 // Returns an Error only for a bad `options` (unparseable EK roots: kInvalidArgument); every
 // problem with the evidence is a failing claim in the result.

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -20,6 +21,13 @@ struct Cli {
   CLI::App app{"signet — hardened signing and verification appliance"};
   CommandFn action;  // set by the subcommand's callback
   bool json = false;
+  // Everything after the first "--" on the command line, verbatim: Run() hands CLI11 only what
+  // comes before it (CLI11 would parse "--serve", "--help", ... after "--"). A command that takes
+  // a trailing command line sets `accepts_trailing`; for any other, trailing arguments are a
+  // usage error.
+  std::vector<std::string> trailing;
+  bool has_trailing = false;
+  bool accepts_trailing = false;
 };
 
 // ReportError prints `error` to stderr as "signet: <message>" and returns its exit code.

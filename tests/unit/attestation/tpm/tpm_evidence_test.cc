@@ -23,14 +23,14 @@ using testing::Marshal;
 using testing::QuoteParams;
 
 // Knobs describe one evidence document; Build() signs whatever they say.
+// The verifier's own enrollment record (TpmVerifyOptions::trusted_enrollment) is the genuine
+// AK's; `carried` is what the evidence itself claims (never trusted).
 struct Knobs {
   EventLog log;
   QuoteParams qp;
   Bytes ak_public;
   EVP_PKEY* signer = nullptr;
-  bool enrolled = true;
-  Bytes enrolled_name;  // empty: the AK's real Name
-  Bytes enrolled_ek;    // empty: the real EK SPKI hash
+  bool carried = true;  // the evidence carries a record consistent with its own AK
   Bytes nonce, cb;      // claimed by the attester
   std::function<void(Bytes&)> edit_signature;
 };
@@ -50,6 +50,17 @@ class TpmEvidenceTest : public ::testing::Test {
         "ek.csr");
     run("openssl x509 -req -in " + d + "ek.csr -CA " + d + "ca.pem -CAkey " + d +
         "ca.key -CAcreateserial -days 3650 -outform DER -out " + d + "ek.der");
+    // The same EK key certified three more times: with the TCG EK EKU, with a wrong EKU, and
+    // with a malformed (empty) EKU extension.
+    Spit(d + "eku-ok.ext", "extendedKeyUsage=2.23.133.8.1\n");
+    Spit(d + "eku-bad.ext", "extendedKeyUsage=serverAuth\n");
+    for (const char* kind : {"ok", "bad"}) {
+      run("openssl x509 -req -in " + d + "ek.csr -CA " + d + "ca.pem -CAkey " + d +
+          "ca.key -CAcreateserial -days 3650 -outform DER -extfile " + d + "eku-" + kind +
+          ".ext -out " + d + "ek-eku-" + kind + ".der");
+    }
+    ek_cert_eku_ok_ = ToBytes(*ReadFile(d + "ek-eku-ok.der"));
+    ek_cert_eku_bad_ = ToBytes(*ReadFile(d + "ek-eku-bad.der"));
     roots_ = *ReadFile(d + "ca.pem");
     other_roots_ = *ReadFile(d + "other.pem");
     std::string ek_der = *ReadFile(d + "ek.der");
@@ -68,18 +79,34 @@ class TpmEvidenceTest : public ::testing::Test {
     testing::RemoveTree(dir_);
   }
 
+  static void Spit(const std::string& path, const std::string& data) {
+    ASSERT_TRUE(WriteFileAtomic(path, data).ok());
+  }
   static ReferenceValues Reference() {
     ReferenceValues ref;
     ref.pcr = 23;
-    ref.measurements.push_back({"binary:signet", "binary", "/release/signet", bin_});
-    ref.measurements.push_back({"config:signet.yaml", "config", "/release/signet.yaml", conf_});
+    ref.measurements.push_back({"binary:signet", "binary", "/opt/signet/bin/signet", bin_});
+    ref.measurements.push_back(
+        {"config:signet.yaml", "config", "/etc/signet/signet.yaml", conf_});
     return ref;
   }
+  // GenuineRecord is what the verifier's own enrollment of the genuine AK produced.
+  static EnrollmentRecord GenuineRecord() {
+    EnrollmentRecord r;
+    r.ek_spki_sha256 = ek_spki_hash_;
+    r.ak_name = *ComputeName(*ParseTpm2bPublic(EccAkPublic(ak_)));
+    r.enrolled_at = "2026-11-25T00:00:00Z";
+    return r;
+  }
+  // Options are a test verifier's: PCR 23 is allowed here (the resettable-PCR test says why
+  // production refuses it).
   static TpmVerifyOptions Options() {
     TpmVerifyOptions o;
     o.nonce = nonce_;
     o.ek_roots_pem = roots_;
     o.reference = Reference();
+    o.trusted_enrollment = GenuineRecord();
+    o.allow_resettable_pcr = true;
     return o;
   }
   static Knobs Default() {
@@ -102,13 +129,11 @@ class TpmEvidenceTest : public ::testing::Test {
     if (k.edit_signature) k.edit_signature(ev.signature);
     ev.ak_public = k.ak_public;
     ev.ek_certificate = ek_cert_;
-    if (k.enrolled) {
+    if (k.carried) {
       EnrollmentRecord r;
-      r.ek_spki_sha256 = k.enrolled_ek.empty() ? ek_spki_hash_ : k.enrolled_ek;
+      r.ek_spki_sha256 = ek_spki_hash_;
       auto pub = ParseTpm2bPublic(k.ak_public);
-      r.ak_name = !k.enrolled_name.empty() ? k.enrolled_name
-                  : pub.ok()               ? *ComputeName(*pub)
-                                           : Bytes(34, 0);
+      r.ak_name = pub.ok() ? *ComputeName(*pub) : Bytes(34, 0);
       r.enrolled_at = "2026-11-25T00:00:00Z";
       ev.enrollment = r;
     }
@@ -132,7 +157,8 @@ class TpmEvidenceTest : public ::testing::Test {
   }
 
   static inline std::string dir_, roots_, other_roots_;
-  static inline Bytes ek_cert_, ek_spki_hash_, nonce_, bin_, conf_;
+  static inline Bytes ek_cert_, ek_cert_eku_ok_, ek_cert_eku_bad_, ek_spki_hash_, nonce_, bin_,
+      conf_;
   static inline EVP_PKEY* ak_ = nullptr;
   static inline EVP_PKEY* other_ak_ = nullptr;
 };
@@ -179,29 +205,33 @@ TEST_F(TpmEvidenceTest, Step1UntrustedEkCa) {
 }
 
 TEST_F(TpmEvidenceTest, Step2EnrollmentAgainstAnotherEk) {
-  EXPECT_EQ(Finding([](Knobs& k) { k.enrolled_ek = Bytes(32, 1); }), tf::kEkNotEnrolledEk);
-  EXPECT_EQ(Finding([](Knobs& k) { k.enrolled = false; }), tf::kAkNotEnrolled);
+  TpmVerifyOptions o = Options();
+  o.trusted_enrollment->ek_spki_sha256 = Bytes(32, 1);
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kEkNotEnrolledEk);
+  o.trusted_enrollment.reset();
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kAkNotEnrolled);
 }
 
-TEST_F(TpmEvidenceTest, VerifiersOwnEnrollmentRecordOverridesTheCarriedOne) {
-  // The attacker's AK, with a record the attacker wrote for it: consistent, so it passes when
-  // the verifier relies on the carried record...
+TEST_F(TpmEvidenceTest, ForgedSelfConsistentEnrollmentIsRefused) {
+  // The attacker's software AK on the genuine EK certificate, carrying a record the attacker
+  // wrote for it: consistent in every field. A verifier without its own record refuses it
+  // (before the fix the carried record was trusted and this passed)...
   Knobs k = Default();
   k.ak_public = EccAkPublic(other_ak_);
   k.signer = other_ak_;
   TpmEvidence forged = Build(k);
-  EXPECT_EQ(Finding(forged), "trusted");
-  // ...and is refused against the verifier's own record of the genuine AK.
-  TpmVerifyOptions o = Options();
-  o.trusted_enrollment = *Build(Default()).enrollment;
-  EXPECT_EQ(Finding(forged, o), tf::kAkNotEnrolled);
-  EXPECT_EQ(Finding(Build(Default()), o), "trusted");
-  // It applies even when the evidence carries no record at all.
-  Knobs none = Default();
-  none.enrolled = false;
-  EXPECT_EQ(Finding(Build(none), o), "trusted");
-  o.trusted_enrollment->ek_spki_sha256[0] ^= 1;
-  EXPECT_EQ(Finding(Build(Default()), o), tf::kEkNotEnrolledEk);
+  TpmVerifyOptions none = Options();
+  none.trusted_enrollment.reset();
+  EXPECT_EQ(Finding(forged, none), tf::kAkNotEnrolled);
+  // ...even the genuine AK's evidence is refused without the verifier's own record...
+  EXPECT_EQ(Finding(Build(Default()), none), tf::kAkNotEnrolled);
+  // ...and against the verifier's record of the genuine AK the forgery is refused while the
+  // genuine evidence passes, with or without a carried record.
+  EXPECT_EQ(Finding(forged), tf::kAkNotEnrolled);
+  EXPECT_EQ(Finding(Build(Default())), "trusted");
+  Knobs bare = Default();
+  bare.carried = false;
+  EXPECT_EQ(Finding(Build(bare)), "trusted");
 }
 
 TEST_F(TpmEvidenceTest, Step3AkAttributesAndName) {
@@ -214,7 +244,9 @@ TEST_F(TpmEvidenceTest, Step3AkAttributesAndName) {
   // Not fixedTPM (duplicable).
   EXPECT_EQ(Finding([](Knobs& k) { k.ak_public = EccAkPublic(ak_, 0x00050070); }),
             tf::kAkAttributesInvalid);
-  EXPECT_EQ(Finding([](Knobs& k) { k.enrolled_name = Bytes(34, 7); }), tf::kAkNotEnrolled);
+  TpmVerifyOptions o = Options();
+  o.trusted_enrollment->ak_name = Bytes(34, 7);
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kAkNotEnrolled);
   EXPECT_EQ(Finding([](Knobs& k) { k.ak_public.pop_back(); }), tf::kAkPublicMalformed);
 }
 
@@ -308,6 +340,65 @@ TEST_F(TpmEvidenceTest, Step9TypedEventsAndReferences) {
             }),
             tf::kReferenceMissing);
   EXPECT_EQ(Finding([](Knobs& k) { k.log.events[2].path = "/x"; }), tf::kEventLogMalformed);
+}
+
+TEST_F(TpmEvidenceTest, ResettablePcrIsRefusedUnlessAllowed) {
+  // Anyone who can talk to the TPM can reset PCR 16/23 and replay good extends.
+  TpmVerifyOptions o = Options();
+  o.allow_resettable_pcr = false;
+  auto r = VerifyTpmEvidence(Build(Default()), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->finding, tf::kPcrResettable);
+  EXPECT_EQ(r->claims[6].result, "fail");
+  // PCR 16 likewise.
+  Knobs k16 = Default();
+  for (auto& e : k16.log.events) e.pcr = 16;
+  k16.qp.pcrs = {16};
+  k16.qp.pcr_digest = testing::PcrDigestFor(k16.log, 16);
+  o.reference.pcr = 16;
+  EXPECT_EQ(Finding(Build(k16), o), tf::kPcrResettable);
+  o.allow_resettable_pcr = true;
+  EXPECT_EQ(Finding(Build(k16), o), "trusted");
+  // A PCR the boot chain owns (here 10) needs no flag.
+  Knobs k10 = Default();
+  for (auto& e : k10.log.events) e.pcr = 10;
+  k10.qp.pcrs = {10};
+  k10.qp.pcr_digest = testing::PcrDigestFor(k10.log, 10);
+  o = Options();
+  o.allow_resettable_pcr = false;
+  o.reference.pcr = 10;
+  EXPECT_EQ(Finding(Build(k10), o), "trusted");
+}
+
+TEST_F(TpmEvidenceTest, EventAtAnotherPathThanTheReferenceIsRefused) {
+  // The right bytes, measured (and extended) at another path: the path is bound, not advisory.
+  EXPECT_EQ(Finding([](Knobs& k) { k.log.events[0].path = "/tmp/evil/signet"; }),
+            tf::kReferencePathMismatch);
+  TpmVerifyOptions o = Options();
+  o.reference.measurements[1].path = "/etc/other.yaml";
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kReferencePathMismatch);
+}
+
+TEST_F(TpmEvidenceTest, EkCertificateWithWrongEkuIsRefused) {
+  TpmEvidence ev = Build(Default());
+  ev.ek_certificate = ek_cert_eku_bad_;
+  auto r = VerifyTpmEvidence(ev, Options());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->finding, tf::kEkEkuInvalid);
+  EXPECT_TRUE(r->ek_eku_present);
+  EXPECT_EQ(r->claims[0].result, "fail");
+  // The TCG EK EKU passes and is reported; no EKU at all passes and is reported absent.
+  ev.ek_certificate = ek_cert_eku_ok_;
+  r = VerifyTpmEvidence(ev, Options());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->trusted) << r->finding;
+  EXPECT_TRUE(r->ek_eku_present);
+  EXPECT_TRUE(AttestationResultToJson(*r).Find("ek_eku_present")->bool_value());
+  r = VerifyTpmEvidence(Build(Default()), Options());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->trusted);
+  EXPECT_FALSE(r->ek_eku_present);
+  EXPECT_FALSE(AttestationResultToJson(*r).Find("ek_eku_present")->bool_value());
 }
 
 TEST_F(TpmEvidenceTest, BadOptionsAreErrorsNotFindings) {

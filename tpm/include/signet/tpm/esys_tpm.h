@@ -13,8 +13,10 @@ namespace signet::tpm {
 // OpenTpm connects to the TPM named by an explicit TCTI configuration string
 // ("swtpm:host=127.0.0.1,port=N", "device:/dev/tpmrm0", "tabrmd:bus_type=session", ...).
 // There is deliberately no default: the caller always says which TPM it means. The returned
-// object owns the connection until it is destroyed. Fails with kInvalidArgument for an empty
-// string and kUnavailable when the TCTI cannot be loaded or the TPM does not answer.
+// object owns the connection until it is destroyed. Fails with kInvalidArgument for a string
+// that is not NAME[:CONFIG], names no loadable TCTI module, or has a configuration the module
+// refuses (the operator's input: exit 2), and kUnavailable when a well-formed TCTI cannot reach
+// its TPM (exit 3).
 Result<std::unique_ptr<fw::Tpm>> OpenTpm(std::string_view tcti);
 
 }  // namespace signet::tpm
