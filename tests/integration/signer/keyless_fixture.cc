@@ -200,13 +200,13 @@ std::string KeylessPki::Logged(const std::string& statement, const Bytes& sig, c
   body.Set("apiVersion", JsonValue::String("0.0.1"));
   body.Set("kind", JsonValue::String("dsse"));
   body.Set("spec", std::move(spec_json));
-  std::string body_text = WriteCanonicalJson(body);
+  std::string body_text = WriteCanonicalJson(body).value();
   JsonValue set_payload = JsonValue::MakeObject();
   set_payload.Set("body", JsonValue::String(Base64Encode(AsBytes(body_text))));
   set_payload.Set("integratedTime", JsonValue::Int(time));
   set_payload.Set("logID", JsonValue::String(HexEncode(rekor_log_id_)));
   set_payload.Set("logIndex", JsonValue::Int(7));
-  Bytes set = SignWith(rekor_key_.get(), AsBytes(WriteCanonicalJson(set_payload)));
+  Bytes set = SignWith(rekor_key_.get(), AsBytes(WriteCanonicalJson(set_payload).value()));
   std::string tsa_json;
   if (tsa_time) {
     testpki::TsaSpec ts;
