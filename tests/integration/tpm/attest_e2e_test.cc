@@ -983,6 +983,25 @@ TEST_F(AttestE2eTest, FifosAndDevicesAreRefusedNotBlockedOn) {
   EXPECT_EQ(run(verify + "--evidence " + dir_ + ref + roots + enr), 2) << out_;
 }
 
+TEST_F(AttestE2eTest, EnrollToDevFullIsRefusedAndTheDeviceStays) {
+  // The temp-file-then-rename writer once replaced whatever stood at --out: this turned
+  // /dev/full into a regular file. Only a regular file may be replaced (exit 2, nothing written).
+  struct stat before {};
+  ASSERT_EQ(::stat("/dev/full", &before), 0);
+  ASSERT_TRUE(S_ISCHR(before.st_mode));
+  EXPECT_EQ(Run("attest enroll --tcti " + tcti_ + " --out /dev/full"), 2) << out_;
+  struct stat after {};
+  ASSERT_EQ(::lstat("/dev/full", &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(after.st_rdev, before.st_rdev);
+  // A symbolic link at --out is refused too, and its target is left alone.
+  Spit(dir_ + "/target.json", "keep");
+  std::filesystem::create_symlink(dir_ + "/target.json", dir_ + "/link.json");
+  EXPECT_EQ(Run("attest enroll --tcti " + tcti_ + " --out " + dir_ + "/link.json"), 2) << out_;
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_ + "/link.json"));
+  EXPECT_EQ(Slurp(dir_ + "/target.json"), "keep");
+}
+
 TEST_F(AttestE2eTest, GarbageTctiIsUsageError) {
   EXPECT_EQ(Run("attest quote --tcti 'nonsense:::' --ak " + dir_ + "/ak.json --nonce " + nonce_ +
                 " --event-log " + dir_ + "/log.json --out " + dir_ + "/x.json"),

@@ -66,7 +66,7 @@ inline constexpr size_t kMaxPathBytes = 4095;
 inline constexpr size_t kMaxOutputNameBytes = 240;
 
 // SplitOutputPath validates `path` as the name of an output file without touching the file
-// system (it is pure, and fuzzed by tests/fuzz/file_path_fuzz.cc). It refuses, with
+// system (it is pure, and fuzzed by tests/fuzz/output_path_fuzz.cc). It refuses, with
 // kInvalidArgument: an empty path, a NUL byte, a path longer than kMaxPathBytes, a path ending
 // in '/', a last component that is "." or "..", and a last component longer than
 // kMaxOutputNameBytes. Repeated slashes before the last component are kept as given.
