@@ -73,10 +73,14 @@ Result<Bytes> HashFile(HashAlgorithm alg, const std::string& path) {
   // The same type checks as every input (regular files only, no blocking on a FIFO), then a
   // bounded buffer at a time: files of any size hash in constant memory.
   SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(path));
+  return HashOpenFile(alg, fd.get(), path);
+}
+
+Result<Bytes> HashOpenFile(HashAlgorithm alg, int fd, const std::string& path) {
   Hasher h(alg);
   uint8_t buf[65536];
   while (true) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Internal("read error on " + path + ": " + std::strerror(errno));

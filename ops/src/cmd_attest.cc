@@ -48,95 +48,9 @@ namespace att = signet::attestation;
 
 constexpr const char kAkFileVersion[] = "signet-tpm-ak-v1";
 
-// ----- local file input (regular files only, never blocking) -------------------------------
-
-// Fd owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
+// Inputs go through core ReadFile / OpenInputFile: regular files only, never blocking.
 std::string ErrnoText(std::string_view what, const std::string& path, int err) {
   return std::string(what) + " " + path + ": " + std::strerror(err);
-}
-
-// OpenInput opens `path` for reading without blocking (O_NONBLOCK: opening a FIFO with no
-// writer returns at once) and refuses anything but a regular file (kInvalidArgument, exit 2):
-// a FIFO would block, /dev/zero would never end. Blocking mode is restored for the reads.
-// (A local twin of core's ReadFile type check, so every attest/launch input has it.)
-Result<Fd> OpenInput(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (fd.get() < 0) {
-    const int err = errno;
-    if (err == ENOENT) return NotFound(ErrnoText("cannot open", path, err));
-    if (err == EACCES) return PermissionDenied(ErrnoText("cannot open", path, err));
-    return InvalidArgument(ErrnoText("cannot open", path, err));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return InvalidArgument("not a regular file: " + path);
-  }
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
-    return Internal(ErrnoText("fcntl failed on", path, errno));
-  }
-  return fd;
-}
-
-// ReadFd reads the rest of `fd`, refusing more than `max_bytes`.
-Result<std::string> ReadFd(int fd, const std::string& path, size_t max_bytes) {
-  std::string out;
-  char buf[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Internal(ErrnoText("read error on", path, errno));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) return InvalidArgument("file too large: " + path);
-  }
-  return out;
-}
-
-// ReadInput reads a whole regular file of at most `max_bytes`.
-Result<std::string> ReadInput(const std::string& path, size_t max_bytes) {
-  SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(path));
-  return ReadFd(fd.get(), path, max_bytes);
-}
-
-// HashFd returns SHA-256 of everything readable from `fd` (a regular file: it ends).
-Result<Bytes> HashFd(int fd, const std::string& path) {
-  Hasher h(HashAlgorithm::kSha256);
-  uint8_t buf[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Internal(ErrnoText("read error on", path, errno));
-    }
-    if (n == 0) break;
-    h.Update(ByteView(buf, static_cast<size_t>(n)));
-  }
-  return h.Finish();
 }
 
 // ----- the AK file (ak.json) ---------------------------------------------------------------
@@ -167,7 +81,7 @@ Result<Bytes> B64Member(const JsonValue& v, std::string_view key, const std::str
 
 // ParseAkJson reads ak.json as JSON and checks its version; kInvalidArgument otherwise.
 Result<JsonValue> ParseAkJson(const std::string& path) {
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(path, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 1024 * 1024));
   auto v = ParseJson(text);
   if (!v.ok() || !v->is_object()) return InvalidArgument(path + " is not a JSON object");
   auto version = v->GetString("version");
@@ -387,14 +301,14 @@ Status Quote(const QuoteOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(Bytes cb, ParseNonceHex(o.channel_binding, "--channel-binding"));
   SIGNET_ASSIGN_OR_RETURN(Bytes qd, att::QualifyingData(nonce, cb));
   SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string log_text, ReadInput(o.event_log, 4 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string log_text, ReadFile(o.event_log, 4 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::EventLog log, att::ParseEventLog(log_text));
   std::set<uint32_t> pcr_set;
   for (const auto& e : log.events) pcr_set.insert(e.pcr);
   if (pcr_set.empty()) return InvalidArgument("the event log is empty: nothing to quote");
   att::TpmEvidence ev;
   if (!o.ek_chain.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadInput(o.ek_chain, 1024 * 1024));
+    SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadFile(o.ek_chain, 1024 * 1024));
     SIGNET_ASSIGN_OR_RETURN(auto certs, ossl::ParseCertificatesPem(pem));
     for (auto& c : certs) {
       SIGNET_ASSIGN_OR_RETURN(Bytes der, ossl::CertificateToDer(c.get()));
@@ -443,14 +357,14 @@ Result<int> Verify(const VerifyOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(opt.channel_binding,
                           ParseNonceHex(o.channel_binding, "--channel-binding"));
   SIGNET_RETURN_IF_ERROR(att::CheckNonceSizes(opt.nonce, opt.channel_binding));
-  SIGNET_ASSIGN_OR_RETURN(std::string record_text, ReadInput(o.enrollment, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string record_text, ReadFile(o.enrollment, 64 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord record,
                           att::ParseTrustedEnrollmentRecord(record_text));
   opt.trusted_enrollment = std::move(record);
-  SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadInput(o.ek_roots, 1024 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadInput(o.reference, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadFile(o.ek_roots, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadFile(o.reference, 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(opt.reference, att::ParseReferenceValues(ref_text));
-  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadInput(o.evidence, 8 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadFile(o.evidence, 8 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, att::ParseTpmEvidence(ev_text));
   SIGNET_ASSIGN_OR_RETURN(att::TpmAttestationResult r, att::VerifyTpmEvidence(ev, opt));
   std::string json = WriteJson(att::AttestationResultToJson(r), 2) + "\n";
@@ -475,7 +389,7 @@ Status Challenge(const ChallengeOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseAkJson(o.ak));
   SIGNET_ASSIGN_OR_RETURN(Bytes ek_cert, B64Member(v, "ek_certificate", o.ak));
   SIGNET_ASSIGN_OR_RETURN(Bytes ak_public, B64Member(v, "ak_public", o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string roots, ReadInput(o.ek_roots, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string roots, ReadFile(o.ek_roots, 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(std::string out_abs, AbsolutePath(o.out));
   SIGNET_ASSIGN_OR_RETURN(std::string state_abs, AbsolutePath(o.state));
   if (out_abs == state_abs) return InvalidArgument("--out and --state must be different files");
@@ -510,7 +424,7 @@ struct ActivateOpts {
 
 Status Activate(const ActivateOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadInput(o.challenge, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.challenge, 64 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
   if (c.ak_name != ak.ak.name) {
     return InvalidArgument("the challenge was made for another AK than " + o.ak);
@@ -541,11 +455,11 @@ struct AcceptOpts {
 };
 
 Status Accept(const AcceptOpts& o) {
-  SIGNET_ASSIGN_OR_RETURN(std::string state_text, ReadInput(o.state, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string state_text, ReadFile(o.state, 64 * 1024));
   auto state = att::ParseEnrollmentState(state_text);
   OPENSSL_cleanse(state_text.data(), state_text.size());
   if (!state.ok()) return std::move(state).error();
-  SIGNET_ASSIGN_OR_RETURN(std::string resp_text, ReadInput(o.response, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string resp_text, ReadFile(o.response, 64 * 1024));
   auto response = att::ParseEnrollmentResponse(resp_text);
   OPENSSL_cleanse(resp_text.data(), resp_text.size());
   if (!response.ok()) return std::move(response).error();
@@ -578,8 +492,8 @@ Status Reference(const ReferenceOpts& o) {
     rm.id = rm.kind + ":" + std::filesystem::path(m.installed).filename().string();
     if (!ids.insert(rm.id).second) return InvalidArgument("two measurements would share id " + rm.id);
     rm.path = m.installed;
-    SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(m.path));
-    SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashFd(fd.get(), m.path));
+    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
+    SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashOpenFile(HashAlgorithm::kSha256, fd.get(), m.path));
     ref.measurements.push_back(std::move(rm));
   }
   return WriteFileAtomic(o.out, att::SerializeReferenceValues(ref));
@@ -592,7 +506,7 @@ struct ExportOpts {
 };
 
 Status Export(const ExportOpts& o) {
-  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadInput(o.evidence, 8 * 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ev_text, ReadFile(o.evidence, 8 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, att::ParseTpmEvidence(ev_text));
   SIGNET_ASSIGN_OR_RETURN(Bytes body, att::ParseTpm2bAttestBody(ev.attest));
   SIGNET_ASSIGN_OR_RETURN(att::TpmSignature sig, att::ParseTpmtSignature(ev.signature));
@@ -645,7 +559,7 @@ void ScrubEnv(const std::string& name) {
 
 // MeasuredExec is the binary `launch` will execute: the descriptor its bytes were hashed from.
 struct MeasuredExec {
-  Fd fd;
+  ScopedFd fd;
   bool script = false;  // starts with "#!": the interpreter reads it through /dev/fd/N
 };
 
@@ -662,7 +576,7 @@ Result<MeasuredExec> MeasureForLaunch(const LaunchOpts& o) {
   if (!o.reset_pcr) {
     // A later launch in the same boot appends to the boot's log; the verifier refuses events
     // after the first separator, so this is visible rather than silently accepted.
-    auto text = ReadInput(o.event_log, 4 * 1024 * 1024);
+    auto text = ReadFile(o.event_log, 4 * 1024 * 1024);
     if (text.ok()) {
       SIGNET_ASSIGN_OR_RETURN(log, att::ParseEventLog(*text));
       SIGNET_RETURN_IF_ERROR(att::CheckSequence(log));
@@ -674,13 +588,13 @@ Result<MeasuredExec> MeasureForLaunch(const LaunchOpts& o) {
   bool exec_found = false;
   std::vector<att::EventRecord> records;
   for (const auto& m : ms) {
-    SIGNET_ASSIGN_OR_RETURN(Fd fd, OpenInput(m.path));
+    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
     att::EventRecord r;
     r.seq = log.events.size() + records.size();
     r.pcr = o.pcr;
     r.kind = std::string(att::EventKindName(m.kind));
     r.path = m.path;
-    SIGNET_ASSIGN_OR_RETURN(r.sha256, HashFd(fd.get(), m.path));
+    SIGNET_ASSIGN_OR_RETURN(r.sha256, HashOpenFile(HashAlgorithm::kSha256, fd.get(), m.path));
     records.push_back(std::move(r));
     if (m.kind == att::EventKind::kBinary && m.path == exec_path && !exec_found) {
       char magic[2] = {0, 0};

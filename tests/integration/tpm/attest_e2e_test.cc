@@ -839,6 +839,9 @@ class SwapProxy {
       }
       if (::poll(fds.data(), fds.size(), 1000) < 0) continue;
       if (fds[0].revents != 0) break;
+      // Only the pairs that were polled have entries in fds; pairs accepted below wait for the
+      // next round (indexing fds for them read past its end, found by ASan).
+      const size_t polled = pairs.size();
       for (int i = 0; i < 2; ++i) {
         if ((fds[static_cast<size_t>(i) + 1].revents & POLLIN) == 0) continue;
         int c = ::accept4(listen_[i], nullptr, nullptr, SOCK_CLOEXEC);
@@ -857,7 +860,7 @@ class SwapProxy {
       std::vector<std::pair<int, int>> alive;
       for (size_t k = 0; k < pairs.size(); ++k) {
         bool open = true;
-        for (int dir = 0; dir < 2 && open; ++dir) {
+        for (int dir = 0; dir < 2 && open && k < polled; ++dir) {
           const pollfd& p = fds[3 + 2 * k + static_cast<size_t>(dir)];
           if (p.revents == 0) continue;
           int from = dir == 0 ? pairs[k].first : pairs[k].second;

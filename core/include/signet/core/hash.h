@@ -44,6 +44,10 @@ class Hasher {
 // device or directory is kInvalidArgument at once, a missing file kNotFound; a read error is
 // kInternal.
 Result<Bytes> HashFile(HashAlgorithm alg, const std::string& path);
+// HashOpenFile streams the rest of an already opened regular file `fd` (not owned, e.g. from
+// OpenInputFile) through `alg`, as HashFile does; `path` only names it in errors. Use it when
+// the same descriptor is used afterwards (signet launch hashes the binary it then fexecve's).
+Result<Bytes> HashOpenFile(HashAlgorithm alg, int fd, const std::string& path);
 // Sha256File is HashFile with SHA-256.
 inline Result<Bytes> Sha256File(const std::string& path) { return HashFile(HashAlgorithm::kSha256, path); }
 
