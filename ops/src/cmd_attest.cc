@@ -673,7 +673,9 @@ void RegisterAttestCommands(Cli& cli) {
 
   auto enroll_o = std::make_shared<EnrollOpts>();
   auto* enroll = attest->add_subcommand(
-      "enroll", "Create an AK under the EK and enroll it with MakeCredential/ActivateCredential");
+      "enroll",
+      "Create an AK under the EK (self-checked by credential activation) and write ak.json; a verifier\n"
+      "then enrolls it with `attest challenge`, `attest activate` and `attest accept`");
   enroll->add_option("--tcti", enroll_o->tcti, "TCTI string, e.g. device:/dev/tpmrm0")->required();
   enroll->add_option("--out", enroll_o->out, "Where to write ak.json")->required();
   enroll->add_option("--algorithm", enroll_o->algorithm, "ecdsa-p256 (default) or rsa-2048");

@@ -198,7 +198,8 @@ void RegisterSignCommands(Cli& cli) {
   sign->add_option("--provenance", f->provenance, "Provenance file (bundle, DSSE, .intoto.jsonl, ...); repeatable")
       ->required();
   sign->add_option("--attestation", f->attestations, "Companion attestation (SBOM, scan); repeatable");
-  sign->add_option("--annotation", f->annotations, "KEY=VALUE for the simple-signing payload's optional section");
+  sign->add_option("--annotation", f->annotations, "KEY=VALUE for the simple-signing payload's optional section; KEY must be listed in the policy's "
+                  "`annotations:` (else exit 2)");
   sign->add_option("--out", f->out,
                    "Output directory: created on allow; an existing one must be empty or hold only a previous "
                    "output set, which is replaced as a whole")
