@@ -28,7 +28,7 @@
 #include "signet/hsm/key_store.h"
 #include "signet/hsm/module.h"
 #include "signet/signer/audit_log.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/policy.h"
 #include "signet/signer/signing.h"
 
 namespace {
@@ -93,18 +93,18 @@ int main(int argc, char** argv) {
       << "    builder_ids: [\"https://build.example.internal/builder/v1\"]\n"
       << "    build_types: [\"https://build.example.internal/buildtypes/container/v1\"]\n"
       << "sources:\n  - repo: https://git.example.internal/acme/api\n    refs: [\"refs/tags/v*\"]\n";
-  auto policy = signer::LoadPolicy(token.dir + "/policy.yaml");
+  auto policy = policy::LoadPolicy(token.dir + "/policy.yaml");
   if (!policy.ok()) {
     std::fprintf(stderr, "sign_e2e: %s\n", policy.error().ToString().c_str());
     return 3;
   }
-  auto gate = signer::Gate::Create(std::move(*policy), std::nullopt);
+  auto gate = policy::Gate::Create(std::move(*policy), std::nullopt);
   if (!gate.ok()) return 3;
   auto log = signer::AuditLog::Open(token.dir + "/audit.log");
   if (!log.ok()) return 3;
   const SystemClock clock;  // signing happens now
   signer::SignRequest req;
-  req.image = *signer::ParseImageRef(std::string(kImage) + "@sha256:" + kDigest);
+  req.image = *policy::ParseImageRef(std::string(kImage) + "@sha256:" + kDigest);
   req.provenance = {{"provenance.dsse.json", envelope}};
   req.policy_uri = "policy.yaml";
   req.verifier_id = "https://signet.dev/bench";
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   };
   fw::SigningKey* k = key->get();
   signer::AuditLog* lg = log->get();
-  const signer::Gate* g = &*gate;
+  const policy::Gate* g = &*gate;
   auto pipeline = [k, lg, g, &req, &clock]() {
     return [k, lg, g, &req, &clock]() {
       auto out = signer::DecideSignAndLog(*g, *k, *lg, clock, req);

@@ -19,9 +19,9 @@
 #include "signet/core/time.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
-#include "signet/signer/gate.h"
-#include "signet/signer/inputs.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/gate.h"
+#include "signet/policy/inputs.h"
+#include "signet/policy/policy.h"
 #include "wiring.h"
 
 namespace signet::ops {
@@ -39,12 +39,12 @@ int RunGate(const GateFlags& f) {
   // The same loader as `signet sign`: a policy that fails its lint is refused (exit 2) by both.
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
-  signer::GateRequest req;
+  policy::GateRequest req;
   req.subject = f.subject;
   if (f.at.empty()) {
     req.at = SystemClock().Now();
   } else {
-    auto at = signer::ParseBoundedTime(f.at);
+    auto at = policy::ParseBoundedTime(f.at);
     if (!at.ok()) return ReportError(InvalidArgument("--at must be an RFC 3339 time"));
     req.at = *at;
   }
@@ -54,22 +54,22 @@ int RunGate(const GateFlags& f) {
   if (!atts.ok()) return ReportError(atts.error());
   req.provenance = std::move(*prov);
   req.attestations = std::move(*atts);
-  signer::Decision d = gate->Evaluate(req);
+  policy::Decision d = gate->Evaluate(req);
   std::printf("%s\n", WriteJson(d.ToJson(), 2).c_str());
   if (d.allowed) return kExitOk;
   return d.unusable_input ? kExitUsage : kExitDenied;
 }
 
 int RunPolicyCheck(const std::string& path, bool json) {
-  auto lp = signer::LoadPolicy(path);
+  auto lp = policy::LoadPolicy(path);
   if (!lp.ok()) return ReportError(lp.error());
   // The pinned root must load too: a gate with an unreadable root refuses every keyless build.
   if (auto root = LoadPolicyTrustedRoot(*lp); !root.ok()) return ReportError(root.error());
-  auto lint = signer::LintPolicy(lp->policy);
+  auto lint = policy::LintPolicy(lp->policy);
   bool error = false;
   JsonValue list = JsonValue::MakeArray();
   for (const auto& f : lint) {
-    const bool is_error = f.level == signer::LintFinding::Level::kError;
+    const bool is_error = f.level == policy::LintFinding::Level::kError;
     error = error || is_error;
     if (json) {
       JsonValue o = JsonValue::MakeObject();

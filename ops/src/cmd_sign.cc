@@ -12,8 +12,8 @@
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
 #include "signet/signer/audit_log.h"
-#include "signet/signer/image_verify.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/image_verify.h"
+#include "signet/policy/policy.h"
 #include "signet/signer/signing.h"
 #include "version.h"
 #include "wiring.h"
@@ -91,7 +91,7 @@ int LogRefusedReference(const SignFlags& f, const Error& refusal, const std::str
 int RunSign(const SignFlags& f) {
   // Everything that can be checked before a decision is checked first, so bad input costs no
   // audit entry and leaves nothing behind. Signing happens now: there is no --at.
-  auto image = signer::ParseImageRef(f.image);
+  auto image = policy::ParseImageRef(f.image);
   const bool tag = !image.ok() && image.error().finding() == "MUTABLE_REFERENCE";
   if (!image.ok() && !tag) return ReportError(image.error());
   auto annotations = ParseAnnotations(f.annotations);
@@ -104,7 +104,7 @@ int RunSign(const SignFlags& f) {
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
   // Annotation keys must be listed by the policy, keys and values valid UTF-8 (exit 2, nothing logged).
-  if (auto st = signer::CheckAnnotations(gate->policy().policy, *annotations); !st.ok()) return ReportError(st.error());
+  if (auto st = policy::CheckAnnotations(gate->policy().policy, *annotations); !st.ok()) return ReportError(st.error());
 
   signer::SignRequest req;
   if (image.ok()) req.image = *image;
@@ -144,13 +144,13 @@ struct VerifyImageFlags {
 };
 
 int RunVerifyImage(const VerifyImageFlags& f) {
-  auto image = signer::ParseImageRef(f.image);
+  auto image = policy::ParseImageRef(f.image);
   if (!image.ok()) return ReportError(image.error());
   auto pem = ReadFile(f.key, 1 << 20);
   if (!pem.ok()) return ReportError(pem.error());
   auto key = attestation::PublicKey::FromPem(*pem);
   if (!key.ok()) return ReportError(key.error());
-  auto checks = signer::VerifyImageSignatures(*image, *key, f.dir);
+  auto checks = policy::VerifyImageSignatures(*image, *key, f.dir);
   if (!checks.ok()) return ReportError(checks.error());
   bool ok = true;
   JsonValue arr = JsonValue::MakeArray();

@@ -11,7 +11,7 @@
 #include "signet/core/file.h"
 #include "signet/hsm/key_store.h"
 #include "signet/hsm/uri.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/policy.h"
 
 namespace signet::ops {
 
@@ -46,7 +46,7 @@ Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& 
   return out;
 }
 
-Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const signer::LoadedPolicy& policy) {
+Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const policy::LoadedPolicy& policy) {
   if (policy.trusted_root_path.empty()) return std::optional<attestation::TrustedRoot>();
   auto text = ReadFile(policy.trusted_root_path, attestation::kMaxTrustedRootBytes);
   if (!text.ok()) return std::move(text).error().Prefix("reading the trusted root");
@@ -58,23 +58,23 @@ Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const sign
   return std::optional<attestation::TrustedRoot>(std::move(*parsed));
 }
 
-Result<signer::Gate> LoadGate(const std::string& path) {
-  auto loaded = signer::LoadPolicy(path);
+Result<policy::Gate> LoadGate(const std::string& path) {
+  auto loaded = policy::LoadPolicy(path);
   if (!loaded.ok()) return std::move(loaded).error().Prefix("policy " + path);
-  for (const auto& f : signer::LintPolicy(loaded->policy)) {
-    if (f.level == signer::LintFinding::Level::kError) {
+  for (const auto& f : policy::LintPolicy(loaded->policy)) {
+    if (f.level == policy::LintFinding::Level::kError) {
       return InvalidArgument("policy " + path + " fails its lint: " + f.code + " at " + f.where + ": " + f.message +
                              " (run `signet policy check`)");
     }
   }
   SIGNET_ASSIGN_OR_RETURN(std::optional<attestation::TrustedRoot> root, LoadPolicyTrustedRoot(*loaded));
-  return signer::Gate::Create(std::move(*loaded), std::move(root));
+  return policy::Gate::Create(std::move(*loaded), std::move(root));
 }
 
-Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths) {
-  std::vector<signer::EvidenceInput> out;
+Result<std::vector<policy::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths) {
+  std::vector<policy::EvidenceInput> out;
   for (const auto& p : paths) {
-    auto bytes = ReadFile(p, signer::kMaxEvidenceBytes);
+    auto bytes = ReadFile(p, policy::kMaxEvidenceBytes);
     if (!bytes.ok()) return std::move(bytes).error().Prefix("reading " + p);
     out.push_back({p, std::move(*bytes)});
   }

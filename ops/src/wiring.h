@@ -13,9 +13,9 @@
 #include "signet/attestation/trusted_root.h"
 #include "signet/core/result.h"
 #include "signet/firmware_iface/signing_key.h"
-#include "signet/signer/gate.h"
-#include "signet/signer/inputs.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/gate.h"
+#include "signet/policy/inputs.h"
+#include "signet/policy/policy.h"
 
 namespace signet::ops {
 
@@ -48,14 +48,14 @@ Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& 
 // LoadPolicyTrustedRoot reads and parses the trusted root `policy` names (nullopt when it names
 // none). A broken pin is a configuration error, so every failure is kInvalidArgument (exit 2),
 // never a refusal of evidence.
-Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const signer::LoadedPolicy& policy);
+Result<std::optional<attestation::TrustedRoot>> LoadPolicyTrustedRoot(const policy::LoadedPolicy& policy);
 
 // LoadGate reads the policy at `path`, refuses it if `signet policy check` finds an error, and
 // loads the trusted root it names.
-Result<signer::Gate> LoadGate(const std::string& path);
+Result<policy::Gate> LoadGate(const std::string& path);
 
 // ReadEvidenceFiles reads each file (bounded size) as an EvidenceInput named by its path.
-Result<std::vector<signer::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths);
+Result<std::vector<policy::EvidenceInput>> ReadEvidenceFiles(const std::vector<std::string>& paths);
 
 // DefaultAuditLogPath is $SIGNET_STATE_DIR/audit.log, else /var/lib/signet/audit.log for root,
 // else $XDG_STATE_HOME/signet/audit.log (~/.local/state/signet/audit.log). The directory is

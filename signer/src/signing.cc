@@ -36,7 +36,7 @@ std::vector<AuditInput> InputDigests(const SignRequest& req) {
 
 // MakeRecord records each distinct finding code once, in first-seen order: the set of codes is
 // fixed (findings.h), so a deny's entry stays small however many objects an input holds.
-AuditRecord MakeRecord(const SignRequest& req, const Decision& d, const std::string& decision,
+AuditRecord MakeRecord(const SignRequest& req, const policy::Decision& d, const std::string& decision,
                        const std::string& key_id) {
   AuditRecord r;
   r.time = d.evaluated_at;
@@ -70,7 +70,7 @@ Result<std::vector<Bytes>> SignAll(fw::SigningKey& key, const std::vector<Bytes>
 }
 
 // UnusableInput turns a decision the gate could not make into one error naming each input.
-Error UnusableInput(const Decision& d) {
+Error UnusableInput(const policy::Decision& d) {
   std::string msg = "unusable input, nothing decided or logged:";
   for (const auto& f : d.findings) {
     msg += " ";
@@ -258,7 +258,7 @@ Status CheckOutputDir(const std::string& dir) {
   return OkStatus();
 }
 
-Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const Clock& clock, const SignRequest& req,
+Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key, const Clock& clock, const SignRequest& req,
                                   AuditRecord* record) {
   *record = AuditRecord{};
   // 0. Nothing the log or a payload could not hold gets as far as a decision.
@@ -266,13 +266,13 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const C
 
   SignOutcome out;
   // 1. Decide, now.
-  GateRequest gr;
+  policy::GateRequest gr;
   gr.subject = req.image.ToString();
   gr.provenance = req.provenance;
   gr.attestations = req.attestations;
   gr.at = clock.Now();
   out.decision = gate.Evaluate(gr);
-  const Decision& d = out.decision;
+  const policy::Decision& d = out.decision;
   if (d.unusable_input) return UnusableInput(d);  // bad input: no record
 
   if (!d.allowed) {
@@ -320,7 +320,7 @@ Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const C
   return out;
 }
 
-Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+Result<SignOutcome> DecideSignAndLog(const policy::Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
                                      const SignRequest& req) {
   AuditRecord record;
   auto out = DecideAndSign(gate, key, clock, req, &record);
@@ -405,7 +405,7 @@ Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome) {
   return OkStatus();
 }
 
-Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+Result<SignOutcome> SignImage(const policy::Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
                               const SignRequest& req) {
   SIGNET_ASSIGN_OR_RETURN(SignOutcome out, DecideSignAndLog(gate, key, log, clock, req));
   // 4. Outputs, as one set, only after the audit entry is durable; nothing for a deny.

@@ -7,15 +7,15 @@
 #include <string>
 #include <string_view>
 
-#include "signet/signer/inputs.h"
+#include "signet/policy/inputs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::vector<signet::signer::EvidenceInput> inputs;
+  std::vector<signet::policy::EvidenceInput> inputs;
   size_t nul = text.find('\0');
   inputs.push_back({"a", std::string(text.substr(0, nul))});
   if (nul != std::string_view::npos) inputs.push_back({"b", std::string(text.substr(nul + 1))});
-  auto set = signet::signer::ReadEvidence(inputs);
+  auto set = signet::policy::ReadEvidence(inputs);
   for (const auto& c : set.candidates) {
     if (c.bundle.has_value() == c.envelope.has_value()) std::abort();
     if (c.origin.empty() || c.format.empty()) std::abort();

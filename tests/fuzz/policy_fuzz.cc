@@ -8,16 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "signet/signer/policy.h"
+#include "signet/policy/policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto p = signet::signer::ParsePolicy(text);
+  auto p = signet::policy::ParsePolicy(text);
   if (!p.ok()) {
     if (p.error().finding() != "MALFORMED_INPUT") std::abort();
     return 0;
   }
-  if (p->version != signet::signer::kPolicyVersion) std::abort();
+  if (p->version != signet::policy::kPolicyVersion) std::abort();
   for (const auto& b : p->builders) {
     if (b.keyless.has_value() == !b.keys.empty()) std::abort();
     if (!b.keyless && (b.threshold == 0 || b.threshold > b.keys.size())) std::abort();
@@ -30,11 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& b : p->builders) {
     if (b.keyless && !b.keyless->runner.empty() && b.keyless->runner != "github-hosted") std::abort();
   }
-  (void)signet::signer::LintPolicy(*p);
+  (void)signet::policy::LintPolicy(*p);
   // Every listed annotation key is accepted; an unlisted one never is.
   std::map<std::string, std::string> listed;
   for (const auto& a : p->annotations) listed.emplace(a, "v");
-  if (!signet::signer::CheckAnnotations(*p, listed).ok()) std::abort();
-  if (signet::signer::CheckAnnotations(*p, {{std::string(text.substr(0, 16)) + "\x01unlisted", "v"}}).ok()) std::abort();
+  if (!signet::policy::CheckAnnotations(*p, listed).ok()) std::abort();
+  if (signet::policy::CheckAnnotations(*p, {{std::string(text.substr(0, 16)) + "\x01unlisted", "v"}}).ok()) std::abort();
   return 0;
 }

@@ -6,25 +6,25 @@
 #include <string_view>
 
 #include "signet/core/json.h"
-#include "signet/signer/provenance.h"
+#include "signet/policy/provenance.h"
 
 namespace {
 
 void Check(std::string_view type, const signet::JsonValue& predicate) {
-  auto p = signet::signer::NormaliseProvenance(type, predicate);
+  auto p = signet::policy::NormaliseProvenance(type, predicate);
   if (!p.ok()) {
     const std::string& f = p.error().finding();
     if (f != "MALFORMED_INPUT" && f != "PREDICATE_TYPE_INVALID") std::abort();
     return;
   }
   if (p->builder_id.empty() || p->build_type.empty()) std::abort();
-  if (!signet::signer::IsSlsaProvenanceType(p->predicate_type)) std::abort();
-  (void)signet::signer::ClaimsHostedRunner(*p);
+  if (!signet::policy::IsSlsaProvenanceType(p->predicate_type)) std::abort();
+  (void)signet::policy::ClaimsHostedRunner(*p);
 }
 
 // CheckSignedTime: a signed finish time, when found, is within the bounded years.
 void CheckSignedTime(std::string_view type, const signet::JsonValue& predicate) {
-  auto t = signet::signer::SignedFinishTime(type, predicate);
+  auto t = signet::policy::SignedFinishTime(type, predicate);
   if (t && (signet::ToUnixSeconds(*t) < 0 || signet::ToUnixSeconds(*t) > 7258118400)) std::abort();  // 2200-01-01
 }
 
@@ -40,14 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   signet::JsonValue predicate = pred != nullptr ? *pred : *v;
   const signet::JsonValue* type = v->Find("predicateType");
   if (type != nullptr && type->is_string()) Check(type->string_value(), predicate);
-  Check(signet::signer::kSlsaProvenanceV1, predicate);
-  Check(signet::signer::kSlsaProvenanceV02, predicate);
-  Check(signet::signer::kSlsaProvenanceV01, predicate);
-  for (std::string_view t : {std::string_view(signet::signer::kSlsaProvenanceV1), std::string_view(signet::signer::kSlsaProvenanceV02),
+  Check(signet::policy::kSlsaProvenanceV1, predicate);
+  Check(signet::policy::kSlsaProvenanceV02, predicate);
+  Check(signet::policy::kSlsaProvenanceV01, predicate);
+  for (std::string_view t : {std::string_view(signet::policy::kSlsaProvenanceV1), std::string_view(signet::policy::kSlsaProvenanceV02),
                              std::string_view("https://cosign.sigstore.dev/attestation/vuln/v1"),
                              std::string_view("https://cyclonedx.org/bom")}) {
     CheckSignedTime(t, predicate);
   }
-  (void)signet::signer::SplitSourceUri(text);
+  (void)signet::policy::SplitSourceUri(text);
   return 0;
 }

@@ -22,7 +22,7 @@
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
-#include "signet/signer/policy.h"
+#include "signet/policy/policy.h"
 #include "test_env.h"
 
 namespace signet::signer {
@@ -33,6 +33,10 @@ using ::testing::Invoke;
 using ::testing::NiceMock;
 using ::testing::Return;
 using ::testing::ReturnRef;
+using policy::EvidenceInput;
+using policy::Gate;
+using policy::LoadPolicy;
+using policy::Provenance;
 
 constexpr char kImage[] = "registry.example.internal/acme/api";
 const std::string kDigest(64, 'a');

@@ -19,30 +19,18 @@
 #include "signet/core/json.h"
 #include "signet/core/result.h"
 #include "signet/core/time.h"
+#include "signet/policy/image_ref.h"
 
 namespace signet::signer {
 
-// ImageRef is a container image pinned by digest: "REGISTRY/REPO@sha256:HEX".
-struct ImageRef {
-  std::string repository;  // REGISTRY/REPO, e.g. "registry.example.com/team/app"
-  std::string digest_hex;  // 64 lowercase hex digits
-
-  std::string digest() const { return "sha256:" + digest_hex; }
-  std::string ToString() const { return repository + "@" + digest(); }
-};
-
-// kMaxImageRefBytes bounds an image reference (a registry host and a 255-byte repository,
-// with room to spare).
-inline constexpr size_t kMaxImageRefBytes = 1024;
-
-// ParseImageRef parses "REGISTRY/REPO@sha256:HEX". An empty reference, one longer than
-// kMaxImageRefBytes or one that is not valid UTF-8 is kInvalidArgument with finding
-// MALFORMED_INPUT (checked first: such a string is never logged). A reference without a digest
-// (a tag, or a bare repository) is refused with VerificationFailed("MUTABLE_REFERENCE"): a tag
-// can move after the decision. Anything else malformed (uppercase or short digest, other
-// algorithms, characters outside the OCI distribution grammar) is kInvalidArgument with
-// finding MALFORMED_INPUT.
-Result<ImageRef> ParseImageRef(std::string_view ref);
+// The image reference and the format identifiers live in policy/ (verifierd checks these
+// formats without the signer); signer code names them unqualified.
+using policy::ImageRef;
+using policy::ParseImageRef;
+using policy::kBundleV03MediaType;
+using policy::kCosignSignPredicate;
+using policy::kInTotoPayloadType;
+using policy::kVsaPredicate;
 
 // SimpleSigningPayload returns the exact bytes cosign signs for `image`:
 // {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
@@ -82,12 +70,6 @@ std::string KeyHint(ByteView spki_der);
 // holding a DSSE envelope over `payload` with one signature, key-based (publicKey.hint), no
 // transparency-log entries. Rendered as pretty JSON.
 std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der);
-
-// kInTotoPayloadType is the DSSE payloadType of in-toto statements.
-inline constexpr char kInTotoPayloadType[] = "application/vnd.in-toto+json";
-inline constexpr char kCosignSignPredicate[] = "https://sigstore.dev/cosign/sign/v1";
-inline constexpr char kVsaPredicate[] = "https://slsa.dev/verification_summary/v1";
-inline constexpr char kBundleV03MediaType[] = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 }  // namespace signet::signer
 

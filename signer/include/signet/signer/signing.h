@@ -28,15 +28,15 @@
 #include "signet/firmware_iface/signing_key.h"
 #include "signet/signer/audit_log.h"
 #include "signet/signer/cosign_formats.h"
-#include "signet/signer/gate.h"
+#include "signet/policy/gate.h"
 
 namespace signet::signer {
 
 // SignRequest is one `signet sign` invocation.
 struct SignRequest {
   ImageRef image;
-  std::vector<EvidenceInput> provenance;
-  std::vector<EvidenceInput> attestations;
+  std::vector<policy::EvidenceInput> provenance;
+  std::vector<policy::EvidenceInput> attestations;
   std::map<std::string, std::string> annotations;  // cosign simple-signing "optional"
   std::string out_dir;
   std::string policy_uri;                    // how the VSA names the policy
@@ -46,7 +46,7 @@ struct SignRequest {
 
 // SignOutcome is what happened.
 struct SignOutcome {
-  Decision decision;
+  policy::Decision decision;
   AuditEntry audit_entry;
   // outputs holds (file name, content) for an allowed request, in kOutputFiles order; empty on
   // deny. DecideSignAndLog fills it; WriteOutputs writes it.
@@ -85,14 +85,14 @@ Status CheckOutputDir(const std::string& dir);
 // names each input and why). Fails, with `record` set to a kAuditDecisionFailed record the
 // caller must append before reporting the error, when the gate allowed but the device did not
 // sign (its error) or returned a signature that does not verify (kInternal).
-Result<SignOutcome> DecideAndSign(const Gate& gate, fw::SigningKey& key, const Clock& clock,
+Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key, const Clock& clock,
                                   const SignRequest& request, AuditRecord* record);
 
 // DecideSignAndLog runs steps 0-3 above and keeps the outputs in memory (SignOutcome::outputs).
 // After it returns OK for an allowed request, the audit entry is durable and the signatures
 // may be released. On a signing failure it appends the `failed` record, then returns the
 // signing error. Fails as SignImage, before step 4.
-Result<SignOutcome> DecideSignAndLog(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+Result<SignOutcome> DecideSignAndLog(const policy::Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
                                      const SignRequest& request);
 
 // WriteOutputs runs step 4: it removes staging directories left by killed runs for the same
@@ -109,7 +109,7 @@ Status WriteOutputs(const std::string& out_dir, SignOutcome& outcome);
 // maps !decision.allowed to exit 1). Fails (an Error, no outputs) as DecideAndSign, when the
 // audit log cannot be written, or when the outputs cannot be written (after the audit entry is
 // durable).
-Result<SignOutcome> SignImage(const Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
+Result<SignOutcome> SignImage(const policy::Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
                               const SignRequest& request);
 
 }  // namespace signet::signer

@@ -1,0 +1,41 @@
+// Self-check of Signet's signature outputs for one image, with a pinned public key: what a
+// pipeline runs after `signet sign` (and what any cosign-compatible verifier would check).
+#ifndef SIGNET_POLICY_IMAGE_VERIFY_H_
+#define SIGNET_POLICY_IMAGE_VERIFY_H_
+
+#include <string>
+#include <vector>
+
+#include "signet/attestation/public_key.h"
+#include "signet/core/result.h"
+#include "signet/policy/image_ref.h"
+
+namespace signet::policy {
+
+// ImageCheck is the outcome for one output format found in the directory.
+struct ImageCheck {
+  std::string format;   // "simplesigning" or "sigstore-bundle"
+  std::string file;
+  bool ok = false;
+  std::string finding;  // stable code when !ok
+  std::string message;
+};
+
+// VerifyImageSignatures checks every signature output present in `dir` for `image`:
+//  - simplesigning.json + simplesigning.sig (cosign legacy): 1. the base64 DER signature
+//    verifies over the exact payload bytes; 2. the payload is cosign's simple-signing JSON;
+//    3. its docker-reference and docker-manifest-digest equal `image`.
+//  - image.sigstore.json (cosign v3): 1. a Sigstore bundle v0.3 with a DSSE envelope;
+//    2. the envelope verifies with `key` over PAE; 3. the payload is an in-toto Statement with
+//    predicateType https://sigstore.dev/cosign/sign/v1; 4. a subject has the image's name and
+//    sha256 digest.
+// A signature that does not verify is finding SIGNATURE_INVALID, also when its base64 is not
+// canonical (a signature, not unusable input: the CLI exits 1).
+// Returns one ImageCheck per format found. Fails kNotFound if `dir` holds neither format, and
+// kInvalidArgument for unreadable files.
+Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
+                                                      const std::string& dir);
+
+}  // namespace signet::policy
+
+#endif  // SIGNET_POLICY_IMAGE_VERIFY_H_

@@ -1,6 +1,0 @@
-# Fuzz targets of the provenance gate (issue 5): the policy parser, the provenance normaliser and
-# the evidence readers.
-signet_fuzz_target(policy DEPS signet::signer)
-signet_fuzz_target(provenance DEPS signet::signer)
-signet_fuzz_target(evidence DEPS signet::signer
-  SEEDS ${SIGNET_SHARED_DIR}/vectors/accept ${SIGNET_SHARED_DIR}/vectors/reject)
