@@ -45,7 +45,7 @@ struct Outcome {
 };
 
 Finding F(const char* code, std::string message, std::string input) {
-  return Finding{code, std::move(message), std::move(input)};
+  return Finding{code, std::move(message), std::move(input), ""};
 }
 
 // MapVerifierFinding turns an attestation refusal into the gate's finding code. The verifier's
@@ -704,9 +704,12 @@ class Evaluation {
         all_met = false;
         d_.findings.push_back(F(findings::kMissingAttestation,
                                 "no acceptable attestation of type " + r.predicate_type, ""));
+        for (auto& f : rf) f.requirement = r.predicate_type;
+        d_.findings.back().requirement = r.predicate_type;
         d_.findings.insert(d_.findings.end(), rf.begin(), rf.end());
       }
     }
+    for (auto& f : input_findings) f.requirement = "*";
     if (!all_met) d_.findings.insert(d_.findings.end(), input_findings.begin(), input_findings.end());
     requirements_met_ = all_met;
   }

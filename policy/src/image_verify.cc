@@ -24,12 +24,18 @@ ImageCheck Fail(ImageCheck c, std::string finding, std::string message) {
   return c;
 }
 
-Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const attestation::PublicKey& key, const std::string& dir) {
+bool NameMatches(const ImageRef& image, const std::string& name) {
+  return image.repository.empty() || name == image.repository;
+}
+
+}  // namespace
+
+ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view payload,
+                                   std::string_view sig_text, std::string file) {
   ImageCheck c;
   c.format = "simplesigning";
-  c.file = dir + "/simplesigning.json";
-  SIGNET_ASSIGN_OR_RETURN(std::string payload, ReadFile(dir + "/simplesigning.json", 1 << 20));
-  SIGNET_ASSIGN_OR_RETURN(std::string sig_b64, ReadFile(dir + "/simplesigning.sig", 1 << 16));
+  c.file = std::move(file);
+  std::string sig_b64(sig_text);
   if (!sig_b64.empty() && sig_b64.back() == '\n') sig_b64.pop_back();
   // A signature whose base64 is not canonical is a signature that does not verify (exit 1), not
   // unusable input: the bytes were meant to be checked and they fail the check.
@@ -52,18 +58,18 @@ Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const attestation::
       !ref->is_string() || !digest || !digest->is_string()) {
     return Fail(c, "MALFORMED_INPUT", "payload is not a cosign simple-signing payload");
   }
-  if (ref->string_value() != image.repository || digest->string_value() != image.digest()) {
+  if (!NameMatches(image, ref->string_value()) || digest->string_value() != image.digest()) {
     return Fail(c, "SUBJECT_MISMATCH", "payload names " + ref->string_value() + "@" + digest->string_value());
   }
   c.ok = true;
   return c;
 }
 
-Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicKey& key, const std::string& dir) {
+ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view text,
+                                  std::string file) {
   ImageCheck c;
   c.format = "sigstore-bundle";
-  c.file = dir + "/image.sigstore.json";
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(c.file, 16 << 20));
+  c.file = std::move(file);
   auto v = ParseJson(text);
   if (!v.ok()) return Fail(c, "MALFORMED_INPUT", "bundle is not strict JSON");
   const JsonValue* media = v->Find("mediaType");
@@ -93,7 +99,7 @@ Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicK
   bool match = false;
   for (const auto& s : st->subjects()) {
     for (const auto& [alg, value] : s.digest) {
-      if (s.name == image.repository && alg == "sha256" && value == image.digest_hex) match = true;
+      if (NameMatches(image, s.name) && alg == "sha256" && value == image.digest_hex) match = true;
     }
   }
   if (!match) return Fail(c, "SUBJECT_MISMATCH", "no statement subject is " + image.ToString());
@@ -101,18 +107,18 @@ Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicK
   return c;
 }
 
-}  // namespace
 
 Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
                                                       const std::string& dir) {
   std::vector<ImageCheck> checks;
   if (Exists(dir + "/simplesigning.json") || Exists(dir + "/simplesigning.sig")) {
-    SIGNET_ASSIGN_OR_RETURN(ImageCheck c, CheckSimpleSigning(image, key, dir));
-    checks.push_back(std::move(c));
+    SIGNET_ASSIGN_OR_RETURN(std::string payload, ReadFile(dir + "/simplesigning.json", 1 << 20));
+    SIGNET_ASSIGN_OR_RETURN(std::string sig, ReadFile(dir + "/simplesigning.sig", 1 << 16));
+    checks.push_back(CheckSimpleSigningBytes(image, key, payload, sig, dir + "/simplesigning.json"));
   }
   if (Exists(dir + "/image.sigstore.json")) {
-    SIGNET_ASSIGN_OR_RETURN(ImageCheck c, CheckBundle(image, key, dir));
-    checks.push_back(std::move(c));
+    SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(dir + "/image.sigstore.json", 16 << 20));
+    checks.push_back(CheckCosignBundleBytes(image, key, text, dir + "/image.sigstore.json"));
   }
   if (checks.empty()) return NotFound("no signature found in " + dir + " (simplesigning.json/.sig or image.sigstore.json)");
   return checks;

@@ -168,12 +168,21 @@ Result<PolicyException> ParseException(const YamlNode& n, const std::string& whe
       CheckKeys(n, where, {"finding", "subject", "match", "owner", "ticket", "expires"}));
   PolicyException e;
   SIGNET_ASSIGN_OR_RETURN(e.finding, RequiredString(n, "finding", where));
-  if (e.finding != findings::kVulnSeverity) {
-    return Bad(where + ".finding", "only VULN_SEVERITY findings can be waived");
+  if (e.finding != findings::kVulnSeverity && e.finding != findings::kMutableReference) {
+    return Bad(where + ".finding", "only VULN_SEVERITY and MUTABLE_REFERENCE findings can be waived");
   }
   SIGNET_ASSIGN_OR_RETURN(e.subject, RequiredString(n, "subject", where));
-  if (!IsDigestRef(e.subject)) return Bad(where + ".subject", "must be sha256:<64 lowercase hex>");
   SIGNET_ASSIGN_OR_RETURN(e.match, RequiredString(n, "match", where));
+  if (e.finding == findings::kMutableReference) {
+    // A tag exception names the exact reference twice (subject and match), so that it reads the
+    // same as a vulnerability exception and can never be mistaken for a digest waiver.
+    if (e.subject.empty() || e.subject.find('@') != std::string::npos || IsDigestRef(e.subject)) {
+      return Bad(where + ".subject", "a MUTABLE_REFERENCE exception names a tag reference without a digest");
+    }
+    if (e.match != e.subject) return Bad(where + ".match", "must equal subject for MUTABLE_REFERENCE");
+  } else if (!IsDigestRef(e.subject)) {
+    return Bad(where + ".subject", "must be sha256:<64 lowercase hex>");
+  }
   SIGNET_ASSIGN_OR_RETURN(auto owner, OptionalString(n, "owner", where));
   e.owner = owner.value_or("");
   SIGNET_ASSIGN_OR_RETURN(auto ticket, OptionalString(n, "ticket", where));
@@ -246,7 +255,8 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   const YamlNode& root = *tree;
   SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top)", {"version", "trusted_root", "builders", "sources",
                                                    "max_age", "require", "exceptions", "verified_levels",
-                                                   "images", "annotations"}));
+                                                   "images", "annotations", "release_signers",
+                                                   "accept_vsa"}));
   Policy p;
   const YamlNode* v = root.Find("version");
   if (v == nullptr) return Bad("version", "missing");
@@ -321,6 +331,11 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
       }
     }
   }
+
+  if (const YamlNode* rs = root.Find("release_signers")) {
+    SIGNET_ASSIGN_OR_RETURN(p.release_signers, GetStringList(*rs, "release_signers"));
+  }
+  SIGNET_ASSIGN_OR_RETURN(p.accept_vsa, OptionalBool(root, "accept_vsa", "(top)"));
 
   if (const YamlNode* req = root.Find("require")) {
     if (req->kind != YamlNode::Kind::kSequence) return Bad("require", "must be a list");
@@ -401,6 +416,23 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
       keys.push_back(*key);
     }
     lp.keys.push_back(std::move(keys));
+  }
+  std::vector<std::pair<Bytes, std::string>> release_seen;
+  for (const auto& k : lp.policy.release_signers) {
+    auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
+    if (!text.ok()) return std::move(text).error().Prefix("policy: release_signers: reading key " + k);
+    auto key = text->find("-----BEGIN") != std::string::npos ? attestation::PublicKey::FromPem(*text)
+                                                              : attestation::PublicKey::FromSpkiDer(AsBytes(*text));
+    if (!key.ok()) return std::move(key).error().Prefix("policy: release_signers: key " + k);
+    for (const auto& [id, where] : release_seen) {
+      if (id == key->canonical_id()) {
+        return InvalidArgument("policy: release_signers: key " + k + " is the same key as " + where +
+                               " (a key may be listed once, in any encoding)")
+            .WithFinding(findings::kMalformedInput);
+      }
+    }
+    release_seen.emplace_back(key->canonical_id(), k);
+    lp.release_keys.push_back(*key);
   }
   return lp;
 }
@@ -513,6 +545,10 @@ std::vector<LintFinding> LintPolicy(const Policy& policy) {
     if (!policy.require[i].max_age) {
       Add(out, L::kWarning, "NO_MAX_AGE", w + ".max_age", "an attestation of any age meets this requirement");
     }
+  }
+  if (policy.accept_vsa && policy.release_signers.empty()) {
+    Add(out, L::kError, "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS", "accept_vsa",
+        "accept_vsa needs release_signers: a VSA is trusted only from a listed release signer");
   }
   // An empty images list is the safe default (only provenance subject names), not an error.
   if (!policy.images.empty()) LintList(out, policy.images, "images");

@@ -46,6 +46,10 @@ struct Finding {
   std::string code;     // findings.h
   std::string message;  // fixed text plus the verifier's finding, never input content
   std::string input;    // origin of the evidence ("" for request-level findings)
+  // requirement: the `require` predicate_type this finding is about (step 5), "*" for an
+  // attestation input that could not be read or verified for any requirement, "" for the
+  // subject and provenance (steps 1-4). Not part of ToJson; verifierd attributes chain links by it.
+  std::string requirement;
 };
 
 // Waiver is a policy exception that was applied.

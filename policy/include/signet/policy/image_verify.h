@@ -4,6 +4,7 @@
 #define SIGNET_POLICY_IMAGE_VERIFY_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "signet/attestation/public_key.h"
@@ -20,6 +21,20 @@ struct ImageCheck {
   std::string finding;  // stable code when !ok
   std::string message;
 };
+
+// CheckSimpleSigningBytes checks one cosign simple-signing payload and its .sig file content
+// (base64 DER, one trailing newline allowed) for `image` under `key`, as VerifyImageSignatures
+// does for simplesigning.json/.sig. `file` only labels the result. With an empty
+// image.repository only the digest is compared (a bare "sha256:..." subject). Never fails: a
+// refusal is an ImageCheck with ok=false and a finding (SIGNATURE_INVALID, MALFORMED_INPUT,
+// SUBJECT_MISMATCH).
+ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view payload,
+                                   std::string_view sig_text, std::string file);
+
+// CheckCosignBundleBytes checks the bytes of a cosign v3 bundle (image.sigstore.json) for `image`
+// under `key`, as VerifyImageSignatures does; empty image.repository as above. Never fails.
+ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view bundle,
+                                  std::string file);
 
 // VerifyImageSignatures checks every signature output present in `dir` for `image`:
 //  - simplesigning.json + simplesigning.sig (cosign legacy): 1. the base64 DER signature

@@ -104,7 +104,10 @@ struct Requirement {
 // PolicyException waives one finding for one subject and one match (e.g. a CVE id).
 struct PolicyException {
   std::string finding;
-  std::string subject;  // "sha256:<64 lowercase hex>"
+  // subject: "sha256:<64 lowercase hex>"; for finding MUTABLE_REFERENCE the exact tag reference
+  // it covers (e.g. "docker.io/library/nginx:1.25"), and `match` must repeat it. Only verifierd's
+  // admission route reads MUTABLE_REFERENCE exceptions; the gate never waives a tag.
+  std::string subject;
   std::string match;
   std::string owner;    // empty when absent: the exception then waives nothing
   std::string ticket;
@@ -128,6 +131,15 @@ struct Policy {
   std::vector<std::string> images;
   // annotations: the `signet sign --annotation` keys this policy allows. Empty: none.
   std::vector<std::string> annotations;
+  // release_signers: PEM public key files (relative to the policy, like builder keys) of the
+  // appliance's own release signatures. Non-empty: verifierd also requires a signature over the
+  // digest by one of them, in a form `signet sign` writes (simple signing, cosign v3 bundle).
+  // `signet gate` decides before signing and does not read it. Absent or empty: not required.
+  std::vector<std::string> release_signers;
+  // accept_vsa: a SLSA VSA signed by a release signer, PASSED, about the digest and naming this
+  // policy's digest may stand in for re-verifying the evidence (verifierd). Requires
+  // release_signers (lint error ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS).
+  bool accept_vsa = false;
 
   // FindBuilder returns the builder called `name`, or nullptr.
   const BuilderPolicy* FindBuilder(std::string_view name) const;
@@ -149,6 +161,8 @@ struct LoadedPolicy {
   std::string trusted_root_path; // resolved; empty when the policy has none
   // keys[i] holds the parsed keys of policy.builders[i] (empty for keyless builders).
   std::vector<std::vector<attestation::PublicKey>> keys;
+  // release_keys[i] is the parsed key of policy.release_signers[i].
+  std::vector<attestation::PublicKey> release_keys;
 };
 
 // LoadPolicy reads `path`, parses it and loads every builder key (PEM, or DER
@@ -157,7 +171,8 @@ struct LoadedPolicy {
 // outside attestation::PublicKey's allow-list are refused. One key listed twice, in any encoding
 // (PEM or DER, compressed or uncompressed EC point, other SPKI parameter encodings), within a
 // builder or across builders, is refused kInvalidArgument: thresholds count keys
-// (PublicKey::canonical_id), and a key must belong to one builder.
+// (PublicKey::canonical_id), and a key must belong to one builder. The same holds among
+// release_signers (a release signer may also be a builder key: they are separate roles).
 Result<LoadedPolicy> LoadPolicy(const std::string& path);
 
 // LintFinding is one problem `signet policy check` reports.
@@ -173,7 +188,7 @@ struct LintFinding {
 // identity with wildcards, regex syntax, '@' or no https:// scheme), UNANCHORED_PATTERN (a
 // glob that looks like a regular expression, or begins with '*'), EMPTY_ALLOW_LIST (a list that
 // approves nothing), EXCEPTION_NO_OWNER, EXCEPTION_NO_EXPIRY, KEYLESS_WITHOUT_REFS,
-// DELEGATOR_WITHOUT_BUILDER_IDS. Warnings: NO_BUILD_TYPES, NO_SOURCE_REFS, NO_MAX_AGE,
+// DELEGATOR_WITHOUT_BUILDER_IDS, ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS. Warnings: NO_BUILD_TYPES, NO_SOURCE_REFS, NO_MAX_AGE,
 // CERTIFICATE_SOURCE_OPTIONAL, NO_SOURCE_IDS (a source without repository_id and owner_id);
 // NO_MAX_AGE also for each requirement without max_age. Never fails.
 std::vector<LintFinding> LintPolicy(const Policy& policy);
