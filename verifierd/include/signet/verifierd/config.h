@@ -1,0 +1,71 @@
+// verifierd's own config keys (the server's `listen`, `tls` and `limits` belong to service/).
+//
+//   policies: {default: policy.yaml}                     # name -> gate policy file
+//   evidence: {directories: [evidence/]}                 # scanned, indexed by subject digest
+//   admission: {default_mode: enforce, namespaces: {sandbox: audit}, deadline: 8s}
+//   evaluation_time: 2026-11-24T12:00:00Z                # optional; never taken from a request
+//   cache: {max_entries: 10000, ttl: 5m}                 # optional; max_entries 0 disables
+//
+// Unknown keys are errors (naming the key path and line, never a value); relative paths resolve
+// against the config file's directory.
+#ifndef SIGNET_VERIFIERD_CONFIG_H_
+#define SIGNET_VERIFIERD_CONFIG_H_
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signet/core/result.h"
+#include "signet/core/time.h"
+#include "signet/core/yaml.h"
+
+namespace signet::verifierd {
+
+// AdmissionMode is what a namespace's refusals do: deny (enforce) or warn (audit).
+enum class AdmissionMode { kEnforce, kAudit };
+
+// AdmissionConfig is the `admission` section.
+struct AdmissionConfig {
+  AdmissionMode default_mode = AdmissionMode::kEnforce;
+  std::map<std::string, AdmissionMode> namespaces;
+  // deadline: the whole review must be decided within it, else it is denied ("timed out").
+  std::chrono::milliseconds deadline{8000};
+
+  AdmissionMode ModeFor(std::string_view ns) const;
+};
+
+// CacheConfig is the optional `cache` section.
+struct CacheConfig {
+  size_t max_entries = 10000;               // 0: no verdict is cached (benchmarks, audits)
+  std::chrono::milliseconds ttl{300000};    // upper bound of every entry's life
+};
+
+// VerifierdConfig is every key verifierd reads besides the server section.
+struct VerifierdConfig {
+  std::map<std::string, std::string> policies;  // name -> resolved policy path
+  std::vector<std::string> evidence_directories;  // resolved
+  AdmissionConfig admission;
+  std::optional<Timestamp> evaluation_time;
+  CacheConfig cache;
+};
+
+// IsServerSectionKey reports whether `key` belongs to service/'s section (listen, tls, limits).
+bool IsServerSectionKey(std::string_view key);
+
+// ParseVerifierdConfig reads verifierd's keys from the document root `root` (a mapping); the
+// server keys are skipped, every other unknown key is refused. `policies` must name at least one
+// policy; `admission` uses the policy "default" and then requires it. Paths are joined to
+// `config_dir` when relative. Fails kInvalidArgument naming the key path and line. No I/O.
+Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::string& config_dir);
+
+// ParseMillis reads a duration "250ms", "8s", "5m" or "1h" (a decimal integer and a unit; at most
+// one day). Fails kInvalidArgument without quoting the text.
+Result<std::chrono::milliseconds> ParseMillis(std::string_view text);
+
+}  // namespace signet::verifierd
+
+#endif  // SIGNET_VERIFIERD_CONFIG_H_
