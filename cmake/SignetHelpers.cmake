@@ -59,3 +59,32 @@ function(signet_cc_test)
     set_tests_properties(${A_NAME} PROPERTIES FIXTURES_REQUIRED "${A_FIXTURES}")
   endif()
 endfunction()
+
+# signet_proto_library(NAME <name> PROTOS <file.proto ...> [DEPS ...])
+# Compiles .proto files (paths relative to the current source dir) into signet_<name>_proto with
+# the alias signet::<name>_proto. Imports resolve from the project root, so a proto imports
+# "service/proto/error.proto" and C++ includes "service/proto/error.pb.h". Generated code is
+# built without the project's warning flags and its include dir is SYSTEM (protoc's output is not
+# ours to fix), so -Werror stays on for everything we write.
+function(signet_proto_library)
+  cmake_parse_arguments(A "" "NAME" "PROTOS;DEPS" ${ARGN})
+  set(tgt signet_${A_NAME}_proto)
+  set(out ${PROJECT_BINARY_DIR}/proto_gen)
+  file(MAKE_DIRECTORY ${out})
+  set(srcs "")
+  foreach(p ${A_PROTOS})
+    set(abs ${CMAKE_CURRENT_SOURCE_DIR}/${p})
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    add_custom_command(
+      OUTPUT ${out}/${stem}.pb.cc ${out}/${stem}.pb.h
+      COMMAND protobuf::protoc --cpp_out=${out} -I ${PROJECT_SOURCE_DIR} ${abs}
+      DEPENDS ${abs} protobuf::protoc
+      COMMENT "protoc ${rel}" VERBATIM)
+    list(APPEND srcs ${out}/${stem}.pb.cc)
+  endforeach()
+  add_library(${tgt} STATIC ${srcs})
+  target_include_directories(${tgt} SYSTEM PUBLIC ${out})
+  target_link_libraries(${tgt} PUBLIC protobuf::libprotobuf ${A_DEPS})
+  add_library(signet::${A_NAME}_proto ALIAS ${tgt})
+endfunction()
