@@ -309,16 +309,19 @@ Result<std::string> HandleAdmission(const VerifierState& state, std::string_view
 }
 
 ImageVerifier MakeImageVerifier(std::shared_ptr<const VerifierState> state, std::shared_ptr<VerifyCache> cache,
-                                std::function<Timestamp()> now_fn) {
-  return [state = std::move(state), cache = std::move(cache), now_fn = std::move(now_fn)](
-             const std::string& image, bool dry_run) -> Result<v1::VerifyResponse> {
+                                std::function<Timestamp()> now_fn, std::function<void(bool)> observe) {
+  return [state = std::move(state), cache = std::move(cache), now_fn = std::move(now_fn),
+          observe = std::move(observe)](const std::string& image, bool dry_run) -> Result<v1::VerifyResponse> {
     v1::VerifyRequest req;
     req.set_image(image);
     req.set_policy("default");
     VerifyOptions opts;
     opts.now = now_fn();
     opts.store_in_cache = !dry_run;
-    return HandleVerify(*state, cache.get(), req, opts);
+    VerifyTrace trace;
+    auto r = HandleVerify(*state, cache.get(), req, opts, &trace);
+    if (observe) observe(trace.cache_hit);
+    return r;
   };
 }
 

@@ -437,3 +437,79 @@ TEST(PolicyTest, VerifiedLevelsForTheSummary) {
 
 }  // namespace
 }  // namespace signet::policy
+
+namespace signet::policy {
+namespace {
+
+// Issue 13: release_signers and accept_vsa (verifierd), and tag exceptions (admission).
+TEST(ReleaseSignersTest, LoadedStrictLintedAndDeduplicated) {
+  std::string dir = testing::MakeTempDir();
+  std::string keygen = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + dir +
+                       "/r.key 2>/dev/null && openssl pkey -in " + dir + "/r.key -pubout -out " + dir +
+                       "/r.pub && openssl pkey -in " + dir + "/r.key -pubout -outform DER -out " + dir +
+                       "/r.der && openssl genpkey -algorithm ED25519 -out " + dir +
+                       "/s.key 2>/dev/null && openssl pkey -in " + dir + "/s.key -pubout -out " + dir + "/s.pub";
+  ASSERT_EQ(testing::RunCommand(keygen), 0);
+  const std::string base = "version: 1\nbuilders:\n  - {name: a, keys: [r.pub]}\nsources: []\n";
+  {
+    std::ofstream(dir + "/ok.yaml") << base << "release_signers: [r.pub, s.pub]\naccept_vsa: true\n";
+    std::ofstream(dir + "/dup.yaml") << base << "release_signers: [r.pub, r.der]\n";
+    std::ofstream(dir + "/missing.yaml") << base << "release_signers: [nope.pub]\n";
+    std::ofstream(dir + "/notakey.yaml") << base << "release_signers: [ok.yaml]\n";
+  }
+  auto lp = LoadPolicy(dir + "/ok.yaml");
+  ASSERT_TRUE(lp.ok()) << lp.error().ToString();
+  EXPECT_EQ(lp->policy.release_signers, (std::vector<std::string>{"r.pub", "s.pub"}));
+  EXPECT_EQ(lp->release_keys.size(), 2u);
+  EXPECT_TRUE(lp->policy.accept_vsa);
+  // A release signer may also be a builder key (separate roles), but never listed twice.
+  auto dup = LoadPolicy(dir + "/dup.yaml");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message().find("same key"), std::string::npos);
+  EXPECT_FALSE(LoadPolicy(dir + "/missing.yaml").ok());
+  EXPECT_FALSE(LoadPolicy(dir + "/notakey.yaml").ok());
+  testing::RemoveTree(dir);
+
+  // Strict types.
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\naccept_vsa: yes\n").ok());
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\naccept_vsa: \"true\"\n").ok());
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nrelease_signers: r.pub\n").ok());
+  auto absent = ParsePolicy("version: 1\nbuilders: []\n");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->accept_vsa);
+  EXPECT_TRUE(absent->release_signers.empty());
+  // accept_vsa without release_signers is a lint error; with them it is not.
+  auto vsa = ParsePolicy("version: 1\nbuilders: []\naccept_vsa: true\n");
+  ASSERT_TRUE(vsa.ok());
+  auto has = [](const std::vector<LintFinding>& fs, const std::string& code) {
+    for (const auto& f : fs) {
+      if (f.code == code && f.level == LintFinding::Level::kError) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has(LintPolicy(*vsa), "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS"));
+  auto both = ParsePolicy("version: 1\nbuilders: []\naccept_vsa: true\nrelease_signers: [r.pub]\n");
+  ASSERT_TRUE(both.ok());
+  EXPECT_FALSE(has(LintPolicy(*both), "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS"));
+}
+
+TEST(ExceptionTest, TagExceptionsNameTheReferenceTwice) {
+  const std::string head = "version: 1\nbuilders: []\nexceptions:\n  - finding: MUTABLE_REFERENCE\n";
+  auto ok = ParsePolicy(head + "    subject: docker.io/library/nginx:1.25\n    match: docker.io/library/nginx:1.25\n"
+                               "    owner: a@example.com\n    expires: 2027-01-01T00:00:00Z\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ(ok->exceptions[0].finding, "MUTABLE_REFERENCE");
+  EXPECT_EQ(ok->exceptions[0].subject, "docker.io/library/nginx:1.25");
+  // match must repeat the subject; the subject is a tag, never a digest.
+  EXPECT_FALSE(ParsePolicy(head + "    subject: nginx:1.25\n    match: nginx:1.26\n").ok());
+  EXPECT_FALSE(ParsePolicy(head + "    subject: sha256:" + std::string(64, 'a') + "\n    match: sha256:" +
+                           std::string(64, 'a') + "\n").ok());
+  EXPECT_FALSE(ParsePolicy(head + "    subject: nginx@sha256:" + std::string(64, 'a') + "\n    match: nginx@sha256:" +
+                           std::string(64, 'a') + "\n").ok());
+  // Other findings still cannot be waived.
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nexceptions:\n  - finding: SIGNATURE_INVALID\n    subject: sha256:" +
+                           std::string(64, 'a') + "\n    match: x\n").ok());
+}
+
+}  // namespace
+}  // namespace signet::policy

@@ -61,8 +61,9 @@ Result<std::string> HandleAdmission(const VerifierState& state, std::string_view
 
 // MakeImageVerifier returns an ImageVerifier over `state` (held) and `cache` (held) that calls
 // HandleVerify with the policy "default", the store's evidence and the clock `now_fn`.
+// `observe` (optional) is told whether each verification was a cache hit (metrics).
 ImageVerifier MakeImageVerifier(std::shared_ptr<const VerifierState> state, std::shared_ptr<VerifyCache> cache,
-                                std::function<Timestamp()> now_fn);
+                                std::function<Timestamp()> now_fn, std::function<void(bool)> observe = nullptr);
 
 // ParseAdmissionReview only decodes a review (the fuzz target drives it): the strict checks of
 // step 1 and image extraction. kInvalidArgument on malformed input.

@@ -70,6 +70,7 @@ class VerdictCache {
     }
     if (!leader) {
       std::unique_lock<std::mutex> lock(mu_);
+      ++flight->waiters;
       flight->cv.wait(lock, [&] { return flight->done; });
       return flight->value;
     }
@@ -92,6 +93,13 @@ class VerdictCache {
 
   // hits returns how many Gets were answered from the store.
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  // Waiters returns how many callers wait for the running computation of `key` (tests
+  // synchronise on it instead of sleeping).
+  size_t Waiters(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto f = flights_.find(key);
+    return f == flights_.end() ? 0 : f->second->waiters;
+  }
   // size returns the number of stored entries.
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -106,6 +114,7 @@ class VerdictCache {
   struct Flight {
     std::condition_variable cv;
     bool done = false;
+    size_t waiters = 0;
     std::shared_ptr<const V> value;
   };
 
