@@ -45,7 +45,7 @@ struct Outcome {
 };
 
 Finding F(const char* code, std::string message, std::string input) {
-  return Finding{code, std::move(message), std::move(input), ""};
+  return Finding{code, std::move(message), std::move(input)};
 }
 
 // MapVerifierFinding turns an attestation refusal into the gate's finding code. The verifier's

@@ -14,7 +14,74 @@
 #include "signet/core/json.h"
 #include "test_env.h"
 
+#ifdef SIGNET_VERIFIERD_PARITY
+#include "signet/verifierd/verifier.h"
+#endif
+
 namespace signet::policy::testutil {
+
+#ifdef SIGNET_VERIFIERD_PARITY
+namespace {
+
+// CheckParity runs the case again through verifierd's /v1/verify handler, at the HTTP level
+// (request body -> response body), with the same policy file, the same evidence files with the
+// roles `signet gate` was given (--provenance / --attestation), and evaluation_time = the case's
+// time, and expects the gate's decision: allowed, digest, policyDigest and every finding
+// (code, message, input) in order (issue 13: "every gate test case also goes through /v1/verify").
+void CheckParity(const std::string& policy_path, const std::string& subject, const std::vector<EvidenceInput>& prov,
+                 const std::vector<EvidenceInput>& atts, Timestamp at, const Decision& d) {
+  auto lp = LoadPolicy(policy_path);
+  ASSERT_TRUE(lp.ok());
+  std::optional<attestation::TrustedRoot> root;
+  if (!lp->trusted_root_path.empty()) {
+    auto r = attestation::TrustedRoot::Parse(ReadText(lp->trusted_root_path));
+    ASSERT_TRUE(r.ok());
+    root = std::move(*r);
+  }
+  auto gate = Gate::Create(std::move(*lp), std::move(root));
+  ASSERT_TRUE(gate.ok());
+  verifierd::PolicyEntry entry;
+  entry.name = "parity";
+  entry.gate = std::make_shared<const Gate>(std::move(*gate));
+  verifierd::VerifierdConfig config;
+  config.evaluation_time = at;
+  auto state = verifierd::VerifierState::FromGates({entry}, config, nullptr);
+  JsonValue evidence = JsonValue::MakeArray();
+  auto add = [&](const std::vector<EvidenceInput>& in, const char* role) {
+    for (const auto& e : in) {
+      JsonValue item;
+      item.Set("name", JsonValue::String(e.name))
+          .Set("content", JsonValue::String(Base64Encode(AsBytes(e.bytes))))
+          .Set("role", JsonValue::String(role));
+      evidence.Push(std::move(item));
+    }
+  };
+  add(prov, "provenance");
+  add(atts, "attestation");
+  JsonValue body;
+  body.Set("image", JsonValue::String(subject)).Set("policy", JsonValue::String("parity")).Set("evidence", std::move(evidence));
+  verifierd::VerifyOptions opts;
+  opts.now = at + std::chrono::hours(24 * 365);  // never used: evaluation_time wins
+  verifierd::HttpResult http = verifierd::HandleVerifyBody(*state, nullptr, WriteJson(body), opts);
+  ASSERT_EQ(http.status, 200) << http.body;
+  auto resp = ParseJson(http.body);
+  ASSERT_TRUE(resp.ok()) << http.body;
+  EXPECT_EQ(resp->Find("allowed")->bool_value(), d.allowed) << http.body << "\n" << Describe(d);
+  EXPECT_EQ(resp->Find("digest")->string_value(), d.subject);
+  EXPECT_EQ(resp->Find("policyDigest")->string_value(), d.policy_digest);
+  EXPECT_EQ(resp->Find("evaluatedAt")->string_value(), FormatRfc3339(d.evaluated_at));
+  const auto& fs = resp->Find("findings")->array();
+  ASSERT_EQ(fs.size(), d.findings.size()) << http.body << "\n" << Describe(d);
+  for (size_t i = 0; i < fs.size(); ++i) {
+    EXPECT_EQ(fs[i].Find("code")->string_value(), d.findings[i].code);
+    EXPECT_EQ(fs[i].Find("message")->string_value(), d.findings[i].message);
+    EXPECT_EQ(fs[i].Find("input")->string_value(), d.findings[i].input);
+  }
+  EXPECT_EQ(resp->Find("chain")->array().size(), 6u);
+}
+
+}  // namespace
+#endif
 
 std::string Vec(const std::string& rel) { return signet::testing::SharedDir() + "/vectors/" + rel; }
 
@@ -60,7 +127,13 @@ Decision Evaluate(const std::string& policy_path, const std::string& subject,
   auto t = ParseRfc3339(at);
   EXPECT_TRUE(t.ok());
   req.at = *t;
+#ifdef SIGNET_VERIFIERD_PARITY
+  Decision d = gate->Evaluate(req);
+  CheckParity(policy_path, subject, req.provenance, req.attestations, req.at, d);
+  return d;
+#else
   return gate->Evaluate(req);
+#endif
 }
 
 std::set<std::string> Codes(const Decision& d) {

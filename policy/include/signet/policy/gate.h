@@ -49,7 +49,7 @@ struct Finding {
   // requirement: the `require` predicate_type this finding is about (step 5), "*" for an
   // attestation input that could not be read or verified for any requirement, "" for the
   // subject and provenance (steps 1-4). Not part of ToJson; verifierd attributes chain links by it.
-  std::string requirement;
+  std::string requirement = {};
 };
 
 // Waiver is a policy exception that was applied.
