@@ -471,15 +471,15 @@ TEST(ReleaseSignersTest, LoadedStrictLintedAndDeduplicated) {
   testing::RemoveTree(dir);
 
   // Strict types.
-  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\naccept_vsa: yes\n").ok());
-  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\naccept_vsa: \"true\"\n").ok());
-  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nrelease_signers: r.pub\n").ok());
-  auto absent = ParsePolicy("version: 1\nbuilders: []\n");
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nsources: []\naccept_vsa: yes\n").ok());
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nsources: []\naccept_vsa: \"true\"\n").ok());
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nsources: []\nrelease_signers: r.pub\n").ok());
+  auto absent = ParsePolicy("version: 1\nbuilders: []\nsources: []\n");
   ASSERT_TRUE(absent.ok());
   EXPECT_FALSE(absent->accept_vsa);
   EXPECT_TRUE(absent->release_signers.empty());
   // accept_vsa without release_signers is a lint error; with them it is not.
-  auto vsa = ParsePolicy("version: 1\nbuilders: []\naccept_vsa: true\n");
+  auto vsa = ParsePolicy("version: 1\nbuilders: []\nsources: []\naccept_vsa: true\n");
   ASSERT_TRUE(vsa.ok());
   auto has = [](const std::vector<LintFinding>& fs, const std::string& code) {
     for (const auto& f : fs) {
@@ -488,13 +488,13 @@ TEST(ReleaseSignersTest, LoadedStrictLintedAndDeduplicated) {
     return false;
   };
   EXPECT_TRUE(has(LintPolicy(*vsa), "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS"));
-  auto both = ParsePolicy("version: 1\nbuilders: []\naccept_vsa: true\nrelease_signers: [r.pub]\n");
+  auto both = ParsePolicy("version: 1\nbuilders: []\nsources: []\naccept_vsa: true\nrelease_signers: [r.pub]\n");
   ASSERT_TRUE(both.ok());
   EXPECT_FALSE(has(LintPolicy(*both), "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS"));
 }
 
 TEST(ExceptionTest, TagExceptionsNameTheReferenceTwice) {
-  const std::string head = "version: 1\nbuilders: []\nexceptions:\n  - finding: MUTABLE_REFERENCE\n";
+  const std::string head = "version: 1\nbuilders: []\nsources: []\nexceptions:\n  - finding: MUTABLE_REFERENCE\n";
   auto ok = ParsePolicy(head + "    subject: docker.io/library/nginx:1.25\n    match: docker.io/library/nginx:1.25\n"
                                "    owner: a@example.com\n    expires: 2027-01-01T00:00:00Z\n");
   ASSERT_TRUE(ok.ok()) << ok.error().ToString();
@@ -507,7 +507,7 @@ TEST(ExceptionTest, TagExceptionsNameTheReferenceTwice) {
   EXPECT_FALSE(ParsePolicy(head + "    subject: nginx@sha256:" + std::string(64, 'a') + "\n    match: nginx@sha256:" +
                            std::string(64, 'a') + "\n").ok());
   // Other findings still cannot be waived.
-  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nexceptions:\n  - finding: SIGNATURE_INVALID\n    subject: sha256:" +
+  EXPECT_FALSE(ParsePolicy("version: 1\nbuilders: []\nsources: []\nexceptions:\n  - finding: SIGNATURE_INVALID\n    subject: sha256:" +
                            std::string(64, 'a') + "\n    match: x\n").ok());
 }
 
