@@ -113,6 +113,8 @@ int Serve(const ErasedDaemonSpec& spec, const std::string& path) {
   options.config = loaded->server;
   options.metrics = &metrics;
   options.logger = logger.get();
+  options.io_threads = spec.io_threads;
+  options.worker_threads = spec.worker_threads;
   options.ready = [cell, ready = spec.ready]() -> Status {
     std::shared_ptr<const void> state = cell->Load();
     if (!state) return FailedPrecondition("no state loaded");

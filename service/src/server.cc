@@ -284,7 +284,28 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::kClosing) return;
     state_ = State::kClosing;
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->Linger(); });
+  }
+
+  // Linger half-closes and reads (and drops) what the client still sends for a moment before
+  // closing: closing with unread bytes makes the kernel send a reset, which can destroy the
+  // error response (413, 431) the client has not read yet.
+  void Linger() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    discard_ = std::make_unique<char[]>(kDiscardBytes);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    DrainInput();
+  }
+
+  void DrainInput() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        asio::buffer(discard_.get(), kDiscardBytes), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->lingered_ += n;
+          if (ec || self->lingered_ > kMaxLingerBytes) return self->Close();
+          self->DrainInput();
+        });
   }
 
   void Close() {
@@ -303,6 +324,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> res_;
   std::string peer_;
   std::string client_subject_;
+  static constexpr size_t kDiscardBytes = 16 * 1024;
+  static constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;
+  std::unique_ptr<char[]> discard_;
+  size_t lingered_ = 0;
   Clock::time_point started_{};
   State state_ = State::kHandshake;
   bool draining_ = false;

@@ -108,7 +108,10 @@ start base.yaml
 [[ $(cat "$W/body") == '{"code":"A","message":"b"}' ]] || fail "echo body: $(cat "$W/body")"
 [[ $(code "${JSON[@]}" -d '{}' "$(U /v1/echo)") == 200 ]] || fail "echo {}"
 [[ $(cat "$W/body") == '{"code":"","message":""}' ]] || fail "empty fields are printed: $(cat "$W/body")"
-pass "curl --cacert: healthz, readyz, echo (every field printed)"
+# keep-alive: the second request reuses the connection (curl makes 0 new connections for it)
+[[ $(curl -s -o /dev/null -o /dev/null --cacert ca.pem "$(U /healthz)" "$(U /readyz)" -w '%{http_code}/%{num_connects} ') == "200/1 200/0 " ]] ||
+  fail "keep-alive"
+pass "curl --cacert: healthz, readyz, echo (every field printed), keep-alive"
 
 [[ $(code "${JSON[@]}" -d '{"code":"A","code":"B"}' "$(U /v1/echo)") == 400 ]] || fail "duplicate key"
 grep -q '"code":"MALFORMED_REQUEST"' "$W/body" || fail "400 body: $(cat "$W/body")"
@@ -171,6 +174,7 @@ for want in 'service_testd_requests_total{route="/v1/echo",code="200"} 2' \
             'service_testd_requests_total{route="unmatched",code="404"} 1' \
             'service_testd_requests_total{route="unmatched",code="413"} 2' \
             'service_testd_requests_total{route="unmatched",code="431"} 1' \
+            'service_testd_requests_total{route="/readyz",code="200"} 2' \
             'service_testd_request_duration_seconds_bucket{route="/healthz",le="+Inf"}' \
             'service_testd_request_duration_seconds_count{route="/v1/echo"} 8' \
             'service_testd_connections_refused_total 1' \
@@ -237,7 +241,8 @@ cat > mtls.yaml << Y
 listen: '[::1]:0'
 tls: {certificate: server.pem, key: server.key, client_ca: clientca.pem}
 Y
-if curl -s -o /dev/null --cacert ca.pem "https://[::1]:1" 2>&1; [[ -n $(ip -6 addr show lo 2> /dev/null) ]]; then
+# IPv6 loopback when the machine has it (the listen parser's [::1] form), else 127.0.0.1.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2> /dev/null; then
   LISTEN_HOST='[::1]'
 else
   sed -i "s/'\[::1\]:0'/127.0.0.1:0/" mtls.yaml; LISTEN_HOST=127.0.0.1

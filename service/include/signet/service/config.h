@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "signet/core/result.h"
-#include "signet/service/yaml.h"
+#include "signet/core/yaml.h"
 
 namespace signet::service {
 

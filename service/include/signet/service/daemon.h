@@ -20,6 +20,7 @@
 #define SIGNET_SERVICE_DAEMON_H_
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,7 +31,7 @@
 #include "signet/service/http.h"
 #include "signet/service/log.h"
 #include "signet/service/metrics.h"
-#include "signet/service/yaml.h"
+#include "signet/core/yaml.h"
 
 namespace signet::service {
 
@@ -94,6 +95,9 @@ struct DaemonSpec {
   // ready (optional) decides GET /readyz from the current state: OK = ready, an Error = 503 with
   // its message (e.g. "no policies loaded"). Null: ready whenever a state is loaded.
   std::function<Status(const State&)> ready;
+  // Threads of the server (see ServerOptions): network IO, and handlers.
+  size_t io_threads = 1;
+  size_t worker_threads = 2;
 };
 
 namespace internal {
@@ -103,6 +107,8 @@ struct ErasedDaemonSpec {
   std::function<Result<std::shared_ptr<const void>>(const ConfigFile&)> load_state;
   std::function<Status(Router&, std::shared_ptr<const StateCell>, DaemonContext&)> build_routes;
   std::function<Status(const void*)> ready;
+  size_t io_threads = 1;
+  size_t worker_threads = 2;
 };
 int RunErasedDaemon(const ErasedDaemonSpec& spec, int argc, char** argv);
 }  // namespace internal
@@ -115,6 +121,8 @@ int RunDaemon(const DaemonSpec<State>& spec, int argc, char** argv) {
   erased.name = spec.name;
   erased.version = spec.version;
   erased.summary = spec.summary;
+  erased.io_threads = spec.io_threads;
+  erased.worker_threads = spec.worker_threads;
   erased.load_state = [load = spec.load_state](
                           const ConfigFile& config) -> Result<std::shared_ptr<const void>> {
     if (!load) return Internal("daemon has no state loader");

@@ -1,0 +1,2 @@
+# The daemons' request decoding (service/): raw bytes -> request parser -> router (issue 13).
+signet_fuzz_target(http_request DEPS signet::service)
