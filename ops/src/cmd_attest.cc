@@ -215,7 +215,6 @@ Status Reference(const ReferenceOpts& o) {
   return WriteFileAtomic(o.out, att::SerializeReferenceValues(ref));
 }
 
-
 // ----- launch -------------------------------------------------------------------------------
 
 struct LaunchFlags {
