@@ -1,10 +1,10 @@
 // `signet key generate|list|export|check`: release keys in a PKCS#11 token.
 //
-// The PKCS#11 backend is chosen here (this file is part of the CLI's main wiring): the module
-// comes from the URI's module-path, else --module, else $SIGNET_PKCS11_MODULE; the user PIN from
-// the URI's pin-source file, else the environment variable named by --pin-env, else the URI's
-// pin-value (tests only: it puts the PIN into argv, so it draws a warning). There is no --pin
-// flag on purpose.
+// The token is opened through the Backends main() built (backends.h): the module comes from the
+// URI's module-path, else --module, else $SIGNET_PKCS11_MODULE; the user PIN from the URI's
+// pin-source file, else the environment variable named by --pin-env, else the URI's pin-value
+// (tests only: it puts the PIN into argv, so it draws a warning). There is no --pin flag on
+// purpose.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,8 +16,8 @@
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
 #include "signet/firmware_iface/signing_key.h"
-#include "signet/hsm/key_store.h"
 #include "signet/hsm/uri.h"
+#include "signet/ops/backends.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
 #include "wiring.h"
@@ -36,7 +36,9 @@ struct KeyFlags {
   bool allow_weak = false;
 };
 
-Result<std::unique_ptr<fw::KeyStore>> OpenStore(const KeyFlags& f) { return OpenKeyStoreFromUri(f.uri, f.backend); }
+Result<std::unique_ptr<fw::KeyStore>> OpenStore(Backends& backends, const KeyFlags& f) {
+  return OpenKeyStoreFromUri(backends, f.uri, f.backend);
+}
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
@@ -62,10 +64,10 @@ std::string KeyIdOf(const Bytes& spki) {
   return HexEncode(Sha256(spki));
 }
 
-int RunGenerate(const KeyFlags& f) {
+int RunGenerate(Backends& backends, const KeyFlags& f) {
   Result<fw::KeyAlgorithm> alg = fw::ParseKeyAlgorithm(f.type);
   if (!alg.ok()) return ReportError(alg.error());
-  auto store = OpenStore(f);
+  auto store = OpenStore(backends, f);
   if (!store.ok()) return ReportError(store.error());
   fw::GenerateOptions options;
   options.label = f.label;
@@ -95,8 +97,8 @@ int RunGenerate(const KeyFlags& f) {
   return kExitOk;
 }
 
-int RunList(const KeyFlags& f) {
-  auto store = OpenStore(f);
+int RunList(Backends& backends, const KeyFlags& f) {
+  auto store = OpenStore(backends, f);
   if (!store.ok()) return ReportError(store.error());
   auto keys = (*store)->ListKeys();
   if (!keys.ok()) return ReportError(keys.error());
@@ -124,11 +126,11 @@ int RunList(const KeyFlags& f) {
   return kExitOk;
 }
 
-int RunExport(const KeyFlags& f) {
+int RunExport(Backends& backends, const KeyFlags& f) {
   if (f.format != "pem" && f.format != "der") {
     return ReportError(InvalidArgument("--format must be pem or der"));
   }
-  auto store = OpenStore(f);
+  auto store = OpenStore(backends, f);
   if (!store.ok()) return ReportError(store.error());
   fw::OpenOptions open;
   open.allow_weak = f.allow_weak;
@@ -156,8 +158,8 @@ int RunExport(const KeyFlags& f) {
   return kExitOk;
 }
 
-int RunCheck(const KeyFlags& f) {
-  auto store = OpenStore(f);
+int RunCheck(Backends& backends, const KeyFlags& f) {
+  auto store = OpenStore(backends, f);
   if (!store.ok()) return ReportError(store.error());
   // Open with allow_weak so that the report can show *why* a key is weak; the verdict below
   // still fails for it.
@@ -199,7 +201,7 @@ int RunCheck(const KeyFlags& f) {
 
 }  // namespace
 
-void RegisterKeyCommands(Cli& cli) {
+void RegisterKeyCommands(Cli& cli, Backends& backends) {
   auto* key = cli.app.add_subcommand("key", "Release keys in a PKCS#11 token (SoftHSM2, tpm2-pkcs11, HSMs)");
   key->require_subcommand(1);
   auto flags = std::make_shared<KeyFlags>();
@@ -210,13 +212,13 @@ void RegisterKeyCommands(Cli& cli) {
   gen->add_option("--type", flags->type, "ecdsa-p256 (default), ecdsa-p384, ed25519 or rsa-3072");
   gen->add_flag("--json", flags->json, "Print the result as JSON");
   AddKeyBackendFlags(gen, flags->backend);
-  gen->callback([&cli, flags] { cli.action = [flags] { return RunGenerate(*flags); }; });
+  gen->callback([&cli, &backends, flags] { cli.action = [&backends, flags] { return RunGenerate(backends, *flags); }; });
 
   auto* list = key->add_subcommand("list", "List the private keys on a token");
   list->add_option("--token", flags->uri, "pkcs11: URI of the token")->required();
   list->add_flag("--json", flags->json, "Print the keys as JSON");
   AddKeyBackendFlags(list, flags->backend);
-  list->callback([&cli, flags] { cli.action = [flags] { return RunList(*flags); }; });
+  list->callback([&cli, &backends, flags] { cli.action = [&backends, flags] { return RunList(backends, *flags); }; });
 
   auto* exp = key->add_subcommand("export", "Write a key's public key (SubjectPublicKeyInfo)");
   exp->add_option("--key", flags->uri, "pkcs11: URI of the key")->required();
@@ -225,12 +227,12 @@ void RegisterKeyCommands(Cli& cli) {
                   "Output file (default: standard output); replaces only a regular file, never follows a link");
   exp->add_flag("--allow-weak", flags->allow_weak, "Accept a key that is extractable or not sensitive");
   AddKeyBackendFlags(exp, flags->backend);
-  exp->callback([&cli, flags] { cli.action = [flags] { return RunExport(*flags); }; });
+  exp->callback([&cli, &backends, flags] { cli.action = [&backends, flags] { return RunExport(backends, *flags); }; });
 
   auto* chk = key->add_subcommand("check", "Check a key's attributes, mechanism support, and sign/verify");
   chk->add_option("--key", flags->uri, "pkcs11: URI of the key")->required();
   AddKeyBackendFlags(chk, flags->backend);
-  chk->callback([&cli, flags] { cli.action = [flags] { return RunCheck(*flags); }; });
+  chk->callback([&cli, &backends, flags] { cli.action = [&backends, flags] { return RunCheck(backends, *flags); }; });
 }
 
 }  // namespace signet::ops

@@ -1,4 +1,5 @@
 // `signet sign` (provenance-gated signing) and `signet verify-image` (self-check of its outputs).
+// A shell over signer::SigningService: flags, the audit log's path, printing and exit codes.
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -9,12 +10,13 @@
 #include "signet/core/file.h"
 #include "signet/core/json.h"
 #include "signet/core/time.h"
+#include "signet/ops/backends.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
 #include "signet/signer/audit_log.h"
 #include "signet/policy/image_verify.h"
-#include "signet/policy/policy.h"
 #include "signet/signer/signing.h"
+#include "signet/signer/signing_service.h"
 #include "version.h"
 #include "wiring.h"
 
@@ -65,21 +67,13 @@ Result<std::unique_ptr<signer::AuditLog>> OpenAuditLog(const std::string& flag, 
   return log;
 }
 
-// LogRefusedReference records the refusal of a reference without a digest (a tag), after every
-// other input was found usable.
-int LogRefusedReference(const SignFlags& f, const Error& refusal, const std::string& policy_digest,
-                        signer::AuditLog& log) {
-  signer::AuditRecord r;
-  r.time = SystemClock().Now();
-  r.subject = f.image;
-  r.policy_digest = policy_digest;
-  r.decision = signer::kAuditDecisionDeny;
-  r.findings = {refusal.finding()};
-  auto e = log.Append(r);
-  if (!e.ok()) return ReportError(e.error());
+// PrintRefusedReference prints the refusal of a reference without a digest (a tag), which the
+// service has logged, in the shape `signet sign` has always printed it.
+int PrintRefusedReference(const signer::RequestedImage& image) {
+  const Error& refusal = *image.refusal;
   JsonValue d;
   d.Set("allowed", JsonValue::Bool(false))
-      .Set("subject", JsonValue::String(f.image))
+      .Set("subject", JsonValue::String(image.as_given))
       .Set("findings", JsonValue::MakeArray({JsonValue::MakeObject(
                            {{"code", JsonValue::String(refusal.finding())},
                             {"message", JsonValue::String(refusal.message())},
@@ -88,12 +82,11 @@ int LogRefusedReference(const SignFlags& f, const Error& refusal, const std::str
   return kExitDenied;
 }
 
-int RunSign(const SignFlags& f) {
+int RunSign(Backends& backends, const SignFlags& f) {
   // Everything that can be checked before a decision is checked first, so bad input costs no
   // audit entry and leaves nothing behind. Signing happens now: there is no --at.
-  auto image = policy::ParseImageRef(f.image);
-  const bool tag = !image.ok() && image.error().finding() == "MUTABLE_REFERENCE";
-  if (!image.ok() && !tag) return ReportError(image.error());
+  auto image = signer::ParseRequestedImage(f.image);
+  if (!image.ok()) return ReportError(image.error());
   auto annotations = ParseAnnotations(f.annotations);
   if (!annotations.ok()) return ReportError(annotations.error());
   if (auto st = signer::CheckOutputDir(f.out); !st.ok()) return ReportError(st.error());
@@ -103,31 +96,30 @@ int RunSign(const SignFlags& f) {
   if (!attestations.ok()) return ReportError(attestations.error());
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
-  // Annotation keys must be listed by the policy, keys and values valid UTF-8 (exit 2, nothing logged).
-  if (auto st = policy::CheckAnnotations(gate->policy().policy, *annotations); !st.ok()) return ReportError(st.error());
 
-  signer::SignRequest req;
-  if (image.ok()) req.image = *image;
-  req.provenance = std::move(*provenance);
-  req.attestations = std::move(*attestations);
-  req.annotations = std::move(*annotations);
-  req.out_dir = f.out;
-  req.policy_uri = f.policy;
-  req.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
-  req.verified_levels = gate->policy().policy.verified_levels;
-  // Also for a tag: its refusal is logged, so the rest of the request must be usable input too.
-  if (auto st = signer::CheckSignRequest(req); !st.ok()) return ReportError(st.error());
+  const signer::SigningService service(
+      *gate, {std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit});
+  signer::ServiceSignRequest request;
+  request.image = std::move(*image);
+  request.provenance = std::move(*provenance);
+  request.attestations = std::move(*attestations);
+  request.annotations = std::move(*annotations);
+  request.out_dir = f.out;
+  request.policy_uri = f.policy;
+  // Annotations listed by the policy, the VSA wiring, CheckSignRequest (exit 2, nothing logged).
+  auto prepared = service.Prepare(std::move(request));
+  if (!prepared.ok()) return ReportError(prepared.error());
 
-  auto key = OpenSigningKey(f.key, f.backend);
+  auto key = OpenSigningKey(backends, f.key, f.backend);
   if (!key.ok()) return ReportError(key.error());
   std::string log_path;
   auto log = OpenAuditLog(f.audit_log, &log_path);
   if (!log.ok()) return ReportError(log.error());
-  if (tag) return LogRefusedReference(f, image.error(), gate->policy().digest, **log);
 
   SystemClock clock;
-  auto outcome = signer::SignImage(*gate, *key->key, **log, clock, req);
+  auto outcome = service.Sign(*prepared, *key->key, **log, clock);
   if (!outcome.ok()) return ReportError(outcome.error());
+  if (prepared->image().refusal) return PrintRefusedReference(prepared->image());
   std::printf("%s\n", WriteJson(outcome->decision.ToJson(), 2).c_str());
   if (!outcome->decision.allowed) return kExitDenied;
   for (const auto& w : outcome->written) std::fprintf(stderr, "signet: wrote %s\n", w.c_str());
@@ -175,7 +167,7 @@ int RunVerifyImage(const VerifyImageFlags& f) {
 
 }  // namespace
 
-void RegisterSignCommands(Cli& cli) {
+void RegisterSignCommands(Cli& cli, Backends& backends) {
   auto f = std::make_shared<SignFlags>();
   auto* sign = cli.app.add_subcommand(
       "sign",
@@ -207,7 +199,7 @@ void RegisterSignCommands(Cli& cli) {
   sign->add_option("--audit-log", f->audit_log,
                    "Audit log file (default: $SIGNET_STATE_DIR/audit.log, /var/lib/signet/audit.log for root, "
                    "else ~/.local/state/signet/audit.log)");
-  sign->callback([&cli, f] { cli.action = [f] { return RunSign(*f); }; });
+  sign->callback([&cli, &backends, f] { cli.action = [&backends, f] { return RunSign(backends, *f); }; });
 
   auto v = std::make_shared<VerifyImageFlags>();
   auto* vi = cli.app.add_subcommand(

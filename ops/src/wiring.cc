@@ -9,7 +9,6 @@
 
 #include "signet/attestation/trusted_root.h"
 #include "signet/core/file.h"
-#include "signet/hsm/key_store.h"
 #include "signet/hsm/uri.h"
 #include "signet/policy/policy.h"
 
@@ -22,26 +21,20 @@ void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags) {
                   "Name of an environment variable holding the user PIN, when the URI has no pin-source");
 }
 
-Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(const std::string& uri, const KeyBackendFlags& flags) {
+Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(Backends& backends, const std::string& uri,
+                                                          const KeyBackendFlags& flags) {
   SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri parsed, hsm::ParsePkcs11Uri(uri));
   if (parsed.pin_value) {
     std::fprintf(stderr,
                  "signet: warning: the URI carries pin-value, which exposes the PIN in argv and shell history; "
                  "it is meant for tests. Use pin-source=<file> or --pin-env instead.\n");
   }
-  hsm::KeyStoreOptions options;
-  options.module_path = flags.module;
-  if (options.module_path.empty()) {
-    if (const char* env = std::getenv("SIGNET_PKCS11_MODULE"); env != nullptr) options.module_path = env;
-  }
-  options.pin_env = flags.pin_env;
-  options.pool.max_sessions = 4;
-  return hsm::OpenKeyStore(uri, options);
+  return backends.OpenKeyStore(KeyStoreConfig{uri, flags.module, flags.pin_env});
 }
 
-Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags) {
+Result<OpenedKey> OpenSigningKey(Backends& backends, const std::string& uri, const KeyBackendFlags& flags) {
   OpenedKey out;
-  SIGNET_ASSIGN_OR_RETURN(out.store, OpenKeyStoreFromUri(uri, flags));
+  SIGNET_ASSIGN_OR_RETURN(out.store, OpenKeyStoreFromUri(backends, uri, flags));
   SIGNET_ASSIGN_OR_RETURN(out.key, out.store->FindKey(uri, fw::OpenOptions{}));
   return out;
 }

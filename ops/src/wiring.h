@@ -1,5 +1,5 @@
-// Shared wiring of the CLI: opening a signing key through the chosen backend, loading a policy
-// into a gate, reading evidence files. The concrete backends are chosen here and in main().
+// Shared wiring of the CLI: opening a signing key through the Backends main() built, loading a
+// policy into a gate, reading evidence files. No backend is constructed here (backends.h).
 #ifndef SIGNET_OPS_WIRING_H_
 #define SIGNET_OPS_WIRING_H_
 
@@ -13,6 +13,7 @@
 #include "signet/attestation/trusted_root.h"
 #include "signet/core/result.h"
 #include "signet/firmware_iface/signing_key.h"
+#include "signet/ops/backends.h"
 #include "signet/policy/gate.h"
 #include "signet/policy/inputs.h"
 #include "signet/policy/policy.h"
@@ -34,16 +35,18 @@ struct KeyBackendFlags {
 // AddKeyBackendFlags registers --module and --pin-env on `cmd`.
 void AddKeyBackendFlags(CLI::App* cmd, KeyBackendFlags& flags);
 
-// OpenKeyStoreFromUri opens the token named by the pkcs11: `uri` behind a session pool. The
-// module comes from the URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN
-// from the URI's pin-source, else the variable named by flags.pin_env, else pin-value (which
-// warns on stderr: it puts the PIN into argv).
-Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(const std::string& uri, const KeyBackendFlags& flags);
+// OpenKeyStoreFromUri opens, through `backends`, the token named by the pkcs11: `uri` behind a
+// session pool. The module comes from the URI's module-path, else flags.module, else
+// $SIGNET_PKCS11_MODULE (BackendConfigFromEnvironment); the PIN from the URI's pin-source, else
+// the variable named by flags.pin_env, else pin-value (which warns on stderr: it puts the PIN
+// into argv). A URI that does not parse is kInvalidArgument before anything is opened.
+Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(Backends& backends, const std::string& uri,
+                                                          const KeyBackendFlags& flags);
 
 // OpenSigningKey opens the single key matching the pkcs11: `uri`. The module comes from the
 // URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN from the URI's
 // pin-source, else the variable named by flags.pin_env, else pin-value (warns on stderr).
-Result<OpenedKey> OpenSigningKey(const std::string& uri, const KeyBackendFlags& flags);
+Result<OpenedKey> OpenSigningKey(Backends& backends, const std::string& uri, const KeyBackendFlags& flags);
 
 // LoadPolicyTrustedRoot reads and parses the trusted root `policy` names (nullopt when it names
 // none). A broken pin is a configuration error, so every failure is kInvalidArgument (exit 2),

@@ -1,5 +1,6 @@
 // Registration of `signet` subcommands. Each command group lives in its own ops/src/cmd_*.cc
-// and adds itself to the CLI11 app here; main() wires the concrete backends.
+// and adds itself to the CLI11 app here. main() builds the hardware backends (backends.h) and
+// hands them to the command groups that need a device; no command constructs one.
 #ifndef SIGNET_OPS_COMMANDS_H_
 #define SIGNET_OPS_COMMANDS_H_
 
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "signet/core/result.h"
+#include "signet/ops/backends.h"
 
 namespace signet::ops {
 
@@ -33,14 +35,15 @@ struct Cli {
 // ReportError prints `error` to stderr as "signet: <message>" and returns its exit code.
 int ReportError(const Error& error);
 
-// Register* add command groups. Each is defined in its own ops/src/cmd_*.cc.
-void RegisterVersionCommand(Cli& cli);        // cli.cc
-void RegisterKeyCommands(Cli& cli);           // cmd_key.cc: key generate|list|export|check
-void RegisterVerifyBundleCommand(Cli& cli);   // cmd_verify_bundle.cc: verify-bundle
-void RegisterAttestCommands(Cli& cli);        // cmd_attest.cc: attest enroll|quote|verify|reference, launch
-void RegisterGateCommands(Cli& cli);          // cmd_gate.cc: gate, policy check
-void RegisterLogCommands(Cli& cli);           // cmd_log.cc: log verify
-void RegisterSignCommands(Cli& cli);          // cmd_sign.cc: sign, verify-image
+// Register* add command groups. Each is defined in its own ops/src/cmd_*.cc. `backends` must
+// outlive Run(): the commands open devices through it when they run.
+void RegisterVersionCommand(Cli& cli);                      // cli.cc
+void RegisterKeyCommands(Cli& cli, Backends& backends);     // cmd_key.cc: key generate|list|export|check
+void RegisterVerifyBundleCommand(Cli& cli);                 // cmd_verify_bundle.cc: verify-bundle
+void RegisterAttestCommands(Cli& cli, Backends& backends);  // cmd_attest.cc: attest enroll|quote|verify|reference, launch
+void RegisterGateCommands(Cli& cli);                        // cmd_gate.cc: gate, policy check
+void RegisterLogCommands(Cli& cli);                         // cmd_log.cc: log verify
+void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign, verify-image
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
