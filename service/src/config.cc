@@ -217,6 +217,10 @@ Result<ServerConfig> ParseServerSection(const YamlNode& root, const std::string&
   ServerConfig config;
   const YamlNode* listen = root.Find("listen");
   if (listen == nullptr) return InvalidArgument("listen: is required (e.g. listen: 127.0.0.1:8443)");
+  if (listen->kind == YamlNode::Kind::kSequence) {
+    // `listen: [::1]:8443` is a YAML flow sequence; the address needs quotes.
+    return InvalidArgument(Where("listen", *listen) + ": quote an IPv6 address, e.g. listen: '[::1]:8443'");
+  }
   SIGNET_ASSIGN_OR_RETURN(std::string listen_text, Scalar(*listen, "listen"));
   Result<ListenAddress> addr = ParseListen(listen_text);
   if (!addr.ok()) return InvalidArgument(Where("listen", *listen) + ": " + addr.error().message());

@@ -113,6 +113,7 @@ TEST(ParseServerSectionTest, RefusesWithKeyPathNeverValue) {
       {"listen: 127.0.0.1:0\n", "tls"},
       {"listen: SECRETVALUE\ntls: {certificate: a, key: b}\n", "listen"},
       {"listen: [127.0.0.1]\ntls: {certificate: a, key: b}\n", "listen"},
+      {"listen: [::1]\ntls: {certificate: a, key: b}\n", "quote an IPv6 address"},
       {"listen: 127.0.0.1:0\ntls: {certificate: a}\n", "tls.key"},
       {"listen: 127.0.0.1:0\ntls: {key: a}\n", "tls.certificate"},
       {"listen: 127.0.0.1:0\ntls: {certificate: a, key: b, pin: SECRETVALUE}\n", "tls.pin"},
