@@ -14,9 +14,10 @@ namespace {
 Error Mismatch(const char* msg) { return VerificationFailed(findings::kTlogBodyMismatch, msg); }
 
 Result<Bytes> B64Member(const JsonValue& obj, std::string_view key) {
-  auto text = obj.GetString(key);
-  if (!text.ok()) return Mismatch("tlog body field missing");
-  auto raw = Base64Decode(*text);
+  // Read in place: the member text is decoded, never copied first.
+  const JsonValue* text = obj.Find(key);
+  if (text == nullptr || !text->is_string()) return Mismatch("tlog body field missing");
+  auto raw = Base64Decode(text->string_value());
   if (!raw.ok()) return Mismatch("tlog body field is not base64");
   return raw;
 }
@@ -307,6 +308,29 @@ Status MatchRekorBody(const TlogEntry& entry, const SignedContent& content) {
 Result<std::string> SetPayload(const TlogEntry& entry) {
   if (!entry.integrated_time) {
     return VerificationFailed(findings::kSetInvalid, "entry has no integrated time to promise");
+  }
+  // The four members in RFC 8785 order (body < integratedTime < logID < logIndex), written
+  // directly: base64 and hex need no escaping, and an integer of magnitude <= 2^53 is its own
+  // ECMAScript rendering. Larger numbers take the general writer, which renders them as the
+  // double they become.
+  constexpr uint64_t kExactInDouble = uint64_t{1} << 53;
+  const int64_t t = *entry.integrated_time;
+  if (entry.log_index <= kExactInDouble && t <= static_cast<int64_t>(kExactInDouble) &&
+      t >= -static_cast<int64_t>(kExactInDouble)) {
+    const std::string body = Base64Encode(entry.canonicalized_body);
+    const std::string id = HexEncode(entry.log_id);
+    std::string out;
+    out.reserve(body.size() + id.size() + 96);
+    out += "{\"body\":\"";
+    out += body;
+    out += "\",\"integratedTime\":";
+    out += std::to_string(t);
+    out += ",\"logID\":\"";
+    out += id;
+    out += "\",\"logIndex\":";
+    out += std::to_string(entry.log_index);
+    out += '}';
+    return out;
   }
   JsonValue obj = JsonValue::MakeObject();
   obj.Set("body", JsonValue::String(Base64Encode(entry.canonicalized_body)));

@@ -1,6 +1,7 @@
 #include "signet/core/json.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -268,6 +269,14 @@ bool ValidateUtf8(std::string_view s) {
 
 namespace {
 
+// kPlainStringByte marks the bytes a JSON string holds verbatim: printable ASCII except '"'
+// and '\\' (RFC 8259 §7). Everything else goes through escape, control and UTF-8 checks.
+constexpr auto kPlainStringByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
 class Reader {
  public:
   Reader(std::string_view text, const JsonLimits& limits) : s_(text), limits_(limits) {}
@@ -414,6 +423,14 @@ class Reader {
     ++pos_;  // opening quote
     std::string out;
     while (true) {
+      // A run of bytes that need no decoding (printable ASCII but '"' and '\\') is copied at
+      // once; base64 and hex members, most of a Sigstore bundle, are nothing else.
+      size_t run = pos_;
+      while (run < s_.size() && kPlainStringByte[static_cast<uint8_t>(s_[run])]) ++run;
+      if (run != pos_) {
+        out.append(s_.data() + pos_, run - pos_);
+        pos_ = run;
+      }
       if (pos_ >= s_.size()) return Fail("unterminated string");
       uint8_t c = static_cast<uint8_t>(s_[pos_]);
       if (c == '"') {
@@ -518,7 +535,18 @@ namespace {
 void WriteString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Runs that need no escape are appended at once (bytes >= 0x80 are written as they are).
+    size_t run = i;
+    while (run < s.size() && (static_cast<uint8_t>(s[run]) >= 0x80 ||
+                              kPlainStringByte[static_cast<uint8_t>(s[run])])) {
+      ++run;
+    }
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    const char ch = s[i++];
     auto c = static_cast<uint8_t>(ch);
     switch (c) {
       case '"': out += "\\\""; break;
