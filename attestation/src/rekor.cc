@@ -53,9 +53,73 @@ Result<MessageDigest> ProtoDigest(const JsonValue& obj) {
   return MessageDigest{a, std::move(raw)};
 }
 
+// VerifierFromBlock turns one decoded PEM block into a RekorVerifier.
+Result<RekorVerifier> VerifierFromBlock(std::string_view block_name, Bytes der) {
+  RekorVerifier v;
+  if (block_name == "CERTIFICATE") {
+    v.is_certificate = true;
+    v.der = std::move(der);
+    return v;
+  }
+  if (block_name != "PUBLIC KEY") return Mismatch("tlog body verifier is neither a certificate nor a key");
+  // Keys are re-encoded so that the comparison with the pinned key is on canonical DER.
+  auto key = ossl::ParsePublicKeyDer(der);
+  if (!key.ok()) return Mismatch("tlog body public key malformed");
+  auto canonical = ossl::PublicKeyToDer(key->get());
+  if (!canonical.ok()) return Mismatch("tlog body public key malformed");
+  v.der = std::move(canonical).value();
+  return v;
+}
+
+// CanonicalPem decodes the common, canonical form of one PEM block (RFC 7468 §3 "strict"):
+// "-----BEGIN <label>-----\n", base64 lines of 64 characters (the last one 1..64) each ending in
+// "\n", "-----END <label>-----" and at most one "\n", for the labels CERTIFICATE and PUBLIC KEY.
+// On such input it gives what PEM_read_bio gives, without a BIO and line-by-line copies; it
+// returns false for anything else (CRLF, headers, other widths, non-canonical base64), and the
+// caller then reads the block with PEM_read_bio as before.
+bool CanonicalPem(std::string_view pem, std::string* label, Bytes* der) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  constexpr std::string_view kDashes = "-----\n";
+  if (pem.substr(0, kBegin.size()) != kBegin) return false;
+  std::string_view rest = pem.substr(kBegin.size());
+  std::string_view name;
+  for (std::string_view candidate :
+       {std::string_view("CERTIFICATE"), std::string_view("PUBLIC KEY")}) {
+    if (rest.substr(0, candidate.size()) == candidate &&
+        rest.substr(candidate.size(), kDashes.size()) == kDashes) {
+      name = candidate;
+    }
+  }
+  if (name.empty()) return false;
+  rest = rest.substr(name.size() + kDashes.size());
+  std::string b64;
+  b64.reserve(rest.size());
+  bool last = false;
+  while (!rest.empty() && rest.front() != '-') {
+    const size_t nl = rest.find('\n');
+    if (last || nl == std::string_view::npos || nl == 0 || nl > 64) return false;
+    last = nl < 64;  // a short line must be the last one
+    b64.append(rest.data(), nl);
+    rest = rest.substr(nl + 1);
+  }
+  if (b64.empty()) return false;
+  const std::string end = "-----END " + std::string(name) + "-----";
+  if (rest != end && rest != end + "\n") return false;
+  auto raw = Base64Decode(b64);
+  if (!raw.ok() || raw->empty()) return false;
+  *label = std::string(name);
+  *der = std::move(raw).value();
+  return true;
+}
+
 // Rekor v1 verifiers are base64(PEM), either a CERTIFICATE or a PUBLIC KEY block. A certificate
 // is compared as DER bytes with the bundle's (which was parsed), so it is not parsed again here.
 Result<RekorVerifier> PemVerifier(ByteView pem_bytes) {
+  std::string canonical_label;
+  Bytes canonical_der;
+  if (CanonicalPem(AsString(pem_bytes), &canonical_label, &canonical_der)) {
+    return VerifierFromBlock(canonical_label, std::move(canonical_der));
+  }
   ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem_bytes.data(), static_cast<int>(pem_bytes.size())));
   if (!bio) return ossl::OpenSslError(ErrorCode::kInternal, "BIO_new_mem_buf");
   char* name = nullptr;
@@ -78,20 +142,7 @@ Result<RekorVerifier> PemVerifier(ByteView pem_bytes) {
       return Mismatch("tlog body verifier has trailing data");
     }
   }
-  RekorVerifier v;
-  if (block_name == "CERTIFICATE") {
-    v.is_certificate = true;
-    v.der = std::move(der);
-    return v;
-  }
-  if (block_name != "PUBLIC KEY") return Mismatch("tlog body verifier is neither a certificate nor a key");
-  // Keys are re-encoded so that the comparison with the pinned key is on canonical DER.
-  auto key = ossl::ParsePublicKeyDer(der);
-  if (!key.ok()) return Mismatch("tlog body public key malformed");
-  auto canonical = ossl::PublicKeyToDer(key->get());
-  if (!canonical.ok()) return Mismatch("tlog body public key malformed");
-  v.der = std::move(canonical).value();
-  return v;
+  return VerifierFromBlock(block_name, std::move(der));
 }
 
 // Rekor v2 verifiers: {"publicKey":{"rawBytes":..}} or {"x509Certificate":{"rawBytes":..}}.

@@ -287,13 +287,10 @@ Result<std::vector<ParsedSct>> ParseSctList(ByteView list_bytes) {
   return scts;
 }
 
-Result<Bytes> PrecertTbs(X509* leaf) {
-  if (leaf == nullptr) return Invalid("certificate missing");
-  int idx = X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1);
-  if (idx < 0) return Invalid("certificate has no embedded SCTs");
-  if (X509_get_ext_by_NID(leaf, NID_ct_precert_scts, idx) >= 0) {
-    return Invalid("certificate has more than one SCT list extension");
-  }
+namespace {
+
+// TbsWithoutSctList is PrecertTbs for a leaf already known to carry exactly one SCT list.
+Result<Bytes> TbsWithoutSctList(X509* leaf) {
   // The leaf's own encoding (OpenSSL keeps the received TBS bytes): cut the extension out of
   // it, as Go's certificate-transparency BuildPrecertTBS does, instead of copying the whole
   // certificate (X509_dup decodes it again, public key included) to re-encode it.
@@ -304,6 +301,18 @@ Result<Bytes> PrecertTbs(X509* leaf) {
   OPENSSL_free(der);
   if (spliced) return std::move(*spliced);
   return PrecertTbsByReencoding(leaf);
+}
+
+}  // namespace
+
+Result<Bytes> PrecertTbs(X509* leaf) {
+  if (leaf == nullptr) return Invalid("certificate missing");
+  int idx = X509_get_ext_by_NID(leaf, NID_ct_precert_scts, -1);
+  if (idx < 0) return Invalid("certificate has no embedded SCTs");
+  if (X509_get_ext_by_NID(leaf, NID_ct_precert_scts, idx) >= 0) {
+    return Invalid("certificate has more than one SCT list extension");
+  }
+  return TbsWithoutSctList(leaf);
 }
 
 Status VerifyEmbeddedScts(X509* leaf, X509* issuer, const std::vector<CtLogKey>& logs) {
@@ -319,7 +328,7 @@ Status VerifyEmbeddedScts(X509* leaf, X509* issuer, const std::vector<CtLogKey>&
   if (spki_len <= 0) return Invalid("issuer public key cannot be encoded");
   Bytes issuer_key_hash = Sha256(ByteView(spki, static_cast<size_t>(spki_len)));
   OPENSSL_free(spki);
-  SIGNET_ASSIGN_OR_RETURN(Bytes tbs, PrecertTbs(leaf));
+  SIGNET_ASSIGN_OR_RETURN(Bytes tbs, TbsWithoutSctList(leaf));  // SctList found exactly one
 
   // 3. Verify each SCT whose log is pinned, inside that log's validity window.
   for (const Sct& sct : scts) {

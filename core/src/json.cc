@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace signet {
@@ -277,6 +278,28 @@ constexpr auto kPlainStringByte = [] {
   return t;
 }();
 
+// PlainRunEnd returns the end of the run of kPlainStringByte bytes that starts at `pos`. Long
+// runs (base64 members run to kilobytes) are checked eight bytes at a time: a word holds no
+// byte below 0x20, at or above 0x80, '"' or '\\' exactly when the four SWAR tests below are all
+// zero (each is exact for "some byte matches"); a word that fails goes to the byte loop.
+size_t PlainRunEnd(std::string_view s, size_t pos) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = pos;
+  while (s.size() - i >= 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    const uint64_t special = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                             ((backslash - kOnes) & ~backslash) | w;
+    if ((special & kHigh) != 0) break;
+    i += 8;
+  }
+  while (i < s.size() && kPlainStringByte[static_cast<uint8_t>(s[i])]) ++i;
+  return i;
+}
+
 class Reader {
  public:
   Reader(std::string_view text, const JsonLimits& limits) : s_(text), limits_(limits) {}
@@ -425,8 +448,7 @@ class Reader {
     while (true) {
       // A run of bytes that need no decoding (printable ASCII but '"' and '\\') is copied at
       // once; base64 and hex members, most of a Sigstore bundle, are nothing else.
-      size_t run = pos_;
-      while (run < s_.size() && kPlainStringByte[static_cast<uint8_t>(s_[run])]) ++run;
+      const size_t run = PlainRunEnd(s_, pos_);
       if (run != pos_) {
         out.append(s_.data() + pos_, run - pos_);
         pos_ = run;
