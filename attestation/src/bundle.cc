@@ -1,6 +1,7 @@
 #include "signet/attestation/bundle.h"
 
 #include <charconv>
+#include <cstring>
 #include <initializer_list>
 
 #include "signet/attestation/findings.h"
@@ -59,7 +60,10 @@ Result<uint64_t> NonNegative(const JsonValue& obj, const char* key) {
 // breaks are skipped as protobuf's JSON parsers skip them (bundles built with `base64`
 // wrapping their output exist in the wild and in the conformance suite).
 Result<Bytes> ProtoBase64(std::string_view text) {
-  if (text.find_first_of("\r\n") == std::string_view::npos) return Base64Decode(text);
+  if (std::memchr(text.data(), '\n', text.size()) == nullptr &&
+      std::memchr(text.data(), '\r', text.size()) == nullptr) {
+    return Base64Decode(text);
+  }
   std::string joined;
   joined.reserve(text.size());
   for (char c : text) {
@@ -69,9 +73,12 @@ Result<Bytes> ProtoBase64(std::string_view text) {
 }
 
 Result<Bytes> B64(const JsonValue& obj, const char* key, bool allow_empty = false) {
-  auto text = obj.GetString(key);
-  if (!text.ok()) return Malformed(std::string(key) + " missing or not a string");
-  auto raw = ProtoBase64(*text);
+  // Read in place: the member text is decoded, never copied first.
+  const JsonValue* text = obj.Find(key);
+  if (text == nullptr || !text->is_string()) {
+    return Malformed(std::string(key) + " missing or not a string");
+  }
+  auto raw = ProtoBase64(text->string_value());
   if (!raw.ok()) return Malformed(std::string(key) + " is not base64");
   if (raw->empty() && !allow_empty) return Malformed(std::string(key) + " is empty");
   return raw;

@@ -11,7 +11,6 @@ namespace signet::attestation {
 namespace {
 
 constexpr char kFinding[] = "MALFORMED_INPUT";
-constexpr std::string_view kFulcioArc = "1.3.6.1.4.1.57264.1.";
 constexpr int kMaxKnownOid = 22;
 
 Error Malformed(std::string message) { return VerificationFailed(kFinding, std::move(message)); }
@@ -42,20 +41,16 @@ std::string* FieldFor(FulcioIdentity& id, int n) {
   }
 }
 
-// ExtensionNumber returns N for an extension 1.3.6.1.4.1.57264.1.N (N a plain decimal), or -1.
+// ExtensionNumber returns N for an extension 1.3.6.1.4.1.57264.1.N (N a plain decimal of at
+// most two digits), or -1. It compares the OID's DER content (X.690 §8.19) instead of printing
+// it with OBJ_obj2txt: the arc is 2B 06 01 04 01 83 BF 30 01, and N < 128 is one more byte.
 int ExtensionNumber(const ASN1_OBJECT* obj) {
-  char buf[128];
-  int len = OBJ_obj2txt(buf, sizeof buf, obj, 1);
-  if (len <= 0 || static_cast<size_t>(len) >= sizeof buf) return -1;
-  std::string_view txt(buf, static_cast<size_t>(len));
-  if (txt.substr(0, kFulcioArc.size()) != kFulcioArc) return -1;
-  std::string_view tail = txt.substr(kFulcioArc.size());
-  if (tail.empty() || tail.size() > 2 || (tail.size() == 2 && tail[0] == '0')) return -1;
-  int n = 0;
-  for (char c : tail) {
-    if (c < '0' || c > '9') return -1;
-    n = n * 10 + (c - '0');
-  }
+  static constexpr unsigned char kArc[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01};
+  const unsigned char* der = OBJ_get0_data(obj);
+  const size_t len = OBJ_length(obj);
+  if (der == nullptr || len != sizeof kArc + 1 || std::memcmp(der, kArc, sizeof kArc) != 0) return -1;
+  const unsigned char n = der[sizeof kArc];
+  if (n > 99) return -1;  // > 99 has three digits; >= 0x80 would be a multi-byte arc
   return n;
 }
 

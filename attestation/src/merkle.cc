@@ -1,7 +1,10 @@
 // RFC 6962 §2.1 hashing and RFC 9162 §2.1.3.2 inclusion-proof verification.
 #include "signet/attestation/merkle.h"
 
+#include <openssl/evp.h>
+
 #include "signet/core/hash.h"
+#include "signet/core/ossl.h"
 
 namespace signet::attestation {
 namespace {
@@ -9,6 +12,36 @@ namespace {
 constexpr char kFinding[] = "INCLUSION_PROOF_INVALID";
 
 Error ProofInvalid(std::string message) { return VerificationFailed(kFinding, std::move(message)); }
+
+// NodeHasher computes MerkleNodeHash for every level of one audit path with one digest context
+// and one explicitly fetched SHA-256 (a Hasher per node would allocate a context and look the
+// digest up again each time). If OpenSSL cannot set it up, it falls back to MerkleNodeHash.
+class NodeHasher {
+ public:
+  NodeHasher() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {}
+
+  // Hash replaces `r` with SHA-256(0x01 || left || right) (RFC 6962 §2.1); `left` or `right`
+  // may view `r` itself (both are read before `r` is written).
+  void Hash(ByteView left, ByteView right, Bytes& r) {
+    static constexpr uint8_t kPrefix = 0x01;
+    unsigned int len = 0;
+    uint8_t out[EVP_MAX_MD_SIZE];
+    if (md_ && ctx_ && EVP_DigestInit_ex(ctx_.get(), md_.get(), nullptr) == 1 &&
+        EVP_DigestUpdate(ctx_.get(), &kPrefix, 1) == 1 &&
+        EVP_DigestUpdate(ctx_.get(), left.data(), left.size()) == 1 &&
+        EVP_DigestUpdate(ctx_.get(), right.data(), right.size()) == 1 &&
+        EVP_DigestFinal_ex(ctx_.get(), out, &len) == 1 && len == kMerkleHashSize) {
+      r.assign(out, out + len);
+      return;
+    }
+    ossl::DrainErrors();
+    r = MerkleNodeHash(left, right);
+  }
+
+ private:
+  ossl::UniquePtr<EVP_MD> md_;
+  ossl::UniquePtr<EVP_MD_CTX> ctx_;
+};
 
 }  // namespace
 
@@ -41,13 +74,14 @@ Result<Bytes> RootFromInclusionProof(uint64_t leaf_index, uint64_t tree_size, By
   uint64_t fn = leaf_index;
   uint64_t sn = tree_size - 1;
   Bytes r(leaf_hash.begin(), leaf_hash.end());
+  NodeHasher hasher;
   for (const Bytes& p : proof_hashes) {
     if (p.size() != kMerkleHashSize) return ProofInvalid("proof hash is not 32 bytes");
     // 5.1: a proof element beyond the root means the proof is too long.
     if (sn == 0) return ProofInvalid("inclusion proof is too long");
     if ((fn & 1) == 1 || fn == sn) {
       // 5.2: p is a left sibling.
-      r = MerkleNodeHash(p, r);
+      hasher.Hash(p, r, r);
       // A right-most node without a right sibling is promoted: skip levels until fn is a
       // right child (or the root is reached).
       if ((fn & 1) == 0) {
@@ -58,7 +92,7 @@ Result<Bytes> RootFromInclusionProof(uint64_t leaf_index, uint64_t tree_size, By
       }
     } else {
       // 5.3: p is a right sibling.
-      r = MerkleNodeHash(r, p);
+      hasher.Hash(r, p, r);
     }
     fn >>= 1;
     sn >>= 1;

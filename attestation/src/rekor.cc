@@ -14,9 +14,10 @@ namespace {
 Error Mismatch(const char* msg) { return VerificationFailed(findings::kTlogBodyMismatch, msg); }
 
 Result<Bytes> B64Member(const JsonValue& obj, std::string_view key) {
-  auto text = obj.GetString(key);
-  if (!text.ok()) return Mismatch("tlog body field missing");
-  auto raw = Base64Decode(*text);
+  // Read in place: the member text is decoded, never copied first.
+  const JsonValue* text = obj.Find(key);
+  if (text == nullptr || !text->is_string()) return Mismatch("tlog body field missing");
+  auto raw = Base64Decode(text->string_value());
   if (!raw.ok()) return Mismatch("tlog body field is not base64");
   return raw;
 }
@@ -52,9 +53,73 @@ Result<MessageDigest> ProtoDigest(const JsonValue& obj) {
   return MessageDigest{a, std::move(raw)};
 }
 
+// VerifierFromBlock turns one decoded PEM block into a RekorVerifier.
+Result<RekorVerifier> VerifierFromBlock(std::string_view block_name, Bytes der) {
+  RekorVerifier v;
+  if (block_name == "CERTIFICATE") {
+    v.is_certificate = true;
+    v.der = std::move(der);
+    return v;
+  }
+  if (block_name != "PUBLIC KEY") return Mismatch("tlog body verifier is neither a certificate nor a key");
+  // Keys are re-encoded so that the comparison with the pinned key is on canonical DER.
+  auto key = ossl::ParsePublicKeyDer(der);
+  if (!key.ok()) return Mismatch("tlog body public key malformed");
+  auto canonical = ossl::PublicKeyToDer(key->get());
+  if (!canonical.ok()) return Mismatch("tlog body public key malformed");
+  v.der = std::move(canonical).value();
+  return v;
+}
+
+// CanonicalPem decodes the common, canonical form of one PEM block (RFC 7468 §3 "strict"):
+// "-----BEGIN <label>-----\n", base64 lines of 64 characters (the last one 1..64) each ending in
+// "\n", "-----END <label>-----" and at most one "\n", for the labels CERTIFICATE and PUBLIC KEY.
+// On such input it gives what PEM_read_bio gives, without a BIO and line-by-line copies; it
+// returns false for anything else (CRLF, headers, other widths, non-canonical base64), and the
+// caller then reads the block with PEM_read_bio as before.
+bool CanonicalPem(std::string_view pem, std::string* label, Bytes* der) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  constexpr std::string_view kDashes = "-----\n";
+  if (pem.substr(0, kBegin.size()) != kBegin) return false;
+  std::string_view rest = pem.substr(kBegin.size());
+  std::string_view name;
+  for (std::string_view candidate :
+       {std::string_view("CERTIFICATE"), std::string_view("PUBLIC KEY")}) {
+    if (rest.substr(0, candidate.size()) == candidate &&
+        rest.substr(candidate.size(), kDashes.size()) == kDashes) {
+      name = candidate;
+    }
+  }
+  if (name.empty()) return false;
+  rest = rest.substr(name.size() + kDashes.size());
+  std::string b64;
+  b64.reserve(rest.size());
+  bool last = false;
+  while (!rest.empty() && rest.front() != '-') {
+    const size_t nl = rest.find('\n');
+    if (last || nl == std::string_view::npos || nl == 0 || nl > 64) return false;
+    last = nl < 64;  // a short line must be the last one
+    b64.append(rest.data(), nl);
+    rest = rest.substr(nl + 1);
+  }
+  if (b64.empty()) return false;
+  const std::string end = "-----END " + std::string(name) + "-----";
+  if (rest != end && rest != end + "\n") return false;
+  auto raw = Base64Decode(b64);
+  if (!raw.ok() || raw->empty()) return false;
+  *label = std::string(name);
+  *der = std::move(raw).value();
+  return true;
+}
+
 // Rekor v1 verifiers are base64(PEM), either a CERTIFICATE or a PUBLIC KEY block. A certificate
 // is compared as DER bytes with the bundle's (which was parsed), so it is not parsed again here.
 Result<RekorVerifier> PemVerifier(ByteView pem_bytes) {
+  std::string canonical_label;
+  Bytes canonical_der;
+  if (CanonicalPem(AsString(pem_bytes), &canonical_label, &canonical_der)) {
+    return VerifierFromBlock(canonical_label, std::move(canonical_der));
+  }
   ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem_bytes.data(), static_cast<int>(pem_bytes.size())));
   if (!bio) return ossl::OpenSslError(ErrorCode::kInternal, "BIO_new_mem_buf");
   char* name = nullptr;
@@ -77,20 +142,7 @@ Result<RekorVerifier> PemVerifier(ByteView pem_bytes) {
       return Mismatch("tlog body verifier has trailing data");
     }
   }
-  RekorVerifier v;
-  if (block_name == "CERTIFICATE") {
-    v.is_certificate = true;
-    v.der = std::move(der);
-    return v;
-  }
-  if (block_name != "PUBLIC KEY") return Mismatch("tlog body verifier is neither a certificate nor a key");
-  // Keys are re-encoded so that the comparison with the pinned key is on canonical DER.
-  auto key = ossl::ParsePublicKeyDer(der);
-  if (!key.ok()) return Mismatch("tlog body public key malformed");
-  auto canonical = ossl::PublicKeyToDer(key->get());
-  if (!canonical.ok()) return Mismatch("tlog body public key malformed");
-  v.der = std::move(canonical).value();
-  return v;
+  return VerifierFromBlock(block_name, std::move(der));
 }
 
 // Rekor v2 verifiers: {"publicKey":{"rawBytes":..}} or {"x509Certificate":{"rawBytes":..}}.
@@ -307,6 +359,29 @@ Status MatchRekorBody(const TlogEntry& entry, const SignedContent& content) {
 Result<std::string> SetPayload(const TlogEntry& entry) {
   if (!entry.integrated_time) {
     return VerificationFailed(findings::kSetInvalid, "entry has no integrated time to promise");
+  }
+  // The four members in RFC 8785 order (body < integratedTime < logID < logIndex), written
+  // directly: base64 and hex need no escaping, and an integer of magnitude <= 2^53 is its own
+  // ECMAScript rendering. Larger numbers take the general writer, which renders them as the
+  // double they become.
+  constexpr uint64_t kExactInDouble = uint64_t{1} << 53;
+  const int64_t t = *entry.integrated_time;
+  if (entry.log_index <= kExactInDouble && t <= static_cast<int64_t>(kExactInDouble) &&
+      t >= -static_cast<int64_t>(kExactInDouble)) {
+    const std::string body = Base64Encode(entry.canonicalized_body);
+    const std::string id = HexEncode(entry.log_id);
+    std::string out;
+    out.reserve(body.size() + id.size() + 96);
+    out += "{\"body\":\"";
+    out += body;
+    out += "\",\"integratedTime\":";
+    out += std::to_string(t);
+    out += ",\"logID\":\"";
+    out += id;
+    out += "\",\"logIndex\":";
+    out += std::to_string(entry.log_index);
+    out += '}';
+    return out;
   }
   JsonValue obj = JsonValue::MakeObject();
   obj.Set("body", JsonValue::String(Base64Encode(entry.canonicalized_body)));

@@ -99,8 +99,17 @@ bool CertTime(const ASN1_TIME* t, Timestamp* out) {
   return true;
 }
 
+// Token is a parsed timestamp: a TimeStampResp that owns its token, or a bare token.
+struct Token {
+  ossl::UniquePtr<TS_RESP> resp;
+  ossl::UniquePtr<PKCS7> bare;
+  PKCS7* get() const { return resp ? TS_RESP_get_token(resp.get()) : bare.get(); }
+};
+
 // ParseToken accepts a DER TimeStampResp or a bare ContentInfo, requiring every byte consumed.
-Result<ossl::UniquePtr<PKCS7>> ParseToken(ByteView der) {
+// A response keeps its token in place (no PKCS7_dup: copying re-decodes every embedded
+// certificate).
+Result<Token> ParseToken(ByteView der) {
   const unsigned char* p = der.data();
   ossl::UniquePtr<TS_RESP> resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(der.size())));
   if (resp && p == der.data() + der.size()) {
@@ -109,12 +118,11 @@ Result<ossl::UniquePtr<PKCS7>> ParseToken(ByteView der) {
     const ASN1_INTEGER* status = si ? TS_STATUS_INFO_get0_status(si) : nullptr;
     long st = status ? ASN1_INTEGER_get(status) : -1;
     if (st != 0 && st != 1) return Invalid("timestamp response was not granted");
-    PKCS7* token = TS_RESP_get_token(resp.get());
-    if (token == nullptr) return Invalid("timestamp response carries no token");
-    ossl::UniquePtr<PKCS7> dup(PKCS7_dup(token));
-    if (!dup) return Invalid("timestamp token cannot be copied");
+    if (TS_RESP_get_token(resp.get()) == nullptr) return Invalid("timestamp response carries no token");
     ossl::DrainErrors();
-    return dup;
+    Token t;
+    t.resp = std::move(resp);
+    return t;
   }
   ossl::DrainErrors();
   p = der.data();
@@ -123,7 +131,9 @@ Result<ossl::UniquePtr<PKCS7>> ParseToken(ByteView der) {
     return Invalid("timestamp is neither a TimeStampResp nor a TimeStampToken");
   }
   ossl::DrainErrors();
-  return token;
+  Token t;
+  t.bare = std::move(token);
+  return t;
 }
 
 // CheckImprint: algorithm sha256/384/512 with absent or NULL parameters, digest == hash(data).
@@ -245,7 +255,7 @@ Result<Timestamp> VerifyRfc3161(ByteView timestamp_der, ByteView signed_data,
   if (timestamp_der.empty() || timestamp_der.size() > kMaxTimestampBytes) {
     return Invalid("timestamp size is out of range");
   }
-  SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<PKCS7> token, ParseToken(timestamp_der));
+  SIGNET_ASSIGN_OR_RETURN(Token token, ParseToken(timestamp_der));
   TstInfoPtr info(PKCS7_to_TS_TST_INFO(token.get()));
   if (!info) return Invalid("timestamp token has no valid TSTInfo");
   if (TS_TST_INFO_get_version(info.get()) != 1) return Invalid("timestamp TSTInfo version is not 1");

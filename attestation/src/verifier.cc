@@ -64,6 +64,14 @@ Result<Timestamp> CertTime(const ASN1_TIME* t) {
   return ClampedSeconds(static_cast<int64_t>(timegm(&tm)));
 }
 
+// ValidAt reports notBefore <= at < notAfter, the way OpenSSL's check_cert_time reads it
+// (X509_cmp_time: -1 when the field is earlier than or equal to `at`, 0 on error).
+bool ValidAt(const X509* cert, time_t at) {
+  time_t when = at;
+  return X509_cmp_time(X509_get0_notBefore(cert), &when) < 0 &&
+         X509_cmp_time(X509_get0_notAfter(cert), &when) > 0;
+}
+
 bool SelfSigned(X509* cert) {
   return X509_check_issued(cert, cert) == X509_V_OK;
 }
@@ -262,17 +270,28 @@ class BundleVerification {
   // (trusted_root.h), so the CA's issuing certificate is the trust anchor here: OpenSSL checks
   // the leaf's signature and both certificates' validity at `t`, and the rest of the pinned
   // chain must be valid at `t` too.
+  //
+  // A bundle with several verified times (SET and RFC 3161) asks again for each. Everything
+  // X509_verify_cert checks but time (the leaf's signature, names, extensions) does not depend
+  // on `t`, so once a CA's issuing certificate has verified the leaf, a later time only needs
+  // what OpenSSL would check again: the leaf and that certificate valid at `t`
+  // (notBefore <= t < notAfter, X509_cmp_time as in OpenSSL's check_cert_time).
   Status ChainAt(Timestamp t) {
     const time_t at = static_cast<time_t>(ToUnixSeconds(t));
-    for (const CertificateAuthority& ca : root_.certificate_authorities()) {
+    const std::vector<CertificateAuthority>& cas = root_.certificate_authorities();
+    verified_cas_.resize(cas.size(), false);
+    for (size_t k = 0; k < cas.size(); ++k) {
+      const CertificateAuthority& ca = cas[k];
       if (!ca.valid_for.Contains(t)) continue;
       bool chain_valid = true;
       for (size_t i = 1; i < ca.chain.size(); ++i) {
-        time_t when = at;
-        chain_valid = chain_valid && X509_cmp_time(X509_get0_notBefore(ca.chain[i].get()), &when) < 0 &&
-                      X509_cmp_time(X509_get0_notAfter(ca.chain[i].get()), &when) > 0;
+        chain_valid = chain_valid && ValidAt(ca.chain[i].get(), at);
       }
       if (!chain_valid) continue;
+      if (verified_cas_[k]) {
+        if (ValidAt(leaf_.get(), at) && ValidAt(ca.chain.front().get(), at)) return OkStatus();
+        continue;
+      }
       ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
       ossl::UniquePtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
       if (!store || !ctx) return ossl::OpenSslError(ErrorCode::kInternal, "X509 alloc");
@@ -287,6 +306,7 @@ class BundleVerification {
       X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
       if (X509_verify_cert(ctx.get()) == 1 && X509_STORE_CTX_get_error_depth(ctx.get()) == 0 &&
           sk_X509_num(X509_STORE_CTX_get0_chain(ctx.get())) == 2) {
+        verified_cas_[k] = true;
         if (!issuer_) {
           X509_up_ref(ca.chain.front().get());
           issuer_.reset(ca.chain.front().get());
@@ -381,6 +401,7 @@ class BundleVerification {
   const Clock& clock_;
   ossl::UniquePtr<X509> leaf_;
   ossl::UniquePtr<X509> issuer_;
+  std::vector<bool> verified_cas_;  // by index into the root's CAs: issuer verified the leaf
   std::optional<PublicKey> signing_key_;
   SignedContent content_;
   VerifiedBundle out_;

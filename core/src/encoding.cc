@@ -1,6 +1,7 @@
 #include "signet/core/encoding.h"
 
 #include <array>
+#include <cstring>
 
 #include <openssl/crypto.h>
 
@@ -63,28 +64,25 @@ Result<Bytes> HexDecodeAnyCase(std::string_view hex) { return HexDecodeImpl(hex,
 
 std::string Base64Encode(ByteView data, Base64Alphabet alphabet, bool pad) {
   const char* a = alphabet == Base64Alphabet::kStandard ? kStd : kUrl;
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
+  const size_t full = data.size() / 3 * 3;
+  const size_t rest = data.size() - full;
+  // Written into a string of the final size (no per-character append).
+  std::string out(full / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1), '=');
+  char* o = out.data();
+  for (size_t i = 0; i < full; i += 3) {
     uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out += a[(v >> 18) & 63];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    out += a[v & 63];
+    o[0] = a[(v >> 18) & 63];
+    o[1] = a[(v >> 12) & 63];
+    o[2] = a[(v >> 6) & 63];
+    o[3] = a[v & 63];
+    o += 4;
   }
-  size_t rest = data.size() - i;
-  if (rest == 1) {
-    uint32_t v = uint32_t{data[i]} << 16;
-    out += a[(v >> 18) & 63];
-    out += a[(v >> 12) & 63];
-    if (pad) out += "==";
-  } else if (rest == 2) {
-    uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
-    out += a[(v >> 18) & 63];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    if (pad) out += '=';
+  if (rest != 0) {
+    uint32_t v = uint32_t{data[full]} << 16;
+    if (rest == 2) v |= uint32_t{data[full + 1]} << 8;
+    o[0] = a[(v >> 18) & 63];
+    o[1] = a[(v >> 12) & 63];
+    if (rest == 2) o[2] = a[(v >> 6) & 63];
   }
   return out;
 }
@@ -107,28 +105,45 @@ Result<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet, Base6
     return InvalidArgument("base64: missing padding");
   }
 
-  Bytes out;
-  out.reserve(body.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < body.size(); ++i) {
-    int8_t v = table[static_cast<uint8_t>(body[i])];
-    if (v < 0) return InvalidArgument("base64: invalid character at offset " + std::to_string(i));
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>((acc >> bits) & 0xff));
+  // Four characters (24 bits) at a time into a buffer of the final size, then the 2- or
+  // 3-character tail.
+  const auto value = [&table, &body](size_t i) {
+    return int32_t{table[static_cast<uint8_t>(body[i])]};
+  };
+  const auto invalid_at = [&value](size_t i) {
+    while (value(i) >= 0) ++i;
+    return InvalidArgument("base64: invalid character at offset " + std::to_string(i));
+  };
+  Bytes out(body.size() / 4 * 3 + (rem == 0 ? 0 : rem - 1));
+  uint8_t* o = out.data();
+  const size_t full = body.size() - rem;
+  for (size_t i = 0; i < full; i += 4) {
+    const int32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+    if ((a | b | c | d) < 0) return invalid_at(i);
+    const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(d);
+    o[0] = static_cast<uint8_t>(v >> 16);
+    o[1] = static_cast<uint8_t>(v >> 8);
+    o[2] = static_cast<uint8_t>(v);
+    o += 3;
+  }
+  if (rem != 0) {
+    const int32_t a = value(full), b = value(full + 1), c = rem == 3 ? value(full + 2) : 0;
+    if ((a | b | c) < 0) return invalid_at(full);
+    const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6);
+    o[0] = static_cast<uint8_t>(v >> 16);
+    if (rem == 3) o[1] = static_cast<uint8_t>(v >> 8);
+    // Leftover bits must be zero, or two encodings would decode to the same bytes.
+    if ((rem == 2 ? v & 0xffff : v & 0xff) != 0) {
+      return InvalidArgument("base64: non-zero trailing bits");
     }
   }
-  // Leftover bits must be zero, or two encodings would decode to the same bytes.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return InvalidArgument("base64: non-zero trailing bits");
   return out;
 }
 
 Result<Bytes> Base64DecodeStdOrUrl(std::string_view text) {
-  bool has_std = text.find_first_of("+/") != std::string_view::npos;
-  bool has_url = text.find_first_of("-_") != std::string_view::npos;
+  const auto has = [text](char c) { return std::memchr(text.data(), c, text.size()) != nullptr; };
+  bool has_std = has('+') || has('/');
+  bool has_url = has('-') || has('_');
   if (has_std && has_url) return InvalidArgument("base64: mixed standard and URL-safe alphabets");
   return Base64Decode(text, has_url ? Base64Alphabet::kUrlSafe : Base64Alphabet::kStandard,
                       Base64Padding::kOptional);

@@ -1,9 +1,11 @@
 #include "signet/core/json.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace signet {
@@ -268,6 +270,36 @@ bool ValidateUtf8(std::string_view s) {
 
 namespace {
 
+// kPlainStringByte marks the bytes a JSON string holds verbatim: printable ASCII except '"'
+// and '\\' (RFC 8259 §7). Everything else goes through escape, control and UTF-8 checks.
+constexpr auto kPlainStringByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+// PlainRunEnd returns the end of the run of kPlainStringByte bytes that starts at `pos`. Long
+// runs (base64 members run to kilobytes) are checked eight bytes at a time: a word holds no
+// byte below 0x20, at or above 0x80, '"' or '\\' exactly when the four SWAR tests below are all
+// zero (each is exact for "some byte matches"); a word that fails goes to the byte loop.
+size_t PlainRunEnd(std::string_view s, size_t pos) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = pos;
+  while (s.size() - i >= 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    const uint64_t special = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                             ((backslash - kOnes) & ~backslash) | w;
+    if ((special & kHigh) != 0) break;
+    i += 8;
+  }
+  while (i < s.size() && kPlainStringByte[static_cast<uint8_t>(s[i])]) ++i;
+  return i;
+}
+
 class Reader {
  public:
   Reader(std::string_view text, const JsonLimits& limits) : s_(text), limits_(limits) {}
@@ -414,6 +446,13 @@ class Reader {
     ++pos_;  // opening quote
     std::string out;
     while (true) {
+      // A run of bytes that need no decoding (printable ASCII but '"' and '\\') is copied at
+      // once; base64 and hex members, most of a Sigstore bundle, are nothing else.
+      const size_t run = PlainRunEnd(s_, pos_);
+      if (run != pos_) {
+        out.append(s_.data() + pos_, run - pos_);
+        pos_ = run;
+      }
       if (pos_ >= s_.size()) return Fail("unterminated string");
       uint8_t c = static_cast<uint8_t>(s_[pos_]);
       if (c == '"') {
@@ -518,7 +557,18 @@ namespace {
 void WriteString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Runs that need no escape are appended at once (bytes >= 0x80 are written as they are).
+    size_t run = i;
+    while (run < s.size() && (static_cast<uint8_t>(s[run]) >= 0x80 ||
+                              kPlainStringByte[static_cast<uint8_t>(s[run])])) {
+      ++run;
+    }
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    const char ch = s[i++];
     auto c = static_cast<uint8_t>(ch);
     switch (c) {
       case '"': out += "\\\""; break;

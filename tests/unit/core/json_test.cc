@@ -64,6 +64,32 @@ TEST(JsonReaderTest, TypedGetters) {
 }
 
 // Each rejection class of the strict reader.
+// Strings are read in runs (eight bytes at a time on long ones): every kind of byte that ends a
+// run, at every offset around the word boundaries, is still decoded or refused as before.
+TEST(JsonReaderTest, StringRunsEndAtEveryOffset) {
+  for (size_t at = 0; at < 40; ++at) {
+    const std::string pad(at, 'a');
+    const std::string tail(19, 'z');
+    auto escaped = ParseJson("\"" + pad + "\\n" + tail + "\"");
+    ASSERT_TRUE(escaped.ok()) << at;
+    EXPECT_EQ(escaped->string_value(), pad + "\n" + tail);
+    auto utf8 = ParseJson("\"" + pad + "\xc3\xa9" + tail + "\"");
+    ASSERT_TRUE(utf8.ok()) << at;
+    EXPECT_EQ(utf8->string_value(), pad + "\xc3\xa9" + tail);
+    auto del = ParseJson("\"" + pad + "\x7f" + tail + "\"");  // DEL is plain text in JSON
+    ASSERT_TRUE(del.ok()) << at;
+    EXPECT_EQ(del->string_value(), pad + "\x7f" + tail);
+    EXPECT_FALSE(ParseJson("\"" + pad + "\x01" + tail + "\"").ok()) << at;
+    EXPECT_FALSE(ParseJson("\"" + pad + "\xff" + tail + "\"").ok()) << at;
+    EXPECT_FALSE(ParseJson("\"" + pad + tail).ok()) << at;  // unterminated
+    auto quoted = ParseJson("[\"" + pad + "\",\"" + tail + "\"]");
+    ASSERT_TRUE(quoted.ok()) << at;
+    EXPECT_EQ(quoted->array()[0].string_value(), pad);
+    EXPECT_EQ(WriteJson(JsonValue::String(pad + "\"\x01\xc3\xa9" + tail)),
+              "\"" + pad + "\\\"\\u0001\xc3\xa9" + tail + "\"");
+  }
+}
+
 TEST(JsonRejectTest, DuplicateKeys) {
   ExpectReject(R"({"a":1,"a":2})", "duplicate object key");
   ExpectReject(R"({"a":1,"\u0061":2})", "duplicate object key");  // same after unescaping

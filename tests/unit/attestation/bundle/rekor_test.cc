@@ -181,6 +181,79 @@ TEST(SetTest, PayloadIsCanonicalJson) {
             std::string::npos);
 }
 
+// SetPayloadByWriter is the SET payload as the general canonical-JSON writer renders it.
+std::string SetPayloadByWriter(const TlogEntry& e) {
+  JsonValue obj = JsonValue::MakeObject();
+  obj.Set("body", JsonValue::String(Base64Encode(e.canonicalized_body)));
+  obj.Set("integratedTime", JsonValue::Int(*e.integrated_time));
+  obj.Set("logID", JsonValue::String(HexEncode(e.log_id)));
+  obj.Set("logIndex", JsonValue::Uint(e.log_index));
+  return WriteCanonicalJson(obj).value();
+}
+
+// SetPayload writes the four members directly when the numbers are exact in a double, and
+// through the general writer (ECMAScript rendering of the double) when they are not.
+TEST(SetTest, PayloadEqualsTheCanonicalWriterAtEveryMagnitude) {
+  Loaded l = Load("happy-path-v0.3");
+  TlogEntry e = l.bundle.tlog_entries[0];
+  EXPECT_EQ(*SetPayload(e), SetPayloadByWriter(e));
+  const int64_t exact = int64_t{1} << 53;
+  for (int64_t t : {int64_t{0}, exact - 1, exact, exact + 1, int64_t{9'000'000'000'000'000'000}}) {
+    for (uint64_t index : {uint64_t{0}, uint64_t(exact), uint64_t(exact) + 1, ~uint64_t{0}}) {
+      e.integrated_time = t;
+      e.log_index = index;
+      EXPECT_EQ(*SetPayload(e), SetPayloadByWriter(e)) << t << " " << index;
+    }
+  }
+}
+
+// Rekor v1 verifiers are base64(PEM). The canonical layout is decoded directly; any other layout
+// PEM_read_bio accepts gives the same DER, and what it refuses stays refused.
+TEST(RekorBodyTest, PemVerifierLayouts) {
+  Loaded l = Load("happy-path-intoto-in-dsse-v3");
+  const Bytes& raw = l.bundle.tlog_entries[0].canonicalized_body;
+  JsonValue body = ParseJson(AsString(raw)).value();
+  auto with_pem = [&body](const std::string& pem) {
+    JsonValue b = body;
+    for (auto& [k, v] : b.mutable_object()) {
+      if (k != "spec") continue;
+      for (auto& [sk, sv] : v.mutable_object()) {
+        if (sk != "signatures") continue;
+        for (auto& [fk, fv] : sv.mutable_array()[0].mutable_object()) {
+          if (fk == "verifier") fv = JsonValue::String(Base64Encode(AsBytes(pem)));
+        }
+      }
+    }
+    return ParseRekorBody(AsBytes(WriteJson(b)));
+  };
+  auto original = ParseRekorBody(raw);
+  ASSERT_TRUE(original.ok()) << original.error().ToString();
+  const Bytes der = original->signatures[0].verifier.der;
+  ASSERT_TRUE(original->signatures[0].verifier.is_certificate);
+  EXPECT_EQ(der, l.bundle.certificates.front());
+
+  const std::string b64 = Base64Encode(der);
+  std::string canonical = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) canonical += b64.substr(i, 64) + "\n";
+  canonical += "-----END CERTIFICATE-----\n";
+  std::string crlf;
+  for (char c : canonical) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  for (const std::string& pem : {canonical, canonical.substr(0, canonical.size() - 1),
+                                 canonical + "\n \t", crlf}) {
+    auto parsed = with_pem(pem);
+    ASSERT_TRUE(parsed.ok()) << pem << parsed.error().ToString();
+    EXPECT_TRUE(parsed->signatures[0].verifier.is_certificate);
+    EXPECT_EQ(parsed->signatures[0].verifier.der, der);
+  }
+  for (const std::string& pem : {canonical + "x", canonical + canonical,
+                                 std::string("-----BEGIN X509 CRL-----\n") + b64.substr(0, 64) +
+                                     "\n-----END X509 CRL-----\n"}) {
+    auto parsed = with_pem(pem);
+    ASSERT_FALSE(parsed.ok()) << pem;
+    EXPECT_EQ(parsed.error().finding(), findings::kTlogBodyMismatch);
+  }
+}
+
 TEST(SetTest, VerifiesAndRefusesEveryMutation) {
   auto root = TrustedRoot::Parse(testutil::PublicGoodRoot());
   ASSERT_TRUE(root.ok());

@@ -66,7 +66,30 @@ ossl::UniquePtr<X509> MutateSctList(X509* cert, size_t offset, uint8_t xor_mask)
   return parsed.ok() ? std::move(parsed).value() : nullptr;
 }
 
+// ReencodedTbs is the precert TBS the way OpenSSL rebuilds it: a copy of the leaf without its
+// SCT list, re-encoded. PrecertTbs must give exactly these bytes.
+Bytes ReencodedTbs(X509* leaf) {
+  ossl::UniquePtr<X509> copy(X509_dup(leaf));
+  EXPECT_NE(copy, nullptr);
+  int idx = X509_get_ext_by_NID(copy.get(), NID_ct_precert_scts, -1);
+  EXPECT_GE(idx, 0);
+  ossl::UniquePtr<X509_EXTENSION> gone(X509_delete_ext(copy.get(), idx));
+  unsigned char* der = nullptr;
+  int n = i2d_re_X509_tbs(copy.get(), &der);
+  EXPECT_GT(n, 0);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
 class ConformanceSctTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ConformanceSctTest, PrecertTbsIsTheReencodedTbs) {
+  Leaf l = LoadLeaf(GetParam());
+  auto tbs = PrecertTbs(l.cert.get());
+  ASSERT_TRUE(tbs.ok()) << tbs.error().ToString();
+  EXPECT_EQ(*tbs, ReencodedTbs(l.cert.get()));
+}
 
 TEST_P(ConformanceSctTest, GenuineSctVerifies) {
   Leaf l = LoadLeaf(GetParam());
@@ -453,6 +476,39 @@ TEST_F(SyntheticSctTest, ParseSctListDirectly) {
   auto skipped = ParseSctList(v2);
   ASSERT_TRUE(skipped.ok());
   EXPECT_EQ(skipped->size(), 1u);
+}
+
+// PrecertTbs cuts the list out of the leaf's DER; wherever the list sits, and when it is the
+// only extension (the cut declines and OpenSSL re-encodes), the bytes are OpenSSL's.
+TEST_F(SyntheticSctTest, PrecertTbsIsTheReencodedTbsWhereverTheListSits) {
+  auto leaf = Leaf({Ec()});
+  auto last = PrecertTbs(leaf.get());
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, ReencodedTbs(leaf.get()));
+
+  int idx = X509_get_ext_by_NID(leaf.get(), NID_ct_precert_scts, -1);
+  ossl::UniquePtr<X509_EXTENSION> list(X509_delete_ext(leaf.get(), idx));
+  ASSERT_EQ(X509_add_ext(leaf.get(), list.get(), 0), 1);
+  auto modified = PrecertTbs(leaf.get());  // an edited X509 is encoded afresh, not from its cache
+  ASSERT_TRUE(modified.ok());
+  EXPECT_EQ(*modified, ReencodedTbs(leaf.get()));
+  ASSERT_EQ(X509_sign(leaf.get(), ca_key_.get(), EVP_sha256()) > 0, true);
+  Bytes der = ossl::CertificateToDer(leaf.get()).value();
+  auto first_leaf = ossl::ParseCertificateDer(der).value();
+  auto first = PrecertTbs(first_leaf.get());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, ReencodedTbs(first_leaf.get()));
+  EXPECT_EQ(*first, *last);  // same extensions but the list, in the same order
+
+  while (X509_get_ext_count(leaf.get()) > 1) {
+    X509_EXTENSION_free(X509_delete_ext(leaf.get(), X509_get_ext_count(leaf.get()) - 1));
+  }
+  ASSERT_EQ(X509_sign(leaf.get(), ca_key_.get(), EVP_sha256()) > 0, true);
+  der = ossl::CertificateToDer(leaf.get()).value();
+  auto alone_leaf = ossl::ParseCertificateDer(der).value();
+  auto alone = PrecertTbs(alone_leaf.get());
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(*alone, ReencodedTbs(alone_leaf.get()));
 }
 
 TEST_F(SyntheticSctTest, PrecertTbsDirectly) {
