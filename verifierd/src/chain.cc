@@ -154,11 +154,15 @@ std::vector<v1::ChainLink> BuildChain(const ChainInputs& in) {
   } else if (d->provenance_accepted) {
     out.push_back(Pass("provenance", "from approved builder " + d->provenance_builder));
   } else if (std::any_of(prov.begin(), prov.end(), [](const ViewFinding* x) {
-               return x->code != f::kMalformedInput && x->code != f::kMissingAttestation;
+               // Signature findings belong to the signature link: a provenance that does not
+               // verify is a missing provenance here, not an unapproved builder.
+               return x->code != f::kMalformedInput && x->code != f::kMissingAttestation &&
+                      x->code != f::kSignatureInvalid && x->code != f::kSubjectMismatch &&
+                      x->code != f::kUntrustedSigner;
              })) {
     out.push_back(Link("provenance", "FAIL", cc::kBuilderNotApproved, "no provenance passes the policy's builder checks"));
   } else {
-    out.push_back(Link("provenance", "MISSING", cc::kProvenanceMissing, "no readable provenance for this digest"));
+    out.push_back(Link("provenance", "MISSING", cc::kProvenanceMissing, "no verified provenance for this digest"));
   }
   // sbom, scan
   out.push_back(RequirementLink(in, "sbom", &IsSbomType, false));

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "signet/core/encoding.h"
 #include "signet/core/file.h"
+#include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/policy/image_ref.h"
 #include "signet/policy/provenance.h"
@@ -74,6 +76,7 @@ EvidenceFile ClassifyEvidence(std::string name, std::string bytes) {
   EvidenceFile f;
   f.name = std::move(name);
   f.bytes = std::move(bytes);
+  f.sha256 = HexEncode(Sha256(f.bytes));
   if (std::string d = SimpleSigningDigest(f.bytes); !d.empty()) {
     f.role = EvidenceRole::kSimpleSigning;
     f.subject_digests.insert(d);

@@ -58,8 +58,8 @@ std::string DigestHexOf(const std::string& subject) {
 std::string EvidenceSetDigest(const std::vector<const EvidenceFile*>& files) {
   std::string acc;
   for (const EvidenceFile* f : files) {
-    acc += std::to_string(static_cast<int>(f->role)) + ":" + HexEncode(Sha256(f->name)) + ":" +
-           HexEncode(Sha256(f->bytes)) + ":" + HexEncode(Sha256(f->signature)) + ";";
+    acc += std::to_string(static_cast<int>(f->role)) + ":" + HexEncode(Sha256(f->name)) + ":" + f->sha256 + ":" +
+           (f->signature.empty() ? std::string() : HexEncode(Sha256(f->signature))) + ";";
   }
   return HexEncode(Sha256(acc));
 }

@@ -35,6 +35,7 @@ struct EvidenceFile {
   std::string bytes;
   EvidenceRole role = EvidenceRole::kProvenance;
   std::string signature;  // kSimpleSigning: the paired .sig file's content ("" when absent)
+  std::string sha256;     // hex SHA-256 of `bytes` (computed once, for cache keys)
   // Unverified facts read for indexing and chain attribution only:
   std::set<std::string> subject_digests;  // lowercase hex sha256 of the statements' subjects
   std::set<std::string> predicate_types;
