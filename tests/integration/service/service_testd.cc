@@ -19,6 +19,7 @@ namespace {
 
 using signet::Result;
 using signet::Status;
+using signet::YamlNode;
 using namespace signet::service;
 
 struct State {
