@@ -492,7 +492,7 @@ Status Reference(const ReferenceOpts& o) {
     rm.id = rm.kind + ":" + std::filesystem::path(m.installed).filename().string();
     if (!ids.insert(rm.id).second) return InvalidArgument("two measurements would share id " + rm.id);
     rm.path = m.installed;
-    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
+    SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(m.path));
     SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashOpenFile(HashAlgorithm::kSha256, fd.get(), m.path));
     ref.measurements.push_back(std::move(rm));
   }
@@ -559,7 +559,7 @@ void ScrubEnv(const std::string& name) {
 
 // MeasuredExec is the binary `launch` will execute: the descriptor its bytes were hashed from.
 struct MeasuredExec {
-  ScopedFd fd;
+  UniqueFd fd;
   bool script = false;  // starts with "#!": the interpreter reads it through /dev/fd/N
 };
 
@@ -588,7 +588,7 @@ Result<MeasuredExec> MeasureForLaunch(const LaunchOpts& o) {
   bool exec_found = false;
   std::vector<att::EventRecord> records;
   for (const auto& m : ms) {
-    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
+    SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(m.path));
     att::EventRecord r;
     r.seq = log.events.size() + records.size();
     r.pcr = o.pcr;
