@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "signet/attestation/tpm_structs.h"
+#include "signet/core/byte_cursor.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
@@ -200,7 +201,9 @@ Result<EnrollmentChallenge> ParseEnrollmentChallenge(std::string_view json) {
                           internal::GetBase64(v, "encrypted_secret", kMaxBlob));
   // Both are size-prefixed TPM2B structures whose prefix covers exactly the rest.
   for (const Bytes* b : {&c.credential_blob, &c.encrypted_secret}) {
-    if (b->size() < 3 || (static_cast<size_t>((*b)[0]) << 8 | (*b)[1]) != b->size() - 2) {
+    ByteCursor cursor(*b);
+    ByteView body;
+    if (!cursor.ReadU16Prefixed(&body) || body.empty() || !cursor.Empty()) {
       return InvalidArgument("credential_blob/encrypted_secret must be non-empty TPM2B values");
     }
   }
