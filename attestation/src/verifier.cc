@@ -316,7 +316,7 @@ class BundleVerification {
     out_.key_spki_ = signing_key_->spki_der();
     if (bundle_.message_signature) {
       const Bytes& sig = bundle_.message_signature->signature;
-      if (artifact_.data && signing_key_->scheme() == SignatureScheme::kEd25519) {
+      if (artifact_.data && signing_key_->algorithm() == SignatureAlgorithm::kEd25519) {
         SIGNET_RETURN_IF_ERROR(signing_key_->Verify(*artifact_.data, sig));
       } else if (artifact_.data && signing_key_->hash() != HashAlgorithm::kSha256) {
         SIGNET_RETURN_IF_ERROR(signing_key_->Verify(*artifact_.data, sig));

@@ -24,7 +24,7 @@ ImageCheck Fail(ImageCheck c, std::string finding, std::string message) {
   return c;
 }
 
-Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const attestation::PublicKey& key, const std::string& dir) {
+Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const PublicKey& key, const std::string& dir) {
   ImageCheck c;
   c.format = "simplesigning";
   c.file = dir + "/simplesigning.json";
@@ -59,7 +59,7 @@ Result<ImageCheck> CheckSimpleSigning(const ImageRef& image, const attestation::
   return c;
 }
 
-Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicKey& key, const std::string& dir) {
+Result<ImageCheck> CheckBundle(const ImageRef& image, const PublicKey& key, const std::string& dir) {
   ImageCheck c;
   c.format = "sigstore-bundle";
   c.file = dir + "/image.sigstore.json";
@@ -103,7 +103,7 @@ Result<ImageCheck> CheckBundle(const ImageRef& image, const attestation::PublicK
 
 }  // namespace
 
-Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
+Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const PublicKey& key,
                                                       const std::string& dir) {
   std::vector<ImageCheck> checks;
   if (Exists(dir + "/simplesigning.json") || Exists(dir + "/simplesigning.sig")) {

@@ -378,15 +378,15 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
   // key listed twice would count twice towards a threshold, or belong to two builders.
   std::vector<std::pair<Bytes, std::string>> seen;  // canonical_id, "builder/key"
   for (const auto& b : lp.policy.builders) {
-    std::vector<attestation::PublicKey> keys;
+    std::vector<PublicKey> keys;
     for (const auto& k : b.keys) {
       auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
       if (!text.ok()) {
         return std::move(text).error().Prefix("policy: builder " + b.name + ": reading key " + k);
       }
       auto key = text->find("-----BEGIN") != std::string::npos
-                     ? attestation::PublicKey::FromPem(*text)
-                     : attestation::PublicKey::FromSpkiDer(AsBytes(*text));
+                     ? PublicKey::FromPem(*text)
+                     : PublicKey::FromSpkiDer(AsBytes(*text));
       if (!key.ok()) {
         return std::move(key).error().Prefix("policy: builder " + b.name + ": key " + k);
       }

@@ -169,8 +169,9 @@ struct TpmAttestationResult {
 //      options.trusted_enrollment (required; the evidence's own record is ignored);
 //   3. the AK is fixedTPM|fixedParent|sensitiveDataOrigin|restricted|sign, not decrypt, and its
 //      recomputed Name is the enrolled Name;
-//   4. the signature algorithm is on the allow-list (ECDSA-P256-SHA256, RSASSA-SHA256 with
-//      RSA >= 2048) and the signature verifies over the exact TPMS_ATTEST bytes;
+//   4. the AK and signature fit one attestation key profile of core/public_key.h (ecdsa-p256:
+//      ECDSA P-256 SHA-256; rsa-2048: RSASSA-PKCS1-v1_5 SHA-256, RSA-2048) and the signature
+//      verifies with a PublicKey bound to that profile over the exact TPMS_ATTEST bytes;
 //   5. TPMS_ATTEST unmarshals completely with the right magic and type;
 //   6. extraData equals QualifyingData(options.nonce, options.channel_binding);
 //   7. reference.pcr is not resettable (16, 23) unless options.allow_resettable_pcr, and the PCR

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/result.h"
 #include "signet/policy/image_ref.h"
 
@@ -33,7 +33,7 @@ struct ImageCheck {
 // canonical (a signature, not unusable input: the CLI exits 1).
 // Returns one ImageCheck per format found. Fails kNotFound if `dir` holds neither format, and
 // kInvalidArgument for unreadable files.
-Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
+Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const PublicKey& key,
                                                       const std::string& dir);
 
 }  // namespace signet::policy
