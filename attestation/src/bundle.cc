@@ -3,7 +3,7 @@
 #include <charconv>
 #include <initializer_list>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 

@@ -1,12 +1,13 @@
 // RFC 6962 §2.1 hashing and RFC 9162 §2.1.3.2 inclusion-proof verification.
 #include "signet/attestation/merkle.h"
 
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "INCLUSION_PROOF_INVALID";
+constexpr const char* kFinding = findings::kInclusionProofInvalid;
 
 Error ProofInvalid(std::string message) { return VerificationFailed(kFinding, std::move(message)); }
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "signet/core/findings.h"
 #include "signet/core/byte_cursor.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
@@ -10,7 +11,7 @@
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "SCT_INVALID";
+constexpr const char* kFinding = findings::kSctInvalid;
 constexpr size_t kLogIdSize = 32;
 // Timestamp counts int64 nanoseconds, so it ends in 2262; a later SCT time is out of range.
 constexpr uint64_t kMaxTimestampMs = 9'000'000'000'000;  // 2255-03-14

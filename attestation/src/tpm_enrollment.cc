@@ -17,8 +17,7 @@
 namespace signet::attestation {
 namespace {
 
-namespace tf = tpm_findings;
-namespace ef = enroll_findings;
+namespace tf = findings;
 
 constexpr size_t kMaxDocBytes = 64 * 1024;
 constexpr size_t kMaxBlob = 4096;
@@ -174,11 +173,11 @@ Result<EnrollmentRecord> AcceptEnrollmentResponse(const EnrollmentState& state,
                                                   std::string enrolled_at) {
   if (!ConstantTimeEqual(state.challenge_id, response.challenge_id) ||
       !ConstantTimeEqual(state.ak_name, response.ak_name)) {
-    return VerificationFailed(ef::kResponseMismatch,
+    return VerificationFailed(findings::kEnrollmentResponseMismatch,
                               "the response answers another enrollment challenge");
   }
   if (state.secret.size() != kEnrollSecretSize || !state.secret.Equals(response.secret)) {
-    return VerificationFailed(ef::kActivationFailed,
+    return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM did not release the enrollment secret");
   }
   EnrollmentRecord r;

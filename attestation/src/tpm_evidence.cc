@@ -17,7 +17,7 @@
 namespace signet::attestation {
 namespace {
 
-namespace f = tpm_findings;
+namespace f = findings;
 
 constexpr size_t kMaxEvidenceBytes = 8 * 1024 * 1024;
 constexpr size_t kMaxBlob = 4096;       // TPM structures are far smaller
@@ -248,7 +248,7 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
     (void)ossl::DrainErrors();
     return v.Fail(4, f::kSignatureMalformed);
   }
-  if (!key->Verify(*body, *der_sig).ok()) return v.Fail(4, f::kSignatureInvalid);
+  if (!key->Verify(*body, *der_sig).ok()) return v.Fail(4, f::kQuoteSignatureInvalid);
   v.Pass(4);
 
   // 5. Decode only now: complete unmarshalling, magic and type.

@@ -6,7 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "signet/attestation/checkpoint.h"
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/attestation/merkle.h"
 #include "signet/attestation/rekor.h"
 #include "signet/attestation/rfc3161.h"

@@ -9,14 +9,15 @@
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
 
+#include "signet/core/findings.h"
 #include "signet/core/ossl.h"
 
 namespace signet {
 namespace {
 
-constexpr char kMalformedInput[] = "MALFORMED_INPUT";
-constexpr char kUnsupported[] = "UNSUPPORTED";
-constexpr char kSignatureInvalid[] = "SIGNATURE_INVALID";
+using findings::kMalformedInput;
+using findings::kSignatureInvalid;
+using findings::kUnsupported;
 
 constexpr int kMinRsaPssBits = 2048;
 constexpr int kMaxRsaPssBits = 8192;  // bounds the cost of one verification

@@ -29,6 +29,7 @@
 #include "signet/attestation/tpm_structs.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
@@ -253,7 +254,7 @@ Status Enroll(const EnrollOpts& o) {
   SIGNET_ASSIGN_OR_RETURN(Bytes ek_spki, ossl::PublicKeyToDer(ek_key.get()));
   SIGNET_ASSIGN_OR_RETURN(Bytes cert_spki, ossl::PublicKeyToDer(X509_get0_pubkey(cert.get())));
   if (!ConstantTimeEqual(ek_spki, cert_spki)) {
-    return VerificationFailed("EK_CERT_MISMATCH",
+    return VerificationFailed(findings::kEkCertMismatch,
                               "the EK recreated from the TCG template is not the certified EK");
   }
   // The AK, under the EK.
@@ -441,7 +442,7 @@ Status Activate(const ActivateOpts& o) {
   r.secret = SecretBytes(released);
   OPENSSL_cleanse(released.data(), released.size());
   if (r.secret.size() != att::kEnrollSecretSize) {
-    return VerificationFailed(att::enroll_findings::kActivationFailed,
+    return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM released a secret of the wrong size");
   }
   std::string doc = att::SerializeEnrollmentResponse(r);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "signet/attestation/bundle.h"
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/public_key.h"
 #include "signet/attestation/trusted_root.h"
 #include "signet/attestation/verifier.h"
@@ -149,7 +149,7 @@ Status CheckSignatureEncodings(std::string_view bundle_json) {
   }
   for (const auto& [sig, dsse] : sigs) {
     if (sig != nullptr && sig->is_string() && NotCanonicalButDecodable(sig->string_value(), dsse)) {
-      return VerificationFailed(attestation::findings::kSignatureInvalid,
+      return VerificationFailed(findings::kSignatureInvalid,
                                 "signature is not canonical base64 and does not verify");
     }
   }

@@ -9,7 +9,7 @@
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/glob.h"
 #include "signet/core/yaml.h"
 

@@ -21,7 +21,7 @@
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/policy/image_ref.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "test_env.h"
 
 namespace signet::policy {
