@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hsm_sign: %s\n", store.error().ToString().c_str());
     return 3;
   }
-  auto key = (*store)->GenerateKey({"bench-p256", fw::KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"bench-p256", SignatureAlgorithm::kEcdsaP256Sha256});
   if (!key.ok()) {
     std::fprintf(stderr, "hsm_sign: %s\n", key.error().ToString().c_str());
     return 3;

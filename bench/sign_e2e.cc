@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sign_e2e: %s\n", store.error().ToString().c_str());
     return 3;
   }
-  auto key = (*store)->GenerateKey({"bench-release", fw::KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"bench-release", SignatureAlgorithm::kEcdsaP256Sha256});
   if (!key.ok()) return 3;
 
   // The builder: a P-256 key signing DSSE provenance, and the policy approving it.

@@ -119,8 +119,8 @@ std::unique_ptr<signet::fw::Tpm> OpenBenchTpm(benchmark::State& state) {
 void BM_SwtpmQuote(benchmark::State& state) {
   auto tpm = OpenBenchTpm(state);
   if (!tpm) return;
-  auto alg = state.range(0) == 0 ? signet::fw::AkAlgorithm::kEcdsaP256
-                                 : signet::fw::AkAlgorithm::kRsa2048;
+  auto alg = state.range(0) == 0 ? signet::SignatureAlgorithm::kEcdsaP256Sha256
+                                 : signet::SignatureAlgorithm::kRsa2048Pkcs1Sha256;
   auto ak = tpm->CreateAk(alg);
   if (!ak.ok()) {
     state.SkipWithError("CreateAk failed");
@@ -132,7 +132,7 @@ void BM_SwtpmQuote(benchmark::State& state) {
     if (!q.ok()) state.SkipWithError("quote failed");
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(alg == signet::fw::AkAlgorithm::kEcdsaP256 ? "ecdsa-p256" : "rsa-2048");
+  state.SetLabel(alg == signet::SignatureAlgorithm::kEcdsaP256Sha256 ? "ecdsa-p256" : "rsa-2048");
 }
 BENCHMARK(BM_SwtpmQuote)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 

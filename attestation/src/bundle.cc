@@ -4,7 +4,7 @@
 #include <cstring>
 #include <initializer_list>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
@@ -10,7 +11,7 @@
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "CHECKPOINT_INVALID";
+constexpr const char* kFinding = findings::kCheckpointInvalid;
 // "— " : U+2014 EM DASH in UTF-8, then a space (c2sp signed-note).
 constexpr std::string_view kSigPrefix = "\xE2\x80\x94 ";
 constexpr size_t kKeyHintSize = 4;

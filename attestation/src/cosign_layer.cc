@@ -1,6 +1,6 @@
 #include "signet/attestation/cosign_layer.h"
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 
 namespace signet::attestation {

@@ -5,12 +5,14 @@
 #include <cstring>
 #include <string_view>
 
+#include "signet/core/findings.h"
 #include "signet/core/ossl.h"
 
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "MALFORMED_INPUT";
+constexpr const char* kFinding = findings::kMalformedInput;
+constexpr std::string_view kFulcioArc = "1.3.6.1.4.1.57264.1.";
 constexpr int kMaxKnownOid = 22;
 
 Error Malformed(std::string message) { return VerificationFailed(kFinding, std::move(message)); }

@@ -1,6 +1,6 @@
 #include "signet/attestation/intoto.h"
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 
 namespace signet::attestation {
 namespace {

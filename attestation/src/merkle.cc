@@ -3,13 +3,14 @@
 
 #include <openssl/evp.h>
 
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
 
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "INCLUSION_PROOF_INVALID";
+constexpr const char* kFinding = findings::kInclusionProofInvalid;
 
 Error ProofInvalid(std::string message) { return VerificationFailed(kFinding, std::move(message)); }
 

@@ -1,6 +1,6 @@
 #include "signet/attestation/rekor.h"
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"

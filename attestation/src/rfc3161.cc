@@ -4,13 +4,14 @@
 #include <chrono>
 #include <string_view>
 
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
 
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "TIMESTAMP_INVALID";
+constexpr const char* kFinding = findings::kTimestampInvalid;
 // Timestamp counts int64 nanoseconds (until 2262); times are kept within +-kMaxSeconds.
 constexpr int64_t kMaxSeconds = 9'000'000'000;  // 2255-03-14
 

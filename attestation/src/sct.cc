@@ -6,13 +6,15 @@
 #include <iterator>
 #include <optional>
 
+#include "signet/core/findings.h"
+#include "signet/core/byte_cursor.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
 
 namespace signet::attestation {
 namespace {
 
-constexpr char kFinding[] = "SCT_INVALID";
+constexpr const char* kFinding = findings::kSctInvalid;
 constexpr size_t kLogIdSize = 32;
 // Timestamp counts int64 nanoseconds, so it ends in 2262; a later SCT time is out of range.
 constexpr uint64_t kMaxTimestampMs = 9'000'000'000'000;  // 2255-03-14
@@ -22,54 +24,19 @@ Error Invalid(std::string message) {
   return VerificationFailed(kFinding, std::move(message));
 }
 
-// Reader is a bounds-checked cursor over TLS presentation-language data (RFC 5246 §4).
-class Reader {
- public:
-  explicit Reader(ByteView data) : data_(data) {}
-  bool empty() const { return pos_ == data_.size(); }
-  bool U8(uint8_t* out) {
-    if (data_.size() - pos_ < 1) return false;
-    *out = data_[pos_++];
-    return true;
-  }
-  bool Uint(size_t n, uint64_t* out) {
-    if (data_.size() - pos_ < n) return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = (v << 8) | data_[pos_ + i];
-    pos_ += n;
-    *out = v;
-    return true;
-  }
-  bool Bytes(size_t n, ByteView* out) {
-    if (data_.size() - pos_ < n) return false;
-    *out = data_.subspan(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  // Vector reads a length-prefixed opaque<0..2^(8*len_bytes)-1>.
-  bool Vector(size_t len_bytes, ByteView* out) {
-    uint64_t n = 0;
-    return Uint(len_bytes, &n) && Bytes(static_cast<size_t>(n), out);
-  }
-
- private:
-  ByteView data_;
-  size_t pos_ = 0;
-};
-
 using Sct = ParsedSct;
 
 // ParseSct parses one serialized SCT; only v1 is defined. Returns false if malformed.
 bool ParseSct(ByteView raw, Sct* out) {
-  Reader r(raw);
+  ByteCursor r(raw);
   uint8_t version = 0;
-  if (!r.U8(&version) || version != 0) return false;
-  if (!r.Bytes(kLogIdSize, &out->log_id)) return false;
-  if (!r.Uint(8, &out->timestamp_ms)) return false;
-  if (!r.Vector(2, &out->extensions)) return false;
-  if (!r.U8(&out->hash_alg) || !r.U8(&out->sig_alg)) return false;
-  if (!r.Vector(2, &out->signature) || out->signature.empty()) return false;
-  return r.empty();
+  if (!r.ReadU8(&version) || version != 0) return false;
+  if (!r.Take(kLogIdSize, &out->log_id)) return false;
+  if (!r.ReadU64(&out->timestamp_ms)) return false;
+  if (!r.ReadU16Prefixed(&out->extensions)) return false;
+  if (!r.ReadU8(&out->hash_alg) || !r.ReadU8(&out->sig_alg)) return false;
+  if (!r.ReadU16Prefixed(&out->signature) || out->signature.empty()) return false;
+  return r.Empty();
 }
 
 void Put(Bytes& out, uint64_t v, size_t n) {
@@ -269,16 +236,16 @@ std::optional<Bytes> SplicePrecertTbs(ByteView cert_der) {
 
 Result<std::vector<ParsedSct>> ParseSctList(ByteView list_bytes) {
   // opaque SerializedSCT<1..2^16-1>; SerializedSCT sct_list<1..2^16-1> (RFC 6962 §3.3).
-  Reader outer(list_bytes);
+  ByteCursor outer(list_bytes);
   ByteView list;
-  if (!outer.Vector(2, &list) || !outer.empty() || list.empty()) {
+  if (!outer.ReadU16Prefixed(&list) || !outer.Empty() || list.empty()) {
     return Invalid("SCT list is malformed");
   }
   std::vector<ParsedSct> scts;
-  Reader items(list);
-  while (!items.empty()) {
+  ByteCursor items(list);
+  while (!items.Empty()) {
     ByteView raw;
-    if (!items.Vector(2, &raw) || raw.empty()) return Invalid("SCT list is malformed");
+    if (!items.ReadU16Prefixed(&raw) || raw.empty()) return Invalid("SCT list is malformed");
     ParsedSct sct;
     // A malformed or unknown-version SCT is skipped (RFC 6962 §3.3 lets clients ignore SCTs
     // they cannot parse); it can never count as verified.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "signet/attestation/tpm_structs.h"
+#include "signet/core/byte_cursor.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
@@ -16,8 +17,7 @@
 namespace signet::attestation {
 namespace {
 
-namespace tf = tpm_findings;
-namespace ef = enroll_findings;
+namespace tf = findings;
 
 constexpr size_t kMaxDocBytes = 64 * 1024;
 constexpr size_t kMaxBlob = 4096;
@@ -173,11 +173,11 @@ Result<EnrollmentRecord> AcceptEnrollmentResponse(const EnrollmentState& state,
                                                   std::string enrolled_at) {
   if (!ConstantTimeEqual(state.challenge_id, response.challenge_id) ||
       !ConstantTimeEqual(state.ak_name, response.ak_name)) {
-    return VerificationFailed(ef::kResponseMismatch,
+    return VerificationFailed(findings::kEnrollmentResponseMismatch,
                               "the response answers another enrollment challenge");
   }
   if (state.secret.size() != kEnrollSecretSize || !state.secret.Equals(response.secret)) {
-    return VerificationFailed(ef::kActivationFailed,
+    return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM did not release the enrollment secret");
   }
   EnrollmentRecord r;
@@ -200,7 +200,9 @@ Result<EnrollmentChallenge> ParseEnrollmentChallenge(std::string_view json) {
                           internal::GetBase64(v, "encrypted_secret", kMaxBlob));
   // Both are size-prefixed TPM2B structures whose prefix covers exactly the rest.
   for (const Bytes* b : {&c.credential_blob, &c.encrypted_secret}) {
-    if (b->size() < 3 || (static_cast<size_t>((*b)[0]) << 8 | (*b)[1]) != b->size() - 2) {
+    ByteCursor cursor(*b);
+    ByteView body;
+    if (!cursor.ReadU16Prefixed(&body) || body.empty() || !cursor.Empty()) {
       return InvalidArgument("credential_blob/encrypted_secret must be non-empty TPM2B values");
     }
   }

@@ -2,6 +2,7 @@
 #include "signet/attestation/tpm_evidence.h"
 
 #include <ctime>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -9,13 +10,14 @@
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
+#include "signet/core/public_key.h"
 #include "tpm_ek.h"
 #include "tpm_json_util.h"
 
 namespace signet::attestation {
 namespace {
 
-namespace f = tpm_findings;
+namespace f = findings;
 
 constexpr size_t kMaxEvidenceBytes = 8 * 1024 * 1024;
 constexpr size_t kMaxBlob = 4096;       // TPM structures are far smaller
@@ -62,17 +64,6 @@ class Verification {
  private:
   TpmAttestationResult result_;
 };
-
-bool VerifySignature(EVP_PKEY* key, ByteView der_sig, ByteView message) {
-  ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  const bool ok = ctx != nullptr &&
-                  EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key,
-                                          nullptr) == 1 &&
-                  EVP_DigestVerify(ctx.get(), der_sig.data(), der_sig.size(), message.data(),
-                                   message.size()) == 1;
-  (void)ossl::DrainErrors();
-  return ok;
-}
 
 JsonValue B64(ByteView b) { return JsonValue::String(Base64Encode(b)); }
 
@@ -230,28 +221,34 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   // 4. Signature algorithm allow-list, then the signature over the exact TPMS_ATTEST bytes.
   auto sig = ParseTpmtSignature(ev.signature);
   if (!sig.ok()) return v.Fail(4, f::kSignatureMalformed);
-  const bool ecdsa_ok = sig->sig_alg == kTpmAlgEcdsa && ak->type == kTpmAlgEcc &&
-                        ak->curve == kTpmEccNistP256;
-  const bool rsassa_ok = sig->sig_alg == kTpmAlgRsassa && ak->type == kTpmAlgRsa &&
-                         ak->rsa_bits >= 2048;
+  // The AK profiles are those of the one vocabulary (core/public_key.h) a Tpm creates:
+  // ecdsa-p256 (ECDSA, P-256, SHA-256) and rsa-2048 (RSASSA-PKCS1-v1_5, SHA-256).
+  std::optional<SignatureAlgorithm> ak_alg;
+  if (sig->sig_alg == kTpmAlgEcdsa && ak->type == kTpmAlgEcc && ak->curve == kTpmEccNistP256) {
+    ak_alg = SignatureAlgorithm::kEcdsaP256Sha256;
+  } else if (sig->sig_alg == kTpmAlgRsassa && ak->type == kTpmAlgRsa && ak->rsa_bits == 2048) {
+    ak_alg = SignatureAlgorithm::kRsa2048Pkcs1Sha256;
+  }
   const bool scheme_ok = ak->scheme == kTpmAlgNull ||
                          (ak->scheme == sig->sig_alg && ak->scheme_hash == sig->hash_alg);
-  if (sig->hash_alg != kTpmAlgSha256 || !(ecdsa_ok || rsassa_ok) || !scheme_ok) {
+  if (sig->hash_alg != kTpmAlgSha256 || !ak_alg || !scheme_ok) {
     return v.Fail(4, f::kSignatureAlgorithmNotAllowed);
   }
   auto body = ParseTpm2bAttestBody(ev.attest);
   if (!body.ok()) return v.Fail(4, f::kAttestMalformed);
-  auto key = TpmPublicToKey(*ak);
-  if (!key.ok()) {
+  auto evp = TpmPublicToKey(*ak);
+  if (!evp.ok()) {
     (void)ossl::DrainErrors();
     return v.Fail(4, f::kAkPublicMalformed);
   }
+  auto key = PublicKey::FromEvp(evp->get(), *ak_alg);
+  if (!key.ok()) return v.Fail(4, f::kSignatureAlgorithmNotAllowed);
   auto der_sig = SignatureToDer(*sig);
   if (!der_sig.ok()) {
     (void)ossl::DrainErrors();
     return v.Fail(4, f::kSignatureMalformed);
   }
-  if (!VerifySignature(key->get(), *der_sig, *body)) return v.Fail(4, f::kSignatureInvalid);
+  if (!key->Verify(*body, *der_sig).ok()) return v.Fail(4, f::kQuoteSignatureInvalid);
   v.Pass(4);
 
   // 5. Decode only now: complete unmarshalling, magic and type.

@@ -10,13 +10,11 @@
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
+#include "signet/core/byte_cursor.h"
 #include "signet/core/hash.h"
-#include "tpm_cursor.h"
 
 namespace signet::attestation {
 namespace {
-
-using internal::BigEndianCursor;
 
 constexpr size_t kMaxDigest = 64;        // sizeof(TPMU_HA)
 constexpr size_t kMaxName = 2 + 64;      // sizeof(TPMU_NAME): TPMT_HA
@@ -32,11 +30,11 @@ Bytes Copy(ByteView v) { return Bytes(v.begin(), v.end()); }
 
 // TPMT_PUBLIC (Part 2 §12.2.4) with TPMU_PUBLIC_PARMS (§12.2.3.7) and TPMU_PUBLIC_ID (§12.2.3.2).
 Result<TpmPublic> ParseTpmtPublic(ByteView bytes) {
-  BigEndianCursor c(bytes);
+  ByteCursor c(bytes);
   TpmPublic p;
   ByteView policy;
   if (!c.ReadU16(&p.type) || !c.ReadU16(&p.name_alg) || !c.ReadU32(&p.attributes) ||
-      !c.ReadTpm2b(kMaxDigest, &policy)) {
+      !c.ReadU16Prefixed(&policy, kMaxDigest)) {
     return Malformed("TPMT_PUBLIC header");
   }
   if (p.type != kTpmAlgRsa && p.type != kTpmAlgEcc) {
@@ -70,7 +68,7 @@ Result<TpmPublic> ParseTpmtPublic(ByteView bytes) {
   if (p.type == kTpmAlgRsa) {
     // TPMS_RSA_PARMS (§12.2.3.5): keyBits, exponent; unique = TPM2B_PUBLIC_KEY_RSA.
     ByteView n;
-    if (!c.ReadU16(&p.rsa_bits) || !c.ReadU32(&p.rsa_exponent) || !c.ReadTpm2b(kMaxRsaBytes, &n)) {
+    if (!c.ReadU16(&p.rsa_bits) || !c.ReadU32(&p.rsa_exponent) || !c.ReadU16Prefixed(&n, kMaxRsaBytes)) {
       return Malformed("TPMS_RSA_PARMS");
     }
     if (p.rsa_bits != 2048 && p.rsa_bits != 3072 && p.rsa_bits != 4096) {
@@ -87,13 +85,13 @@ Result<TpmPublic> ParseTpmtPublic(ByteView bytes) {
       return InvalidArgument("unsupported ECC curve (only NIST P-256 and P-384)");
     }
     if (kdf != kTpmAlgNull) return InvalidArgument("unsupported ECC KDF scheme");
-    if (!c.ReadTpm2b(kMaxEccBytes, &x) || !c.ReadTpm2b(kMaxEccBytes, &y)) {
+    if (!c.ReadU16Prefixed(&x, kMaxEccBytes) || !c.ReadU16Prefixed(&y, kMaxEccBytes)) {
       return Malformed("TPMS_ECC_POINT");
     }
     p.ecc_x = Copy(x);
     p.ecc_y = Copy(y);
   }
-  if (!c.empty()) return Malformed("TPMT_PUBLIC: trailing bytes");
+  if (!c.Empty()) return Malformed("TPMT_PUBLIC: trailing bytes");
   p.tpmt_bytes = Copy(bytes);
   return p;
 }
@@ -113,10 +111,10 @@ Result<std::string> CurveGroupName(uint16_t curve, size_t* field_bytes) {
 }  // namespace
 
 Result<TpmPublic> ParseTpm2bPublic(ByteView tpm2b_public) {
-  BigEndianCursor c(tpm2b_public);
+  ByteCursor c(tpm2b_public);
   ByteView inner;
-  if (!c.ReadTpm2b(0xffff, &inner)) return Malformed("TPM2B_PUBLIC size");
-  if (!c.empty()) return Malformed("TPM2B_PUBLIC: trailing bytes");
+  if (!c.ReadU16Prefixed(&inner, 0xffff)) return Malformed("TPM2B_PUBLIC size");
+  if (!c.Empty()) return Malformed("TPM2B_PUBLIC: trailing bytes");
   return ParseTpmtPublic(inner);
 }
 
@@ -188,15 +186,15 @@ Result<ossl::UniquePtr<EVP_PKEY>> TpmPublicToKey(const TpmPublic& pub) {
 }
 
 Result<Bytes> ParseTpm2bAttestBody(ByteView tpm2b_attest) {
-  BigEndianCursor c(tpm2b_attest);
+  ByteCursor c(tpm2b_attest);
   ByteView body;
-  if (!c.ReadTpm2b(0xffff, &body)) return Malformed("TPM2B_ATTEST size");
-  if (!c.empty()) return Malformed("TPM2B_ATTEST: trailing bytes");
+  if (!c.ReadU16Prefixed(&body, 0xffff)) return Malformed("TPM2B_ATTEST size");
+  if (!c.Empty()) return Malformed("TPM2B_ATTEST: trailing bytes");
   return Copy(body);
 }
 
 Result<TpmsAttestQuote> ParseTpmsAttestQuote(ByteView tpms_attest) {
-  BigEndianCursor c(tpms_attest);
+  ByteCursor c(tpms_attest);
   TpmsAttestQuote q;
   if (!c.ReadU32(&q.magic) || !c.ReadU16(&q.type)) return Malformed("TPMS_ATTEST header");
   if (q.magic != kTpmGeneratedValue) {
@@ -209,7 +207,7 @@ Result<TpmsAttestQuote> ParseTpmsAttestQuote(ByteView tpms_attest) {
   }
   ByteView signer, extra, digest;
   uint8_t safe = 0;
-  if (!c.ReadTpm2b(kMaxName, &signer) || !c.ReadTpm2b(kMaxDigest, &extra) ||
+  if (!c.ReadU16Prefixed(&signer, kMaxName) || !c.ReadU16Prefixed(&extra, kMaxDigest) ||
       // TPMS_CLOCK_INFO (§10.11.1)
       !c.ReadU64(&q.clock) || !c.ReadU32(&q.reset_count) || !c.ReadU32(&q.restart_count) ||
       !c.ReadU8(&safe) || safe > 1 || !c.ReadU64(&q.firmware_version)) {
@@ -226,7 +224,7 @@ Result<TpmsAttestQuote> ParseTpmsAttestQuote(ByteView tpms_attest) {
     uint8_t size_of_select = 0;
     ByteView bitmap;
     if (!c.ReadU16(&sel.hash) || !c.ReadU8(&size_of_select) || size_of_select < 3 ||
-        size_of_select > 4 || !c.ReadBytes(size_of_select, &bitmap)) {
+        size_of_select > 4 || !c.Take(size_of_select, &bitmap)) {
       return Malformed("TPMS_PCR_SELECTION");
     }
     for (uint32_t pcr = 0; pcr < size_of_select * 8u; ++pcr) {
@@ -234,23 +232,23 @@ Result<TpmsAttestQuote> ParseTpmsAttestQuote(ByteView tpms_attest) {
     }
     q.pcr_select.push_back(std::move(sel));
   }
-  if (!c.ReadTpm2b(kMaxDigest, &digest)) return Malformed("TPMS_QUOTE_INFO pcrDigest");
+  if (!c.ReadU16Prefixed(&digest, kMaxDigest)) return Malformed("TPMS_QUOTE_INFO pcrDigest");
   q.pcr_digest = Copy(digest);
-  if (!c.empty()) return Malformed("TPMS_ATTEST: trailing bytes");
+  if (!c.Empty()) return Malformed("TPMS_ATTEST: trailing bytes");
   return q;
 }
 
 Result<TpmSignature> ParseTpmtSignature(ByteView tpmt_signature) {
-  BigEndianCursor c(tpmt_signature);
+  ByteCursor c(tpmt_signature);
   TpmSignature s;
   if (!c.ReadU16(&s.sig_alg) || !c.ReadU16(&s.hash_alg)) return Malformed("TPMT_SIGNATURE header");
   if (s.sig_alg == kTpmAlgRsassa || s.sig_alg == kTpmAlgRsapss) {
     ByteView sig;  // TPMS_SIGNATURE_RSA (§11.3.1)
-    if (!c.ReadTpm2b(kMaxRsaBytes, &sig)) return Malformed("TPMS_SIGNATURE_RSA");
+    if (!c.ReadU16Prefixed(&sig, kMaxRsaBytes)) return Malformed("TPMS_SIGNATURE_RSA");
     s.rsa_signature = Copy(sig);
   } else if (s.sig_alg == kTpmAlgEcdsa) {
     ByteView r, sv;  // TPMS_SIGNATURE_ECC (§11.3.2)
-    if (!c.ReadTpm2b(kMaxEccBytes, &r) || !c.ReadTpm2b(kMaxEccBytes, &sv)) {
+    if (!c.ReadU16Prefixed(&r, kMaxEccBytes) || !c.ReadU16Prefixed(&sv, kMaxEccBytes)) {
       return Malformed("TPMS_SIGNATURE_ECC");
     }
     s.ecdsa_r = Copy(r);
@@ -258,7 +256,7 @@ Result<TpmSignature> ParseTpmtSignature(ByteView tpmt_signature) {
   } else {
     return InvalidArgument("unsupported TPM signature algorithm");
   }
-  if (!c.empty()) return Malformed("TPMT_SIGNATURE: trailing bytes");
+  if (!c.Empty()) return Malformed("TPMT_SIGNATURE: trailing bytes");
   return s;
 }
 

@@ -1,6 +1,6 @@
 #include "signet/attestation/trusted_root.h"
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 

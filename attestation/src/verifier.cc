@@ -6,7 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "signet/attestation/checkpoint.h"
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/attestation/merkle.h"
 #include "signet/attestation/rekor.h"
 #include "signet/attestation/rfc3161.h"
@@ -336,7 +336,7 @@ class BundleVerification {
     out_.key_spki_ = signing_key_->spki_der();
     if (bundle_.message_signature) {
       const Bytes& sig = bundle_.message_signature->signature;
-      if (artifact_.data && signing_key_->scheme() == SignatureScheme::kEd25519) {
+      if (artifact_.data && signing_key_->algorithm() == SignatureAlgorithm::kEd25519) {
         SIGNET_RETURN_IF_ERROR(signing_key_->Verify(*artifact_.data, sig));
       } else if (artifact_.data && signing_key_->hash() != HashAlgorithm::kSha256) {
         SIGNET_RETURN_IF_ERROR(signing_key_->Verify(*artifact_.data, sig));

@@ -29,7 +29,7 @@ Result<Bytes> AkNameOf(ByteView public_area, const std::string& path) {
 std::string SerializeAkFile(const AkFile& f) {
   JsonValue v = JsonValue::MakeObject();
   v.Set("version", JsonValue::String(kAkFileVersion));
-  v.Set("algorithm", JsonValue::String(std::string(fw::AkAlgorithmName(f.ak.algorithm))));
+  v.Set("algorithm", JsonValue::String(std::string(SignatureAlgorithmName(f.ak.algorithm))));
   v.Set("ak_public", JsonValue::String(Base64Encode(f.ak.public_area)));
   v.Set("ak_private", JsonValue::String(Base64Encode(f.ak.private_area)));
   v.Set("ak_name", JsonValue::String(HexEncode(f.ak.name)));
@@ -67,7 +67,7 @@ Result<AkFile> LoadAkFile(const std::string& path) {
   AkFile f;
   auto alg = v.GetString("algorithm");
   if (!alg.ok()) return InvalidArgument(path + ": member \"algorithm\" is missing");
-  auto parsed_alg = fw::ParseAkAlgorithm(*alg);
+  auto parsed_alg = fw::ParseAttestationKeyAlgorithm(*alg);
   if (!parsed_alg.ok()) return InvalidArgument(path + ": unknown AK algorithm");
   f.ak.algorithm = *parsed_alg;
   SIGNET_ASSIGN_OR_RETURN(f.ak.public_area, B64Member(v, "ak_public", path));
@@ -83,9 +83,9 @@ Result<AkFile> LoadAkFile(const std::string& path) {
     return InvalidArgument(path + ": ak_name does not match the AK public area");
   }
   auto pub = att::ParseTpm2bPublic(f.ak.public_area);
-  const bool type_ok = (f.ak.algorithm == fw::AkAlgorithm::kEcdsaP256 &&
+  const bool type_ok = (f.ak.algorithm == SignatureAlgorithm::kEcdsaP256Sha256 &&
                         pub->type == att::kTpmAlgEcc) ||
-                       (f.ak.algorithm == fw::AkAlgorithm::kRsa2048 && pub->type == att::kTpmAlgRsa);
+                       (f.ak.algorithm == SignatureAlgorithm::kRsa2048Pkcs1Sha256 && pub->type == att::kTpmAlgRsa);
   if (!type_ok) return InvalidArgument(path + ": the AK public area is not a " + *alg + " key");
   const Bytes& priv = f.ak.private_area;
   if (priv.size() < 3 || (static_cast<size_t>(priv[0]) << 8 | priv[1]) != priv.size() - 2) {

@@ -44,7 +44,7 @@ Result<Bytes> ParseNonceHex(const std::string& hex, std::string_view what) {
 
 Result<EnrollResult> Enroll(const EnrollOpts& o, const TpmOpener& open_tpm) {
   // 1.
-  SIGNET_ASSIGN_OR_RETURN(fw::AkAlgorithm alg, fw::ParseAkAlgorithm(o.algorithm));
+  SIGNET_ASSIGN_OR_RETURN(SignatureAlgorithm alg, fw::ParseAttestationKeyAlgorithm(o.algorithm));
   SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm());
   // 2. EK certificate from NV, and the EK recreated from the TCG template: they must agree.
   SIGNET_ASSIGN_OR_RETURN(Bytes ek_cert_raw, tpm->ReadEkCertificate(fw::EkType::kRsa2048));

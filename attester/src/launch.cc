@@ -93,7 +93,7 @@ Result<MeasuredExec> MeasureForLaunch(const LaunchOpts& o, const TpmOpener& open
   bool exec_found = false;
   std::vector<att::EventRecord> records;
   for (const auto& m : ms) {
-    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
+    SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(m.path));
     att::EventRecord r;
     r.seq = log.events.size() + records.size();
     r.pcr = o.pcr;

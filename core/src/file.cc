@@ -56,9 +56,9 @@ Error OpenError(int err, std::string_view what, std::string_view path) {
 
 }  // namespace
 
-void ScopedFd::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+void UniqueFd::Reset(int fd) {
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  fd_ = fd < 0 ? -1 : fd;
 }
 
 Result<OutputPath> SplitOutputPath(std::string_view path) {
@@ -95,10 +95,10 @@ Status CheckOutputTargetMode(mode_t mode, std::string_view path) {
   return InvalidArgument(std::string(path) + " is " + TypeName(mode) + "; only regular files are replaced");
 }
 
-Result<ScopedFd> OpenInputFile(const std::string& path, struct stat* st_out) {
+Result<UniqueFd> OpenInputFile(const std::string& path, struct stat* st_out) {
   // O_NONBLOCK: opening a FIFO without a writer (or a device that waits for carrier) must not
   // hang before the type check. O_NOCTTY: a terminal never becomes our controlling tty.
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd.valid()) return OpenError(errno, "cannot open", path);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Internal(Errno("cannot stat", path, errno));
@@ -113,7 +113,7 @@ Result<ScopedFd> OpenInputFile(const std::string& path, struct stat* st_out) {
 
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   struct stat st {};
-  SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(path, &st));
+  SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(path, &st));
   if (static_cast<uint64_t>(st.st_size) > max_bytes) return InvalidArgument("file too large: " + path);
   std::string out;
   char buf[65536];
@@ -135,7 +135,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, unsigned 
   SIGNET_ASSIGN_OR_RETURN(OutputPath target, SplitOutputPath(path));
   // Everything below is relative to one directory descriptor, so the directory we checked is
   // the directory we write into.
-  ScopedFd dir(::open(target.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(::open(target.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) {
     const int err = errno;
     if (err == EACCES || err == EPERM) return PermissionDenied(Errno("cannot open directory", target.dir, err));
@@ -152,10 +152,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, unsigned 
   }
   // 2. A fresh temporary file next to it (O_EXCL|O_NOFOLLOW: never an existing file or link).
   std::string tmp;
-  ScopedFd fd;
+  UniqueFd fd;
   for (int attempt = 0; attempt < 16 && !fd.valid(); ++attempt) {
     tmp = target.name + ".tmp-" + RandomSuffix();
-    fd = ScopedFd(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    fd = UniqueFd(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid() && errno != EEXIST) break;
   }
   if (!fd.valid()) {

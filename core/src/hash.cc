@@ -72,7 +72,7 @@ Bytes Hasher::Finish() {
 Result<Bytes> HashFile(HashAlgorithm alg, const std::string& path) {
   // The same type checks as every input (regular files only, no blocking on a FIFO), then a
   // bounded buffer at a time: files of any size hash in constant memory.
-  SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(path));
+  SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(path));
   return HashOpenFile(alg, fd.get(), path);
 }
 

@@ -1,21 +1,16 @@
 #include "signet/firmware_iface/tpm.h"
 
+#include <algorithm>
+
 namespace signet::fw {
 
-std::string_view AkAlgorithmName(AkAlgorithm alg) {
-  switch (alg) {
-    case AkAlgorithm::kEcdsaP256: return "ecdsa-p256";
-    case AkAlgorithm::kRsa2048: return "rsa-2048";
-  }
-  return "unknown";
+bool IsAttestationKeyAlgorithm(SignatureAlgorithm alg) {
+  return std::find(std::begin(kAttestationKeyAlgorithms), std::end(kAttestationKeyAlgorithms), alg) !=
+         std::end(kAttestationKeyAlgorithms);
 }
 
-Result<AkAlgorithm> ParseAkAlgorithm(std::string_view name) {
-  for (auto alg : {AkAlgorithm::kEcdsaP256, AkAlgorithm::kRsa2048}) {
-    if (AkAlgorithmName(alg) == name) return alg;
-  }
-  return InvalidArgument("unsupported attestation key type \"" + std::string(name) +
-                         "\" (use ecdsa-p256 or rsa-2048)");
+Result<SignatureAlgorithm> ParseAttestationKeyAlgorithm(std::string_view name) {
+  return ParseSignatureAlgorithm(name, kAttestationKeyAlgorithms, "attestation key type");
 }
 
 }  // namespace signet::fw

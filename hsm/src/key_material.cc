@@ -12,7 +12,6 @@
 namespace signet::hsm {
 namespace {
 
-using fw::KeyAlgorithm;
 
 const Bytes kP256Oid = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};  // 1.2.840.10045.3.1.7
 const Bytes kP384Oid = {0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};                    // 1.3.132.0.34
@@ -23,22 +22,26 @@ bool Equal(ByteView a, const Bytes& b) { return a.size() == b.size() && std::equ
 
 }  // namespace
 
-size_t CoordinateSize(KeyAlgorithm alg) {
+size_t CoordinateSize(SignatureAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::kEcdsaP256: return 32;
-    case KeyAlgorithm::kEcdsaP384: return 48;
-    case KeyAlgorithm::kEd25519: return 32;
-    case KeyAlgorithm::kRsa3072Pss: return 0;
+    case SignatureAlgorithm::kEcdsaP256Sha256: return 32;
+    case SignatureAlgorithm::kEcdsaP384Sha384: return 48;
+    case SignatureAlgorithm::kEd25519: return 32;
+    case SignatureAlgorithm::kRsa3072PssSha256: return 0;
+    case SignatureAlgorithm::kRsa2048Pkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256: break;
   }
   return 0;
 }
 
-size_t PointSize(KeyAlgorithm alg) {
+size_t PointSize(SignatureAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::kEcdsaP256: return 65;
-    case KeyAlgorithm::kEcdsaP384: return 97;
-    case KeyAlgorithm::kEd25519: return 32;
-    case KeyAlgorithm::kRsa3072Pss: return 0;
+    case SignatureAlgorithm::kEcdsaP256Sha256: return 65;
+    case SignatureAlgorithm::kEcdsaP384Sha384: return 97;
+    case SignatureAlgorithm::kEd25519: return 32;
+    case SignatureAlgorithm::kRsa3072PssSha256: return 0;
+    case SignatureAlgorithm::kRsa2048Pkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256: break;
   }
   return 0;
 }
@@ -104,24 +107,26 @@ Result<Bytes> EcdsaDerToRaw(ByteView der, size_t coordinate_size) {
   return out;
 }
 
-Result<Bytes> EcParamsFor(KeyAlgorithm alg) {
+Result<Bytes> EcParamsFor(SignatureAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::kEcdsaP256: return kP256Oid;
-    case KeyAlgorithm::kEcdsaP384: return kP384Oid;
-    case KeyAlgorithm::kEd25519: return kEd25519Oid;
-    case KeyAlgorithm::kRsa3072Pss: break;
+    case SignatureAlgorithm::kEcdsaP256Sha256: return kP256Oid;
+    case SignatureAlgorithm::kEcdsaP384Sha384: return kP384Oid;
+    case SignatureAlgorithm::kEd25519: return kEd25519Oid;
+    case SignatureAlgorithm::kRsa3072PssSha256: break;
+    case SignatureAlgorithm::kRsa2048Pkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256: break;
   }
-  return InvalidArgument("RSA keys have no EC parameters");
+  return InvalidArgument(std::string(SignatureAlgorithmName(alg)) + " keys have no EC parameters");
 }
 
-Result<KeyAlgorithm> AlgorithmFromEcParams(ByteView params) {
-  if (Equal(params, kP256Oid)) return KeyAlgorithm::kEcdsaP256;
-  if (Equal(params, kP384Oid)) return KeyAlgorithm::kEcdsaP384;
-  if (Equal(params, kEd25519Oid)) return KeyAlgorithm::kEd25519;
+Result<SignatureAlgorithm> AlgorithmFromEcParams(ByteView params) {
+  if (Equal(params, kP256Oid)) return SignatureAlgorithm::kEcdsaP256Sha256;
+  if (Equal(params, kP384Oid)) return SignatureAlgorithm::kEcdsaP384Sha384;
+  if (Equal(params, kEd25519Oid)) return SignatureAlgorithm::kEd25519;
   // PKCS#11 3.0 §2.3.10 also allows curveName as a PrintableString.
   if (params.size() == 2 + kEd25519Printable.size() && params[0] == 0x13 && params[1] == kEd25519Printable.size() &&
       AsString(params.subspan(2)) == kEd25519Printable) {
-    return KeyAlgorithm::kEd25519;
+    return SignatureAlgorithm::kEd25519;
   }
   return Unimplemented("unsupported EC parameters " + HexEncode(params.subspan(0, std::min<size_t>(params.size(), 32))) +
                        " (supported: P-256, P-384, Ed25519)");
@@ -137,14 +142,14 @@ Result<Bytes> EcPointFromAttribute(ByteView attribute, size_t point_size) {
                          " bytes; expected a " + std::to_string(point_size) + "-byte point, raw or as a DER OCTET STRING");
 }
 
-Result<Bytes> SpkiFromEcPoint(KeyAlgorithm alg, ByteView point) {
+Result<Bytes> SpkiFromEcPoint(SignatureAlgorithm alg, ByteView point) {
   ossl::UniquePtr<EVP_PKEY> key;
-  if (alg == KeyAlgorithm::kEd25519) {
+  if (alg == SignatureAlgorithm::kEd25519) {
     if (point.size() != 32) return InvalidArgument("Ed25519 public key must be 32 bytes");
     key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size()));
     if (!key) return ossl::OpenSslError(ErrorCode::kInvalidArgument, "Ed25519 public key");
   } else {
-    const char* group = alg == KeyAlgorithm::kEcdsaP256 ? "P-256" : alg == KeyAlgorithm::kEcdsaP384 ? "P-384" : nullptr;
+    const char* group = alg == SignatureAlgorithm::kEcdsaP256Sha256 ? "P-256" : alg == SignatureAlgorithm::kEcdsaP384Sha384 ? "P-384" : nullptr;
     if (group == nullptr) return InvalidArgument("not an EC algorithm");
     if (point.size() != PointSize(alg) || point[0] != 0x04) {
       return InvalidArgument("EC public point must be uncompressed (04||X||Y) of " + std::to_string(PointSize(alg)) + " bytes");

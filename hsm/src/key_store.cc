@@ -28,7 +28,6 @@
 namespace signet::hsm {
 namespace {
 
-using fw::KeyAlgorithm;
 using fw::KeyAttributes;
 
 constexpr size_t kMaxPinBytes = 256;
@@ -179,10 +178,10 @@ CK_RV ReadKeyObject(const CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_H
 }
 
 // Algorithm and SPKI of a key object; kUnimplemented for profiles Signet does not sign with.
-Result<KeyAlgorithm> AlgorithmOf(const KeyObject& key) {
+Result<SignatureAlgorithm> AlgorithmOf(const KeyObject& key) {
   if (key.key_type == CKK_EC || key.key_type == CKK_EC_EDWARDS) {
-    SIGNET_ASSIGN_OR_RETURN(KeyAlgorithm alg, AlgorithmFromEcParams(key.ec_params));
-    if ((alg == KeyAlgorithm::kEd25519) != (key.key_type == CKK_EC_EDWARDS)) {
+    SIGNET_ASSIGN_OR_RETURN(SignatureAlgorithm alg, AlgorithmFromEcParams(key.ec_params));
+    if ((alg == SignatureAlgorithm::kEd25519) != (key.key_type == CKK_EC_EDWARDS)) {
       return Unimplemented("key type and CKA_EC_PARAMS disagree");
     }
     return alg;
@@ -195,13 +194,13 @@ Result<KeyAlgorithm> AlgorithmOf(const KeyObject& key) {
     if (bits != 3072) {
       return Unimplemented("RSA key with a " + std::to_string(bits) + "-bit modulus (only rsa-3072 is supported)");
     }
-    return KeyAlgorithm::kRsa3072Pss;
+    return SignatureAlgorithm::kRsa3072PssSha256;
   }
   return Unimplemented("key type " + std::to_string(key.key_type) + " is not supported");
 }
 
-Result<Bytes> SpkiOf(KeyAlgorithm alg, const KeyObject& key) {
-  if (alg == KeyAlgorithm::kRsa3072Pss) {
+Result<Bytes> SpkiOf(SignatureAlgorithm alg, const KeyObject& key) {
+  if (alg == SignatureAlgorithm::kRsa3072PssSha256) {
     if (key.modulus.empty() || key.exponent.empty()) {
       return NotFound("the RSA public key (modulus and exponent) of key \"" + key.attributes.label +
                       "\" cannot be read from the token");
@@ -215,22 +214,26 @@ Result<Bytes> SpkiOf(KeyAlgorithm alg, const KeyObject& key) {
   return SpkiFromEcPoint(alg, point);
 }
 
-CK_MECHANISM_TYPE SignMechanism(KeyAlgorithm alg) {
+CK_MECHANISM_TYPE SignMechanism(SignatureAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::kEcdsaP256:
-    case KeyAlgorithm::kEcdsaP384: return CKM_ECDSA;
-    case KeyAlgorithm::kEd25519: return CKM_EDDSA;
-    case KeyAlgorithm::kRsa3072Pss: return CKM_RSA_PKCS_PSS;
+    case SignatureAlgorithm::kEcdsaP256Sha256:
+    case SignatureAlgorithm::kEcdsaP384Sha384: return CKM_ECDSA;
+    case SignatureAlgorithm::kEd25519: return CKM_EDDSA;
+    case SignatureAlgorithm::kRsa3072PssSha256: return CKM_RSA_PKCS_PSS;
+    case SignatureAlgorithm::kRsa2048Pkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256: break;  // not signing key profiles (GenerateKey refuses them)
   }
   return CKM_ECDSA;
 }
 
-CK_MECHANISM_TYPE GenerateMechanism(KeyAlgorithm alg) {
+CK_MECHANISM_TYPE GenerateMechanism(SignatureAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::kEcdsaP256:
-    case KeyAlgorithm::kEcdsaP384: return CKM_EC_KEY_PAIR_GEN;
-    case KeyAlgorithm::kEd25519: return CKM_EC_EDWARDS_KEY_PAIR_GEN;
-    case KeyAlgorithm::kRsa3072Pss: return CKM_RSA_PKCS_KEY_PAIR_GEN;
+    case SignatureAlgorithm::kEcdsaP256Sha256:
+    case SignatureAlgorithm::kEcdsaP384Sha384: return CKM_EC_KEY_PAIR_GEN;
+    case SignatureAlgorithm::kEd25519: return CKM_EC_EDWARDS_KEY_PAIR_GEN;
+    case SignatureAlgorithm::kRsa3072PssSha256: return CKM_RSA_PKCS_KEY_PAIR_GEN;
+    case SignatureAlgorithm::kRsa2048Pkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256: break;  // not signing key profiles (GenerateKey refuses them)
   }
   return CKM_EC_KEY_PAIR_GEN;
 }
@@ -267,18 +270,18 @@ std::string KeyUri(const TokenContext& ctx, const KeyAttributes& attrs) {
 
 class Pkcs11SigningKey final : public fw::SigningKey {
  public:
-  Pkcs11SigningKey(std::shared_ptr<TokenContext> ctx, KeyAlgorithm alg, Bytes spki, KeyAttributes attrs,
+  Pkcs11SigningKey(std::shared_ptr<TokenContext> ctx, SignatureAlgorithm alg, Bytes spki, KeyAttributes attrs,
                    CK_OBJECT_HANDLE handle, uint64_t generation)
       : ctx_(std::move(ctx)), alg_(alg), spki_(std::move(spki)), attrs_(std::move(attrs)),
         key_id_(HexEncode(Sha256(spki_))), sign_what_("signing with key " + key_id_), handle_(handle),
         handle_generation_(generation) {
     // Fetch the digest once: OpenSSL 3's implicit fetch per EVP_Digest takes a global lock, which
     // shows up as contention at a few thousand signatures per second.
-    const char* md = alg == KeyAlgorithm::kEcdsaP384 ? "SHA384" : alg == KeyAlgorithm::kEd25519 ? nullptr : "SHA256";
+    const char* md = alg == SignatureAlgorithm::kEcdsaP384Sha384 ? "SHA384" : alg == SignatureAlgorithm::kEd25519 ? nullptr : "SHA256";
     if (md != nullptr) md_.reset(EVP_MD_fetch(nullptr, md, nullptr));
   }
 
-  KeyAlgorithm algorithm() const override { return alg_; }
+  SignatureAlgorithm algorithm() const override { return alg_; }
   const Bytes& public_key_spki() const override { return spki_; }
   std::string key_id() const override { return key_id_; }
   const KeyAttributes& attributes() const override { return attrs_; }
@@ -287,7 +290,7 @@ class Pkcs11SigningKey final : public fw::SigningKey {
     Bytes input;
     CK_MECHANISM mechanism{SignMechanism(alg_), nullptr, 0};
     CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
-    if (alg_ == KeyAlgorithm::kEd25519) {
+    if (alg_ == SignatureAlgorithm::kEd25519) {
       input.assign(message.begin(), message.end());  // EdDSA signs the message itself
     } else {
       input.resize(EVP_MAX_MD_SIZE);
@@ -297,7 +300,7 @@ class Pkcs11SigningKey final : public fw::SigningKey {
       }
       input.resize(len);
     }
-    if (alg_ == KeyAlgorithm::kRsa3072Pss) {
+    if (alg_ == SignatureAlgorithm::kRsa3072PssSha256) {
       mechanism.pParameter = &pss;
       mechanism.ulParameterLen = sizeof pss;
     }
@@ -316,7 +319,7 @@ class Pkcs11SigningKey final : public fw::SigningKey {
     });
     if (!status.ok()) return std::move(status).error();
     ByteView raw(sig.data(), std::min<size_t>(sig_len, sig.size()));
-    if (alg_ == KeyAlgorithm::kEcdsaP256 || alg_ == KeyAlgorithm::kEcdsaP384) return EcdsaRawToDer(raw, CoordinateSize(alg_));
+    if (alg_ == SignatureAlgorithm::kEcdsaP256Sha256 || alg_ == SignatureAlgorithm::kEcdsaP384Sha384) return EcdsaRawToDer(raw, CoordinateSize(alg_));
     return Bytes(raw.begin(), raw.end());
   }
 
@@ -345,7 +348,7 @@ class Pkcs11SigningKey final : public fw::SigningKey {
   }
 
   const std::shared_ptr<TokenContext> ctx_;
-  const KeyAlgorithm alg_;
+  const SignatureAlgorithm alg_;
   const Bytes spki_;
   const KeyAttributes attrs_;
   const std::string key_id_;
@@ -418,6 +421,10 @@ class Pkcs11KeyStore final : public fw::KeyStore {
   }
 
   Result<std::unique_ptr<fw::SigningKey>> GenerateKey(const fw::GenerateOptions& options) override {
+    if (!fw::IsSigningKeyAlgorithm(options.algorithm)) {
+      return InvalidArgument(std::string(SignatureAlgorithmName(options.algorithm)) +
+                             " is not a signing key profile (use ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072)");
+    }
     const std::string& label = options.label;
     if (label.empty() || label.size() > 128) return InvalidArgument("key label must be 1 to 128 bytes");
     for (unsigned char c : label) {
@@ -453,7 +460,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     CK_ULONG modulus_bits = 3072;
     CK_BYTE exponent[] = {0x01, 0x00, 0x01};
     Bytes ec_params;
-    if (options.algorithm != KeyAlgorithm::kRsa3072Pss) {
+    if (options.algorithm != SignatureAlgorithm::kRsa3072PssSha256) {
       SIGNET_ASSIGN_OR_RETURN(ec_params, EcParamsFor(options.algorithm));
     }
     std::vector<CK_ATTRIBUTE> pub = {
@@ -462,7 +469,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
         {CKA_WRAP, &no, 1},     {CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())},
         {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())},
     };
-    if (options.algorithm == KeyAlgorithm::kRsa3072Pss) {
+    if (options.algorithm == SignatureAlgorithm::kRsa3072PssSha256) {
       pub.push_back({CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits});
       pub.push_back({CKA_PUBLIC_EXPONENT, exponent, sizeof exponent});
     } else {
@@ -487,7 +494,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
         return Error(ErrorCode::kResourceExhausted, "token \"" + token.label + "\" is full (CKR_DEVICE_MEMORY)")
             .WithDomain("pkcs11", e.native_code());
       }
-      return std::move(e).Prefix("generating a " + std::string(fw::KeyAlgorithmName(options.algorithm)) +
+      return std::move(e).Prefix("generating a " + std::string(SignatureAlgorithmName(options.algorithm)) +
                                  " key on token \"" + token.label + "\"");
     }
 
@@ -531,7 +538,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     }));
     std::vector<fw::KeyInfo> out;
     for (const KeyObject& key : keys) {
-      Result<KeyAlgorithm> alg = AlgorithmOf(key);
+      Result<SignatureAlgorithm> alg = AlgorithmOf(key);
       if (!alg.ok()) continue;  // a key Signet cannot sign with (documented in the README)
       fw::KeyInfo info;
       info.uri = KeyUri(*ctx_, key.attributes);
@@ -544,10 +551,10 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     return out;
   }
 
-  Result<std::vector<KeyAlgorithm>> SupportedAlgorithms() override {
-    std::vector<KeyAlgorithm> out;
-    for (KeyAlgorithm alg : {KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEcdsaP384, KeyAlgorithm::kEd25519,
-                             KeyAlgorithm::kRsa3072Pss}) {
+  Result<std::vector<SignatureAlgorithm>> SupportedAlgorithms() override {
+    std::vector<SignatureAlgorithm> out;
+    for (SignatureAlgorithm alg : {SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kEcdsaP384Sha384, SignatureAlgorithm::kEd25519,
+                             SignatureAlgorithm::kRsa3072PssSha256}) {
       Status s = CheckMechanisms(alg);
       if (s.ok()) {
         out.push_back(alg);
@@ -561,7 +568,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
  private:
   // CheckMechanisms confirms that the token offers the key-generation and signing mechanisms of
   // `alg` with the right flags; kUnimplemented naming the missing mechanism otherwise.
-  Status CheckMechanisms(KeyAlgorithm alg) {
+  Status CheckMechanisms(SignatureAlgorithm alg) {
     const CK_FUNCTION_LIST* fn = ctx_->module->fn();
     const TokenIdentity token = ctx_->pool->token();
     for (auto [mech, flag] : {std::pair{GenerateMechanism(alg), CKF_GENERATE_KEY_PAIR}, std::pair{SignMechanism(alg), CKF_SIGN}}) {
@@ -569,10 +576,10 @@ class Pkcs11KeyStore final : public fw::KeyStore {
       const CK_RV rv = fn->C_GetMechanismInfo(token.slot, mech, &info);
       if (rv == CKR_MECHANISM_INVALID || (rv == CKR_OK && (info.flags & flag) == 0)) {
         return Unimplemented("token \"" + token.label + "\" does not offer " + MechanismName(mech) + ", so " +
-                             std::string(fw::KeyAlgorithmName(alg)) + " keys cannot be used on it");
+                             std::string(SignatureAlgorithmName(alg)) + " keys cannot be used on it");
       }
       if (rv != CKR_OK) return Pkcs11Error("C_GetMechanismInfo", rv);
-      if (alg == KeyAlgorithm::kRsa3072Pss && info.ulMaxKeySize != 0 && info.ulMaxKeySize < 3072) {
+      if (alg == SignatureAlgorithm::kRsa3072PssSha256 && info.ulMaxKeySize != 0 && info.ulMaxKeySize < 3072) {
         return Unimplemented("token \"" + token.label + "\" supports RSA keys up to " +
                              std::to_string(info.ulMaxKeySize) + " bits only; rsa-3072 needs 3072");
       }
@@ -581,7 +588,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
   }
 
   Result<std::unique_ptr<fw::SigningKey>> OpenGenerated(const CK_FUNCTION_LIST* fn, CK_OBJECT_HANDLE priv_h,
-                                                        KeyAlgorithm expected) {
+                                                        SignatureAlgorithm expected) {
     KeyObject key;
     uint64_t generation = 0;
     SIGNET_RETURN_IF_ERROR(ctx_->pool->Execute("reading the new key", [&](CK_SESSION_HANDLE s, uint64_t gen) -> CK_RV {
@@ -601,7 +608,7 @@ class Pkcs11KeyStore final : public fw::KeyStore {
   Result<std::unique_ptr<fw::SigningKey>> Open(KeyObject key, uint64_t generation, const fw::OpenOptions& options) {
     const std::string uri = KeyUri(*ctx_, key.attributes);
     SIGNET_RETURN_IF_ERROR(CheckStrength(key.attributes, uri, options));
-    SIGNET_ASSIGN_OR_RETURN(KeyAlgorithm alg, AlgorithmOf(key));
+    SIGNET_ASSIGN_OR_RETURN(SignatureAlgorithm alg, AlgorithmOf(key));
     SIGNET_ASSIGN_OR_RETURN(Bytes spki, SpkiOf(alg, key));
     return std::unique_ptr<fw::SigningKey>(
         new Pkcs11SigningKey(ctx_, alg, std::move(spki), std::move(key.attributes), key.handle, generation));

@@ -27,6 +27,7 @@
 #include "signet/attester/launch.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/time.h"
@@ -65,7 +66,7 @@ Status Enroll(Backends& backends, const EnrollFlags& f) {
   // (challenge/activate/accept) before it trusts the AK.
   std::printf("created AK %s (%s) under EK %s; a verifier enrolls it with `signet attest "
               "challenge`, `activate`, `accept`\n",
-              HexEncode(r.ak_name).c_str(), std::string(fw::AkAlgorithmName(r.algorithm)).c_str(),
+              HexEncode(r.ak_name).c_str(), std::string(SignatureAlgorithmName(r.algorithm)).c_str(),
               HexEncode(r.ek_spki_sha256).substr(0, 16).c_str());
   return OkStatus();
 }
@@ -208,7 +209,7 @@ Status Reference(const ReferenceOpts& o) {
     rm.id = rm.kind + ":" + std::filesystem::path(m.installed).filename().string();
     if (!ids.insert(rm.id).second) return InvalidArgument("two measurements would share id " + rm.id);
     rm.path = m.installed;
-    SIGNET_ASSIGN_OR_RETURN(ScopedFd fd, OpenInputFile(m.path));
+    SIGNET_ASSIGN_OR_RETURN(UniqueFd fd, OpenInputFile(m.path));
     SIGNET_ASSIGN_OR_RETURN(rm.sha256, HashOpenFile(HashAlgorithm::kSha256, fd.get(), m.path));
     ref.measurements.push_back(std::move(rm));
   }

@@ -65,7 +65,7 @@ std::string KeyIdOf(const Bytes& spki) {
 }
 
 int RunGenerate(Backends& backends, const KeyFlags& f) {
-  Result<fw::KeyAlgorithm> alg = fw::ParseKeyAlgorithm(f.type);
+  Result<SignatureAlgorithm> alg = fw::ParseSigningKeyAlgorithm(f.type);
   if (!alg.ok()) return ReportError(alg.error());
   auto store = OpenStore(backends, f);
   if (!store.ok()) return ReportError(store.error());
@@ -84,14 +84,14 @@ int RunGenerate(Backends& backends, const KeyFlags& f) {
   if (f.json) {
     JsonValue out = JsonValue::MakeObject({
         {"uri", JsonValue::String(uri)},
-        {"type", JsonValue::String(std::string(fw::KeyAlgorithmName((*key)->algorithm())))},
+        {"type", JsonValue::String(std::string(SignatureAlgorithmName((*key)->algorithm())))},
         {"key_id", JsonValue::String((*key)->key_id())},
         {"attributes", AttributesJson((*key)->attributes())},
     });
     std::printf("%s\n", WriteJson(out, 2).c_str());
   } else {
     std::printf("generated %s key \"%s\"\n  uri:    %s\n  key id: %s (SHA-256 of the SPKI)\n  self-test: ok\n",
-                std::string(fw::KeyAlgorithmName((*key)->algorithm())).c_str(), f.label.c_str(), uri.c_str(),
+                std::string(SignatureAlgorithmName((*key)->algorithm())).c_str(), f.label.c_str(), uri.c_str(),
                 (*key)->key_id().c_str());
   }
   return kExitOk;
@@ -107,7 +107,7 @@ int RunList(Backends& backends, const KeyFlags& f) {
     for (const auto& k : *keys) {
       arr.Push(JsonValue::MakeObject({
           {"uri", JsonValue::String(k.uri)},
-          {"type", JsonValue::String(std::string(fw::KeyAlgorithmName(k.algorithm)))},
+          {"type", JsonValue::String(std::string(SignatureAlgorithmName(k.algorithm)))},
           {"key_id", JsonValue::String(KeyIdOf(k.public_key_spki))},
           {"attributes", AttributesJson(k.attributes)},
       }));
@@ -118,7 +118,7 @@ int RunList(Backends& backends, const KeyFlags& f) {
   if (keys->empty()) std::printf("no keys on this token\n");
   for (const auto& k : *keys) {
     std::printf("%s\n  type: %s  key id: %s\n  sensitive: %s  extractable: %s  never-extractable: %s\n",
-                k.uri.c_str(), std::string(fw::KeyAlgorithmName(k.algorithm)).c_str(),
+                k.uri.c_str(), std::string(SignatureAlgorithmName(k.algorithm)).c_str(),
                 k.public_key_spki.empty() ? "(no public key object)" : KeyIdOf(k.public_key_spki).c_str(),
                 YesNo(k.attributes.sensitive).c_str(), YesNo(k.attributes.extractable).c_str(),
                 YesNo(k.attributes.never_extractable).c_str());
@@ -171,7 +171,7 @@ int RunCheck(Backends& backends, const KeyFlags& f) {
   int rc = kExitOk;
   // The URI as given may carry pin-value: never print a PIN back.
   std::printf("key %s\n  type: %s\n  key id: %s\n", hsm::RedactPkcs11Uri(f.uri).c_str(),
-              std::string(fw::KeyAlgorithmName((*key)->algorithm())).c_str(), (*key)->key_id().c_str());
+              std::string(SignatureAlgorithmName((*key)->algorithm())).c_str(), (*key)->key_id().c_str());
   auto check = [&](const char* what, bool good, const std::string& detail) {
     std::printf("  [%s] %s%s\n", good ? "ok" : "FAIL", what, detail.c_str());
     if (!good) rc = kExitDenied;
@@ -189,7 +189,7 @@ int RunCheck(Backends& backends, const KeyFlags& f) {
   std::string offered;
   for (auto alg : *algs) {
     if (alg == (*key)->algorithm()) mech = true;
-    offered += std::string(offered.empty() ? "" : ", ") + std::string(fw::KeyAlgorithmName(alg));
+    offered += std::string(offered.empty() ? "" : ", ") + std::string(SignatureAlgorithmName(alg));
   }
   check("token offers the signing mechanism", mech, " (token offers: " + offered + ")");
   Status self_test = fw::SelfTest(**key);

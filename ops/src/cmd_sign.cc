@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/file.h"
 #include "signet/core/json.h"
 #include "signet/core/time.h"
@@ -140,7 +140,7 @@ int RunVerifyImage(const VerifyImageFlags& f) {
   if (!image.ok()) return ReportError(image.error());
   auto pem = ReadFile(f.key, 1 << 20);
   if (!pem.ok()) return ReportError(pem.error());
-  auto key = attestation::PublicKey::FromPem(*pem);
+  auto key = PublicKey::FromPem(*pem);
   if (!key.ok()) return ReportError(key.error());
   auto checks = policy::VerifyImageSignatures(*image, *key, f.dir);
   if (!checks.ok()) return ReportError(checks.error());

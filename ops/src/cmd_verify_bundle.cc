@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "signet/attestation/bundle.h"
-#include "signet/attestation/findings.h"
-#include "signet/attestation/public_key.h"
+#include "signet/core/findings.h"
+#include "signet/core/public_key.h"
 #include "signet/attestation/trusted_root.h"
 #include "signet/attestation/verifier.h"
 #include "signet/core/encoding.h"
@@ -71,14 +71,14 @@ bool NeedsArtifactBytes(const attestation::Bundle& bundle, const attestation::Ve
   if (bundle.message_signature->digest && bundle.message_signature->digest->algorithm != HashAlgorithm::kSha256) {
     return true;
   }
-  std::optional<attestation::PublicKey> key = policy.key;
+  std::optional<PublicKey> key = policy.key;
   if (!key && !bundle.certificates.empty()) {
     if (auto cert = ossl::ParseCertificateDer(bundle.certificates.front()); cert.ok()) {
-      if (auto k = attestation::PublicKey::FromCertificate(cert->get()); k.ok()) key = std::move(*k);
+      if (auto k = PublicKey::FromCertificate(cert->get()); k.ok()) key = std::move(*k);
     }
   }
   if (!key) return false;  // verification fails later on its own terms
-  return key->scheme() == attestation::SignatureScheme::kEd25519 || key->hash() != HashAlgorithm::kSha256;
+  return key->algorithm() == SignatureAlgorithm::kEd25519 || key->hash() != HashAlgorithm::kSha256;
 }
 
 // LoadArtifact follows the protocol: FILE_OR_DIGEST is a path when something exists there,
@@ -149,7 +149,7 @@ Status CheckSignatureEncodings(std::string_view bundle_json) {
   }
   for (const auto& [sig, dsse] : sigs) {
     if (sig != nullptr && sig->is_string() && NotCanonicalButDecodable(sig->string_value(), dsse)) {
-      return VerificationFailed(attestation::findings::kSignatureInvalid,
+      return VerificationFailed(findings::kSignatureInvalid,
                                 "signature is not canonical base64 and does not verify");
     }
   }
@@ -166,7 +166,7 @@ Result<attestation::VerifiedBundle> Verify(const Args& args) {
       return InvalidArgument("--key excludes --certificate-identity/--certificate-oidc-issuer");
     }
     SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadFile(args.key, 1024 * 1024));
-    auto key = attestation::PublicKey::FromPem(pem);
+    auto key = PublicKey::FromPem(pem);
     if (!key.ok()) return std::move(key).error().Prefix("--key");
     policy.key = std::move(key).value();
   } else {

@@ -5,20 +5,19 @@
 #include <tuple>
 
 #include "signet/attestation/dsse.h"
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/attestation/fulcio_identity.h"
 #include "signet/attestation/intoto.h"
 #include "signet/attestation/verifier.h"
 #include "signet/core/encoding.h"
 #include "signet/core/ossl.h"
-#include "signet/policy/findings.h"
 #include "signet/policy/glob.h"
 #include "signet/policy/vuln.h"
 
 namespace signet::policy {
 namespace {
 
-namespace af = attestation::findings;
+namespace af = findings;
 
 enum class Role { kProvenance, kAttestation };
 

@@ -30,7 +30,7 @@ bool NameMatches(const ImageRef& image, const std::string& name) {
 
 }  // namespace
 
-ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view payload,
+ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const PublicKey& key, std::string_view payload,
                                    std::string_view sig_text, std::string file) {
   ImageCheck c;
   c.format = "simplesigning";
@@ -65,7 +65,7 @@ ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const attestation::Pub
   return c;
 }
 
-ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view text,
+ImageCheck CheckCosignBundleBytes(const ImageRef& image, const PublicKey& key, std::string_view text,
                                   std::string file) {
   ImageCheck c;
   c.format = "sigstore-bundle";
@@ -108,7 +108,7 @@ ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::Publ
 }
 
 
-Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
+Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const PublicKey& key,
                                                       const std::string& dir) {
   std::vector<ImageCheck> checks;
   if (Exists(dir + "/simplesigning.json") || Exists(dir + "/simplesigning.sig")) {

@@ -9,7 +9,7 @@
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/glob.h"
 #include "signet/core/yaml.h"
 
@@ -393,15 +393,15 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
   // key listed twice would count twice towards a threshold, or belong to two builders.
   std::vector<std::pair<Bytes, std::string>> seen;  // canonical_id, "builder/key"
   for (const auto& b : lp.policy.builders) {
-    std::vector<attestation::PublicKey> keys;
+    std::vector<PublicKey> keys;
     for (const auto& k : b.keys) {
       auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
       if (!text.ok()) {
         return std::move(text).error().Prefix("policy: builder " + b.name + ": reading key " + k);
       }
       auto key = text->find("-----BEGIN") != std::string::npos
-                     ? attestation::PublicKey::FromPem(*text)
-                     : attestation::PublicKey::FromSpkiDer(AsBytes(*text));
+                     ? PublicKey::FromPem(*text)
+                     : PublicKey::FromSpkiDer(AsBytes(*text));
       if (!key.ok()) {
         return std::move(key).error().Prefix("policy: builder " + b.name + ": key " + k);
       }
@@ -421,8 +421,8 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
   for (const auto& k : lp.policy.release_signers) {
     auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
     if (!text.ok()) return std::move(text).error().Prefix("policy: release_signers: reading key " + k);
-    auto key = text->find("-----BEGIN") != std::string::npos ? attestation::PublicKey::FromPem(*text)
-                                                              : attestation::PublicKey::FromSpkiDer(AsBytes(*text));
+    auto key = text->find("-----BEGIN") != std::string::npos ? PublicKey::FromPem(*text)
+                                                              : PublicKey::FromSpkiDer(AsBytes(*text));
     if (!key.ok()) return std::move(key).error().Prefix("policy: release_signers: key " + k);
     for (const auto& [id, where] : release_seen) {
       if (id == key->canonical_id()) {

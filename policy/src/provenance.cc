@@ -1,6 +1,6 @@
 #include "signet/policy/provenance.h"
 
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/policy.h"
 
 namespace signet::policy {

@@ -1,6 +1,6 @@
 #include "signet/policy/vuln.h"
 
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 
 namespace signet::policy {
 namespace {

@@ -92,7 +92,7 @@ int Serve(const ErasedDaemonSpec& spec, const std::string& path) {
     return kExitInternal;
   }
   signal(SIGPIPE, SIG_IGN);
-  ScopedFd sfd(signalfd(-1, &mask, SFD_CLOEXEC));
+  UniqueFd sfd(signalfd(-1, &mask, SFD_CLOEXEC));
   if (!sfd.valid()) {
     logger->Error("cannot create a signalfd", {LogField("daemon", spec.name)});
     return kExitInternal;

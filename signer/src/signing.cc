@@ -12,7 +12,7 @@
 #include <set>
 
 #include "signet/attestation/dsse.h"
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
@@ -56,7 +56,7 @@ AuditRecord MakeRecord(const SignRequest& req, const policy::Decision& d, const 
 // the key's own public key. On failure `*finding` names the code of the `failed` record.
 Result<std::vector<Bytes>> SignAll(fw::SigningKey& key, const std::vector<Bytes>& messages, const char** finding) {
   *finding = kFailedDeviceError;
-  SIGNET_ASSIGN_OR_RETURN(attestation::PublicKey pub, attestation::PublicKey::FromSpkiDer(key.public_key_spki()));
+  SIGNET_ASSIGN_OR_RETURN(PublicKey pub, PublicKey::FromSpkiDer(key.public_key_spki()));
   std::vector<Bytes> sigs;
   for (const Bytes& m : messages) {
     SIGNET_ASSIGN_OR_RETURN(Bytes sig, key.Sign(m));

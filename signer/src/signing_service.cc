@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/policy.h"
 
 namespace signet::signer {
@@ -14,7 +14,7 @@ Result<RequestedImage> ParseRequestedImage(std::string_view image) {
   auto parsed = ParseImageRef(image);
   if (parsed.ok()) {
     out.ref = std::move(*parsed);
-  } else if (parsed.error().finding() == policy::findings::kMutableReference) {
+  } else if (parsed.error().finding() == findings::kMutableReference) {
     out.refusal = std::move(parsed).error();
   } else {
     return std::move(parsed).error();

@@ -9,7 +9,7 @@ namespace {
 signet::attestation::TrustedKey* FixedKey() {
   static signet::attestation::TrustedKey* key = [] {
     EVP_PKEY* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    auto pk = signet::attestation::PublicKey::FromEvp(k);
+    auto pk = signet::PublicKey::FromEvp(k);
     EVP_PKEY_free(k);
     return new signet::attestation::TrustedKey{"fuzz", *pk};
   }();

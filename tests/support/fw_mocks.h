@@ -22,7 +22,7 @@ namespace signet::testing {
 // MockSigningKey scripts a device-held key.
 class MockSigningKey : public fw::SigningKey {
  public:
-  MOCK_METHOD(fw::KeyAlgorithm, algorithm, (), (const, override));
+  MOCK_METHOD(SignatureAlgorithm, algorithm, (), (const, override));
   MOCK_METHOD(const Bytes&, public_key_spki, (), (const, override));
   MOCK_METHOD(std::string, key_id, (), (const, override));
   MOCK_METHOD(const fw::KeyAttributes&, attributes, (), (const, override));
@@ -36,7 +36,7 @@ class MockKeyStore : public fw::KeyStore {
               (override));
   MOCK_METHOD(Result<std::unique_ptr<fw::SigningKey>>, GenerateKey, (const fw::GenerateOptions& options), (override));
   MOCK_METHOD(Result<std::vector<fw::KeyInfo>>, ListKeys, (), (override));
-  MOCK_METHOD(Result<std::vector<fw::KeyAlgorithm>>, SupportedAlgorithms, (), (override));
+  MOCK_METHOD(Result<std::vector<SignatureAlgorithm>>, SupportedAlgorithms, (), (override));
 };
 
 // MockTpm scripts a TPM 2.0.
@@ -48,7 +48,7 @@ class MockTpm : public fw::Tpm {
   MOCK_METHOD(Status, ResetPcr, (uint32_t pcr), (override));
   MOCK_METHOD(Result<Bytes>, ReadEkCertificate, (fw::EkType type), (override));
   MOCK_METHOD(Result<Bytes>, CreateEkPublic, (), (override));
-  MOCK_METHOD(Result<fw::AkBlob>, CreateAk, (fw::AkAlgorithm alg), (override));
+  MOCK_METHOD(Result<fw::AkBlob>, CreateAk, (SignatureAlgorithm alg), (override));
   MOCK_METHOD(Result<Bytes>, ActivateCredential, (const fw::AkBlob& ak, const fw::Credential& credential), (override));
   MOCK_METHOD(Result<fw::QuoteResult>, Quote,
               (const fw::AkBlob& ak, ByteView qualifying_data, const std::vector<uint32_t>& pcrs), (override));

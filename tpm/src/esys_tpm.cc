@@ -20,7 +20,6 @@
 namespace signet::tpm {
 namespace {
 
-using fw::AkAlgorithm;
 using fw::AkBlob;
 
 // TCG EK Credential Profile 2.0 §B.3.3 template L-1: PolicyA (PolicySecret(TPM_RH_ENDORSEMENT)).
@@ -127,14 +126,14 @@ TPM2B_PUBLIC EkTemplate() {
   return t;
 }
 
-TPM2B_PUBLIC AkTemplate(AkAlgorithm alg) {
+TPM2B_PUBLIC AkTemplate(SignatureAlgorithm alg) {
   TPM2B_PUBLIC t{};
   TPMT_PUBLIC& p = t.publicArea;
   p.nameAlg = TPM2_ALG_SHA256;
   p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
                        TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
                        TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
-  if (alg == AkAlgorithm::kEcdsaP256) {
+  if (alg == SignatureAlgorithm::kEcdsaP256Sha256) {
     p.type = TPM2_ALG_ECC;
     p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
     p.parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
@@ -299,7 +298,11 @@ class EsysTpm final : public fw::Tpm {
     return out;
   }
 
-  Result<AkBlob> CreateAk(AkAlgorithm alg) override {
+  Result<AkBlob> CreateAk(SignatureAlgorithm alg) override {
+    if (!fw::IsAttestationKeyAlgorithm(alg)) {
+      return InvalidArgument(std::string(SignatureAlgorithmName(alg)) +
+                             " is not an attestation key profile (use ecdsa-p256 or rsa-2048)");
+    }
     SIGNET_ASSIGN_OR_RETURN(Handle ek, CreateEk(nullptr));
     SIGNET_ASSIGN_OR_RETURN(Handle session, EndorsementPolicySession());
     TPM2B_SENSITIVE_CREATE sensitive{};

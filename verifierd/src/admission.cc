@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/gate.h"
 
 namespace signet::verifierd {
@@ -156,7 +156,7 @@ const policy::PolicyException* TagException(const VerifierState& state, const st
   const PolicyEntry* e = state.FindPolicy("default");
   if (e == nullptr) return nullptr;
   for (const auto& ex : e->gate->policy().policy.exceptions) {
-    if (ex.finding == policy::findings::kMutableReference && ex.subject == ref) return &ex;
+    if (ex.finding == findings::kMutableReference && ex.subject == ref) return &ex;
   }
   return nullptr;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "chain_codes.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 
 namespace signet::verifierd {
 

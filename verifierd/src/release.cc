@@ -5,7 +5,7 @@
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/image_ref.h"
 #include "signet/policy/image_verify.h"
 
@@ -60,7 +60,7 @@ ReleaseResult CheckReleaseSignatures(const policy::LoadedPolicy& lp, const std::
     auto parsed = policy::ParseImageRef(subject);
     if (!parsed.ok()) {
       r.status = ReleaseResult::Status::kMissing;
-      r.finding = policy::findings::kMissingAttestation;
+      r.finding = findings::kMissingAttestation;
       r.detail = "the reference is not digest-pinned, so no release signature can cover it";
       return r;
     }
@@ -83,7 +83,7 @@ ReleaseResult CheckReleaseSignatures(const policy::LoadedPolicy& lp, const std::
         r.detail = "release signature " + f->name + " (" + c.format + ") verifies under a listed release signer";
         return r;
       }
-      if (c.finding != policy::findings::kSignatureInvalid) verified_elsewhere = true;
+      if (c.finding != findings::kSignatureInvalid) verified_elsewhere = true;
     }
     if (first_input.empty()) first_input = f->name;
     if (verified_elsewhere) {
@@ -97,16 +97,16 @@ ReleaseResult CheckReleaseSignatures(const policy::LoadedPolicy& lp, const std::
   r.input = first_input;
   if (!any) {
     r.status = ReleaseResult::Status::kMissing;
-    r.finding = policy::findings::kMissingAttestation;
+    r.finding = findings::kMissingAttestation;
     r.detail = "no release signature (image.sigstore.json or simplesigning.json + .sig) for this digest";
   } else if (mismatch) {
     r.status = ReleaseResult::Status::kDigestMismatch;
-    r.finding = policy::findings::kSignatureInvalid;
+    r.finding = findings::kSignatureInvalid;
     r.detail = "a release signature does not verify for this digest and name";
   } else {
     (void)weak;
     r.status = ReleaseResult::Status::kWeakSigner;
-    r.finding = policy::findings::kUntrustedSigner;
+    r.finding = findings::kUntrustedSigner;
     r.detail = "release signatures are by keys the policy does not list";
   }
   return r;

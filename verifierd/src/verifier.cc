@@ -12,7 +12,7 @@
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "signet/policy/image_ref.h"
 
 namespace signet::verifierd {
@@ -196,7 +196,7 @@ Result<v1::VerifyResponse> HandleVerify(const VerifierState& state, VerifyCache*
     return InvalidArgument("no policy of that name is configured").WithFinding(kUnknownPolicy);
   }
   if (req.image().size() > policy::kMaxImageRefBytes) {
-    return InvalidArgument("image reference longer than 1024 bytes").WithFinding(policy::findings::kMalformedInput);
+    return InvalidArgument("image reference longer than 1024 bytes").WithFinding(findings::kMalformedInput);
   }
   if (req.evidence_size() > static_cast<int>(kMaxEvidenceItems)) {
     return InvalidArgument("more than 256 evidence items").WithFinding(kBadEvidence);

@@ -23,7 +23,6 @@
 namespace signet::hsm {
 namespace {
 
-using fw::KeyAlgorithm;
 using ::testing::HasSubstr;
 using signet::testing::EnvOr;
 using signet::testing::RunCommand;
@@ -83,21 +82,24 @@ class SoftHsmTest : public ::testing::Test {
   }
 
   // OpensslVerifies verifies with the openssl CLI, as an outside party would.
-  bool OpensslVerifies(KeyAlgorithm alg, const std::string& pem, ByteView message, ByteView signature) {
+  bool OpensslVerifies(SignatureAlgorithm alg, const std::string& pem, ByteView message, ByteView signature) {
     const std::string msg = tmp_ + "/msg.bin", sig = tmp_ + "/sig.bin";
     WriteBytes(msg, message);
     WriteBytes(sig, signature);
     std::string cmd;
     switch (alg) {
-      case KeyAlgorithm::kEcdsaP256: cmd = "openssl dgst -sha256 -verify " + pem + " -signature " + sig + " " + msg; break;
-      case KeyAlgorithm::kEcdsaP384: cmd = "openssl dgst -sha384 -verify " + pem + " -signature " + sig + " " + msg; break;
-      case KeyAlgorithm::kEd25519:
+      case SignatureAlgorithm::kEcdsaP256Sha256: cmd = "openssl dgst -sha256 -verify " + pem + " -signature " + sig + " " + msg; break;
+      case SignatureAlgorithm::kEcdsaP384Sha384: cmd = "openssl dgst -sha384 -verify " + pem + " -signature " + sig + " " + msg; break;
+      case SignatureAlgorithm::kEd25519:
         cmd = "openssl pkeyutl -verify -pubin -inkey " + pem + " -rawin -in " + msg + " -sigfile " + sig;
         break;
-      case KeyAlgorithm::kRsa3072Pss:
+      case SignatureAlgorithm::kRsa3072PssSha256:
         cmd = "openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 "
               "-verify " + pem + " -signature " + sig + " " + msg;
         break;
+      case SignatureAlgorithm::kRsa2048Pkcs1Sha256:  // not signing key profiles: never generated here
+      case SignatureAlgorithm::kRsaPssSha256:
+        return false;
     }
     std::string out;
     const int rc = RunCommand(cmd, &out);
@@ -113,10 +115,10 @@ TEST_F(SoftHsmTest, EveryKeyTypeIsGeneratedUsedAndVerifiedByOpensslCli) {
   ASSERT_NE(store, nullptr);
   auto supported = store->SupportedAlgorithms();
   ASSERT_TRUE(supported.ok());
-  for (KeyAlgorithm alg : {KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEcdsaP384, KeyAlgorithm::kEd25519,
-                           KeyAlgorithm::kRsa3072Pss}) {
-    SCOPED_TRACE(std::string(fw::KeyAlgorithmName(alg)));
-    const std::string label = UniqueLabel(std::string(fw::KeyAlgorithmName(alg)));
+  for (SignatureAlgorithm alg : {SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kEcdsaP384Sha384, SignatureAlgorithm::kEd25519,
+                           SignatureAlgorithm::kRsa3072PssSha256}) {
+    SCOPED_TRACE(std::string(SignatureAlgorithmName(alg)));
+    const std::string label = UniqueLabel(std::string(SignatureAlgorithmName(alg)));
     auto key = store->GenerateKey({label, alg});
     const bool offered = std::find(supported->begin(), supported->end(), alg) != supported->end();
     if (!offered) {
@@ -154,7 +156,7 @@ TEST_F(SoftHsmTest, PrivateValueIsSensitive) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   const std::string label = UniqueLabel("sensitive");
-  ASSERT_TRUE(store->GenerateKey({label, KeyAlgorithm::kEcdsaP256}).ok());
+  ASSERT_TRUE(store->GenerateKey({label, SignatureAlgorithm::kEcdsaP256Sha256}).ok());
 
   // Ask the token directly, on our own session, for the private value.
   auto module = Module::Load(module_path_);
@@ -202,7 +204,7 @@ TEST_F(SoftHsmTest, EightThreadsTimesAThousandSignaturesAllValid) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   const std::string label = UniqueLabel("threads");
-  auto key = store->GenerateKey({label, KeyAlgorithm::kEcdsaP256});
+  auto key = store->GenerateKey({label, SignatureAlgorithm::kEcdsaP256Sha256});
   ASSERT_TRUE(key.ok()) << key.error().ToString();
   std::atomic<int> valid{0}, failed{0};
   std::vector<std::thread> threads;
@@ -211,7 +213,7 @@ TEST_F(SoftHsmTest, EightThreadsTimesAThousandSignaturesAllValid) {
       for (int i = 0; i < 1000; ++i) {
         const std::string message = "thread " + std::to_string(t) + " message " + std::to_string(i);
         auto sig = (*key)->Sign(AsBytes(message));
-        if (sig.ok() && fw::VerifySignature(KeyAlgorithm::kEcdsaP256, (*key)->public_key_spki(), AsBytes(message), *sig).ok()) {
+        if (sig.ok() && PublicKey::FromSpkiDer((*key)->public_key_spki(), SignatureAlgorithm::kEcdsaP256Sha256)->Verify(AsBytes(message), *sig).ok()) {
           ++valid;
         } else {
           ++failed;
@@ -230,7 +232,7 @@ class SoftHsmRecoveryTest : public SoftHsmTest {
     SoftHsmTest::SetUp();
     store_ = OpenStore();
     ASSERT_NE(store_, nullptr);
-    auto key = store_->GenerateKey({UniqueLabel("recovery"), KeyAlgorithm::kEcdsaP256});
+    auto key = store_->GenerateKey({UniqueLabel("recovery"), SignatureAlgorithm::kEcdsaP256Sha256});
     ASSERT_TRUE(key.ok()) << key.error().ToString();
     key_ = std::move(key).value();
     auto module = Module::Load(module_path_);
@@ -241,7 +243,7 @@ class SoftHsmRecoveryTest : public SoftHsmTest {
 
   bool SignsAndVerifies() {
     auto sig = key_->Sign(AsBytes("payload"));
-    return sig.ok() && fw::VerifySignature(key_->algorithm(), key_->public_key_spki(), AsBytes("payload"), *sig).ok();
+    return sig.ok() && PublicKey::FromSpkiDer(key_->public_key_spki(), key_->algorithm())->Verify(AsBytes("payload"), *sig).ok();
   }
 
   CK_SLOT_ID Slot() {
@@ -326,7 +328,7 @@ TEST_F(SoftHsmTest, PkcsToolShowsGeneratedKeysSensitiveAndNeverExtractable) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   const std::string label = UniqueLabel("pkcs11tool");
-  ASSERT_TRUE(store->GenerateKey({label, KeyAlgorithm::kEcdsaP256}).ok());
+  ASSERT_TRUE(store->GenerateKey({label, SignatureAlgorithm::kEcdsaP256Sha256}).ok());
   std::string out;
   ASSERT_EQ(RunCommand("pkcs11-tool --module " + Quote(module_path_) + " --token-label " + Quote(label_) +
                            " --login --pin \"$(cat " + Quote(pin_file_) + ")\" --list-objects --type privkey",

@@ -91,7 +91,7 @@ TEST_F(Tpm2Pkcs11Test, ListExportSignVerifyWithOpenssl) {
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   auto key = (*store)->FindKey(KeyUri(), {});
   ASSERT_TRUE(key.ok()) << key.error().ToString();
-  EXPECT_EQ((*key)->algorithm(), fw::KeyAlgorithm::kEcdsaP256);
+  EXPECT_EQ((*key)->algorithm(), SignatureAlgorithm::kEcdsaP256Sha256);
   const std::string message = "artefact signed inside the TPM";
   for (int i = 0; i < 3; ++i) {
     auto sig = (*key)->Sign(AsBytes(message));
@@ -115,7 +115,7 @@ TEST_F(Tpm2Pkcs11Test, Ed25519IsRefusedClearly) {
   KeyStoreOptions options;
   auto store = OpenKeyStore(TokenUri(), options);
   ASSERT_TRUE(store.ok()) << store.error().ToString();
-  auto key = (*store)->GenerateKey({"ed", fw::KeyAlgorithm::kEd25519});
+  auto key = (*store)->GenerateKey({"ed", SignatureAlgorithm::kEd25519});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kUnimplemented);
   EXPECT_THAT(key.error().message(), HasSubstr("does not offer CKM_EC_EDWARDS_KEY_PAIR_GEN"));

@@ -17,11 +17,11 @@
 #include "gate_test_util.h"
 #include "keyless_fixture.h"
 #include "signet/attestation/dsse.h"
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "signet/policy/image_ref.h"
-#include "signet/policy/findings.h"
+#include "signet/core/findings.h"
 #include "test_env.h"
 
 namespace signet::policy {
@@ -338,8 +338,8 @@ TEST_F(GateReview, PolicyListingOneKeyTwiceInAnyEncodingIsRefused) {
 
 TEST_F(GateReview, EnvelopeSignedTwiceBySameKeyCountsOnce) {
   Encodings e = Encode(dir_, builder_.key.get(), "b");
-  auto a = attestation::PublicKey::FromPem(testutil::ReadText(e.pem));
-  auto b = attestation::PublicKey::FromPem(testutil::ReadText(e.pem_compressed));
+  auto a = PublicKey::FromPem(testutil::ReadText(e.pem));
+  auto b = PublicKey::FromPem(testutil::ReadText(e.pem_compressed));
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(a->spki_der(), b->spki_der());
   EXPECT_EQ(a->canonical_id(), b->canonical_id());
@@ -367,10 +367,10 @@ TEST(CanonicalKeyId, SameForEveryEncodingOfEd25519AndRsaKeys) {
                                                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
     ossl::UniquePtr<EVP_PKEY> other(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
     ASSERT_TRUE(k && other);
-    auto from_evp = attestation::PublicKey::FromEvp(k.get());
-    auto from_der = attestation::PublicKey::FromSpkiDer(ossl::PublicKeyToDer(k.get()).value());
-    auto from_pem = attestation::PublicKey::FromPem(ossl::PublicKeyToPem(k.get()).value());
-    auto different = attestation::PublicKey::FromEvp(other.get());
+    auto from_evp = PublicKey::FromEvp(k.get());
+    auto from_der = PublicKey::FromSpkiDer(ossl::PublicKeyToDer(k.get()).value());
+    auto from_pem = PublicKey::FromPem(ossl::PublicKeyToPem(k.get()).value());
+    auto different = PublicKey::FromEvp(other.get());
     ASSERT_TRUE(from_evp.ok() && from_der.ok() && from_pem.ok() && different.ok());
     EXPECT_EQ(from_evp->canonical_id(), from_der->canonical_id()) << type;
     EXPECT_EQ(from_evp->canonical_id(), from_pem->canonical_id()) << type;

@@ -74,10 +74,19 @@ TEST_F(EsysTpmTest, EkCertificatesAreReadAndTheTemplateEkMatches) {
             *ossl::PublicKeyToDer(X509_get0_pubkey(cert->get())));
 }
 
+TEST_F(EsysTpmTest, CreateAkRefusesProfilesThatAreNotAttestationKeys) {
+  for (SignatureAlgorithm alg : {SignatureAlgorithm::kEd25519, SignatureAlgorithm::kRsa3072PssSha256,
+                                 SignatureAlgorithm::kEcdsaP384Sha384}) {
+    auto ak = tpm_->CreateAk(alg);
+    ASSERT_FALSE(ak.ok());
+    EXPECT_EQ(ak.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
 TEST_F(EsysTpmTest, ActivateCredentialReleasesTheSecretOnlyForTheRightName) {
   auto ek_pub = att::ParseTpm2bPublic(*tpm_->CreateEkPublic());
   ASSERT_TRUE(ek_pub.ok());
-  auto ak = tpm_->CreateAk(fw::AkAlgorithm::kEcdsaP256);
+  auto ak = tpm_->CreateAk(SignatureAlgorithm::kEcdsaP256Sha256);
   ASSERT_TRUE(ak.ok()) << ak.error().ToString();
   const Bytes secret(32, 0x5a), seed(32, 0x11);
   auto mc = att::MakeCredential(*ek_pub, ak->name, secret, seed);
@@ -97,7 +106,7 @@ TEST_F(EsysTpmTest, ActivateCredentialReleasesTheSecretOnlyForTheRightName) {
 }
 
 TEST_F(EsysTpmTest, QuotesRepeatWithoutLeakingTransientSlots) {
-  auto ak = tpm_->CreateAk(fw::AkAlgorithm::kEcdsaP256);
+  auto ak = tpm_->CreateAk(SignatureAlgorithm::kEcdsaP256Sha256);
   ASSERT_TRUE(ak.ok());
   Bytes qd(32, 7);
   for (int i = 0; i < 8; ++i) {
@@ -114,7 +123,7 @@ TEST_F(EsysTpmTest, QuotesRepeatWithoutLeakingTransientSlots) {
 }
 
 TEST_F(EsysTpmTest, ACorruptedAkBlobDoesNotLoad) {
-  auto ak = tpm_->CreateAk(fw::AkAlgorithm::kRsa2048);
+  auto ak = tpm_->CreateAk(SignatureAlgorithm::kRsa2048Pkcs1Sha256);
   ASSERT_TRUE(ak.ok());
   fw::AkBlob bad = *ak;
   bad.private_area[bad.private_area.size() - 1] ^= 1;
@@ -126,7 +135,7 @@ TEST_F(EsysTpmTest, ACorruptedAkBlobDoesNotLoad) {
 }
 
 TEST_F(EsysTpmTest, QuoteFallsBackToTheTemplateEkWithoutAPersistentEk) {
-  auto ak = tpm_->CreateAk(fw::AkAlgorithm::kEcdsaP256);
+  auto ak = tpm_->CreateAk(SignatureAlgorithm::kEcdsaP256Sha256);
   ASSERT_TRUE(ak.ok());
   const std::string tcti = std::getenv("SIGNET_TEST_TCTI");
   const std::string tools = "TSS2_LOG=all+NONE TPM2TOOLS_TCTI=" + tcti + " ";

@@ -24,7 +24,7 @@ TEST(TabrmdTest, EnrollAndQuoteThroughTheResourceManager) {
   ASSERT_TRUE(tpm.ok()) << tpm.error().ToString();
   auto ek = att::ParseTpm2bPublic(*(*tpm)->CreateEkPublic());
   ASSERT_TRUE(ek.ok());
-  auto ak = (*tpm)->CreateAk(fw::AkAlgorithm::kEcdsaP256);
+  auto ak = (*tpm)->CreateAk(SignatureAlgorithm::kEcdsaP256Sha256);
   ASSERT_TRUE(ak.ok()) << ak.error().ToString();
   const Bytes secret(32, 3);
   auto mc = att::MakeCredential(*ek, ak->name, secret, Bytes(32, 4));

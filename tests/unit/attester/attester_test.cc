@@ -64,7 +64,7 @@ class AttesterTest : public ::testing::Test {
     ek_key_ = ReadKey(d + "ek.key");
     ASSERT_NE(ek_key_, nullptr);
     ak_key_ = EVP_EC_gen("P-256");
-    ak_.algorithm = fw::AkAlgorithm::kEcdsaP256;
+    ak_.algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
     ak_.public_area = testing::EccAkPublic(ak_key_);
     ak_.private_area = testing::Marshal().Tpm2b(Bytes(48, 0x5a)).b;
     ak_.name = *att::ComputeName(*att::ParseTpm2bPublic(ak_.public_area));
@@ -248,7 +248,7 @@ TEST_F(AttesterTest, EnrollWritesAnAkFileTheTpmActivated) {
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(opens_, 1);
   EXPECT_EQ(r->ak_name, ak_.name);
-  EXPECT_EQ(r->algorithm, fw::AkAlgorithm::kEcdsaP256);
+  EXPECT_EQ(r->algorithm, SignatureAlgorithm::kEcdsaP256Sha256);
   auto loaded = LoadAkFile(out);
   ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
   EXPECT_EQ(loaded->ek_certificate, ek_cert_);  // the NV padding is gone

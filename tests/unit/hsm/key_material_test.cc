@@ -14,7 +14,6 @@
 namespace signet::hsm {
 namespace {
 
-using fw::KeyAlgorithm;
 
 Bytes Hex(std::string_view h) { return *HexDecode(h); }
 
@@ -118,7 +117,7 @@ TEST(EcPointTest, Ed25519RawAndWrapped) {
 }
 
 TEST(SpkiTest, FromEcPointParsesBackP256AndP384) {
-  for (auto [alg, group] : {std::pair{KeyAlgorithm::kEcdsaP256, "P-256"}, std::pair{KeyAlgorithm::kEcdsaP384, "P-384"}}) {
+  for (auto [alg, group] : {std::pair{SignatureAlgorithm::kEcdsaP256Sha256, "P-256"}, std::pair{SignatureAlgorithm::kEcdsaP384Sha384, "P-384"}}) {
     Bytes point = FreshPoint(group);
     auto spki = SpkiFromEcPoint(alg, point);
     ASSERT_TRUE(spki.ok()) << spki.error().ToString();
@@ -131,17 +130,17 @@ TEST(SpkiTest, FromEcPointParsesBackP256AndP384) {
 TEST(SpkiTest, RejectsPointOffCurveAndWrongSize) {
   Bytes point = FreshPoint("P-256");
   point[64] ^= 0x01;
-  EXPECT_FALSE(SpkiFromEcPoint(KeyAlgorithm::kEcdsaP256, point).ok());
-  EXPECT_FALSE(SpkiFromEcPoint(KeyAlgorithm::kEcdsaP384, FreshPoint("P-256")).ok());
+  EXPECT_FALSE(SpkiFromEcPoint(SignatureAlgorithm::kEcdsaP256Sha256, point).ok());
+  EXPECT_FALSE(SpkiFromEcPoint(SignatureAlgorithm::kEcdsaP384Sha384, FreshPoint("P-256")).ok());
   Bytes compressed = FreshPoint("P-256");
   compressed[0] = 0x02;
-  EXPECT_FALSE(SpkiFromEcPoint(KeyAlgorithm::kEcdsaP256, compressed).ok());
-  EXPECT_FALSE(SpkiFromEcPoint(KeyAlgorithm::kEd25519, Bytes(31, 1)).ok());
+  EXPECT_FALSE(SpkiFromEcPoint(SignatureAlgorithm::kEcdsaP256Sha256, compressed).ok());
+  EXPECT_FALSE(SpkiFromEcPoint(SignatureAlgorithm::kEd25519, Bytes(31, 1)).ok());
 }
 
 TEST(SpkiTest, Ed25519) {
   Bytes pub = Hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");  // RFC 8032 test 1
-  auto spki = SpkiFromEcPoint(KeyAlgorithm::kEd25519, pub);
+  auto spki = SpkiFromEcPoint(SignatureAlgorithm::kEd25519, pub);
   ASSERT_TRUE(spki.ok());
   EXPECT_EQ(HexEncode(*spki), "302a300506032b6570032100" + HexEncode(pub));
 }
@@ -167,15 +166,15 @@ TEST(SpkiTest, Rsa) {
 }
 
 TEST(EcParamsTest, MapsCurvesBothWays) {
-  for (auto alg : {KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEcdsaP384, KeyAlgorithm::kEd25519}) {
+  for (auto alg : {SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kEcdsaP384Sha384, SignatureAlgorithm::kEd25519}) {
     auto params = EcParamsFor(alg);
     ASSERT_TRUE(params.ok());
     EXPECT_EQ(*AlgorithmFromEcParams(*params), alg);
   }
-  EXPECT_FALSE(EcParamsFor(KeyAlgorithm::kRsa3072Pss).ok());
+  EXPECT_FALSE(EcParamsFor(SignatureAlgorithm::kRsa3072PssSha256).ok());
   Bytes printable = {0x13, 0x0c};
   for (char c : std::string("edwards25519")) printable.push_back(static_cast<uint8_t>(c));
-  EXPECT_EQ(*AlgorithmFromEcParams(printable), KeyAlgorithm::kEd25519);
+  EXPECT_EQ(*AlgorithmFromEcParams(printable), SignatureAlgorithm::kEd25519);
   auto secp256k1 = AlgorithmFromEcParams(Hex("06052b8104000a"));
   ASSERT_FALSE(secp256k1.ok());
   EXPECT_EQ(secp256k1.error().code(), ErrorCode::kUnimplemented);

@@ -18,7 +18,6 @@
 namespace signet::hsm {
 namespace {
 
-using fw::KeyAlgorithm;
 using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::NiceMock;
@@ -127,7 +126,7 @@ TEST_F(KeyStoreTest, FindsKeyAndExportsFromDerPoint) {
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   auto key = (*store)->FindKey("pkcs11:object=release", {});
   ASSERT_TRUE(key.ok()) << key.error().ToString();
-  EXPECT_EQ((*key)->algorithm(), KeyAlgorithm::kEcdsaP256);
+  EXPECT_EQ((*key)->algorithm(), SignatureAlgorithm::kEcdsaP256Sha256);
   EXPECT_EQ((*key)->public_key_spki(), expected_spki_[1]);
   EXPECT_EQ((*key)->attributes().label, "release");
   EXPECT_EQ((*key)->key_id().size(), 64u);
@@ -224,18 +223,30 @@ TEST_F(KeyStoreTest, SupportedAlgorithmsProbesMechanisms) {
   ASSERT_TRUE(store.ok());
   auto algs = (*store)->SupportedAlgorithms();
   ASSERT_TRUE(algs.ok());
-  EXPECT_EQ(*algs, (std::vector<KeyAlgorithm>{KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEcdsaP384,
-                                              KeyAlgorithm::kRsa3072Pss}));
+  EXPECT_EQ(*algs, (std::vector<SignatureAlgorithm>{SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kEcdsaP384Sha384,
+                                              SignatureAlgorithm::kRsa3072PssSha256}));
 }
 
 TEST_F(KeyStoreTest, Ed25519OnATokenWithoutEdDsaIsRefused) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
   EXPECT_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).Times(0);
-  auto key = (*store)->GenerateKey({"ed", KeyAlgorithm::kEd25519});
+  auto key = (*store)->GenerateKey({"ed", SignatureAlgorithm::kEd25519});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kUnimplemented);
   EXPECT_THAT(key.error().message(), HasSubstr("does not offer CKM_EC_EDWARDS_KEY_PAIR_GEN"));
+}
+
+TEST_F(KeyStoreTest, ProfilesOutsideTheSigningKeyListAreRefusedBeforeTheToken) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  EXPECT_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).Times(0);
+  for (SignatureAlgorithm alg : {SignatureAlgorithm::kRsa2048Pkcs1Sha256, SignatureAlgorithm::kRsaPssSha256}) {
+    auto key = (*store)->GenerateKey({"k", alg});
+    ASSERT_FALSE(key.ok());
+    EXPECT_EQ(key.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(key.error().message(), HasSubstr("is not a signing key profile"));
+  }
 }
 
 TEST_F(KeyStoreTest, WriteProtectedTokenIsRefusedBeforeGenerating) {
@@ -243,7 +254,7 @@ TEST_F(KeyStoreTest, WriteProtectedTokenIsRefusedBeforeGenerating) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
   EXPECT_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).Times(0);
-  auto key = (*store)->GenerateKey({"k", KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"k", SignatureAlgorithm::kEcdsaP256Sha256});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_THAT(key.error().message(), HasSubstr("read-only"));
@@ -254,7 +265,7 @@ TEST_F(KeyStoreTest, ReadOnlyAtGenerationTime) {
   ASSERT_TRUE(store.ok());
   ON_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).WillByDefault(Return(CKR_TOKEN_WRITE_PROTECTED));
   EXPECT_CALL(mock_, DestroyObject(_, _)).Times(0);
-  auto key = (*store)->GenerateKey({"k", KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"k", SignatureAlgorithm::kEcdsaP256Sha256});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kFailedPrecondition);
 }
@@ -264,7 +275,7 @@ TEST_F(KeyStoreTest, FullTokenIsResourceExhausted) {
   ASSERT_TRUE(store.ok());
   ON_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).WillByDefault(Return(CKR_DEVICE_MEMORY));
   EXPECT_CALL(mock_, DestroyObject(_, _)).Times(0);
-  auto key = (*store)->GenerateKey({"k", KeyAlgorithm::kRsa3072Pss});
+  auto key = (*store)->GenerateKey({"k", SignatureAlgorithm::kRsa3072PssSha256});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kResourceExhausted);
   EXPECT_THAT(key.error().message(), HasSubstr("full"));
@@ -275,7 +286,7 @@ TEST_F(KeyStoreTest, TakenLabelIsAlreadyExists) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
   EXPECT_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _)).Times(0);
-  auto key = (*store)->GenerateKey({"release", KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"release", SignatureAlgorithm::kEcdsaP256Sha256});
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kAlreadyExists);
 }
@@ -283,8 +294,8 @@ TEST_F(KeyStoreTest, TakenLabelIsAlreadyExists) {
 TEST_F(KeyStoreTest, BadLabelsAreRejected) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
-  EXPECT_EQ((*store)->GenerateKey({"", KeyAlgorithm::kEcdsaP256}).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ((*store)->GenerateKey({"a\nb", KeyAlgorithm::kEcdsaP256}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ((*store)->GenerateKey({"", SignatureAlgorithm::kEcdsaP256Sha256}).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ((*store)->GenerateKey({"a\nb", SignatureAlgorithm::kEcdsaP256Sha256}).error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST_F(KeyStoreTest, TemplateIsSensitiveNeverExtractableSignOnly) {
@@ -306,7 +317,7 @@ TEST_F(KeyStoreTest, TemplateIsSensitiveNeverExtractableSignOnly) {
   // The new key cannot be read back, so both halves must be destroyed: nothing half-created.
   EXPECT_CALL(mock_, DestroyObject(_, 78)).WillOnce(Return(CKR_OK));
   EXPECT_CALL(mock_, DestroyObject(_, 77)).WillOnce(Return(CKR_OK));
-  auto key = (*store)->GenerateKey({"k", KeyAlgorithm::kEcdsaP256});
+  auto key = (*store)->GenerateKey({"k", SignatureAlgorithm::kEcdsaP256Sha256});
   ASSERT_FALSE(key.ok());
   EXPECT_THAT(key.error().message(), HasSubstr("was removed"));
   EXPECT_EQ(seen[CKA_TOKEN], Bool(true));

@@ -42,7 +42,7 @@ TEST(FwMocks, KeyStoreHandsOutAScriptedKeyWhoseBadSignatureFailsTheSelfTest) {
   };
   MockKeyStore store;
   auto key = std::make_unique<MockSigningKey>();
-  EXPECT_CALL(*key, algorithm()).WillRepeatedly(Return(fw::KeyAlgorithm::kEcdsaP256));
+  EXPECT_CALL(*key, algorithm()).WillRepeatedly(Return(SignatureAlgorithm::kEcdsaP256Sha256));
   EXPECT_CALL(*key, public_key_spki()).WillRepeatedly(ReturnRef(spki));
   EXPECT_CALL(*key, Sign(_))
       .WillOnce([&sign](ByteView m) { return sign(m, false); })
@@ -62,10 +62,10 @@ TEST(FwMocks, KeyStoreListsAndRefusesAsScripted) {
   EXPECT_CALL(store, GenerateKey(_)).WillOnce(Return(ByMove(Result<std::unique_ptr<fw::SigningKey>>(
       ResourceExhausted("token full")))));
   EXPECT_CALL(store, SupportedAlgorithms())
-      .WillOnce(Return(Result<std::vector<fw::KeyAlgorithm>>(std::vector<fw::KeyAlgorithm>{fw::KeyAlgorithm::kEd25519})));
+      .WillOnce(Return(Result<std::vector<SignatureAlgorithm>>(std::vector<SignatureAlgorithm>{SignatureAlgorithm::kEd25519})));
   EXPECT_TRUE(store.ListKeys()->empty());
   EXPECT_EQ(store.GenerateKey(fw::GenerateOptions{}).error().code(), ErrorCode::kResourceExhausted);
-  EXPECT_EQ(store.SupportedAlgorithms()->front(), fw::KeyAlgorithm::kEd25519);
+  EXPECT_EQ(store.SupportedAlgorithms()->front(), SignatureAlgorithm::kEd25519);
 }
 
 TEST(FwMocks, TpmErrorsReachTheCaller) {

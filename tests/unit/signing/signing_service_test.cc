@@ -96,7 +96,7 @@ class SigningServiceTest : public ::testing::Test {
     gate_.emplace(std::move(*gate));
     service_.emplace(*gate_, SigningServiceOptions{"https://signet.dev/appliance@test"});
 
-    ON_CALL(key_, algorithm()).WillByDefault(Return(fw::KeyAlgorithm::kEcdsaP256));
+    ON_CALL(key_, algorithm()).WillByDefault(Return(SignatureAlgorithm::kEcdsaP256Sha256));
     ON_CALL(key_, public_key_spki()).WillByDefault(ReturnRef(release_.spki));
     ON_CALL(key_, key_id()).WillByDefault(Return(HexEncode(Sha256(release_.spki))));
     ON_CALL(key_, attributes()).WillByDefault(ReturnRef(attributes_));

@@ -101,7 +101,7 @@ class SigningTest : public ::testing::Test {
     ASSERT_TRUE(gate.ok()) << gate.error().ToString();
     gate_.emplace(std::move(*gate));
 
-    ON_CALL(key_, algorithm()).WillByDefault(Return(fw::KeyAlgorithm::kEcdsaP256));
+    ON_CALL(key_, algorithm()).WillByDefault(Return(SignatureAlgorithm::kEcdsaP256Sha256));
     ON_CALL(key_, public_key_spki()).WillByDefault(ReturnRef(release_.spki));
     ON_CALL(key_, key_id()).WillByDefault(Return(HexEncode(Sha256(release_.spki))));
     ON_CALL(key_, attributes()).WillByDefault(ReturnRef(attributes_));
@@ -152,7 +152,7 @@ TEST_F(SigningTest, AllowSignsThreePayloadsEachVerifiedAndRecordsAllow) {
   for (size_t i = 0; i < out->outputs.size(); ++i) EXPECT_EQ(out->outputs[i].first, kOutputFiles[i]);
   auto sig = Base64Decode(out->outputs[1].second);
   ASSERT_TRUE(sig.ok());
-  EXPECT_TRUE(fw::VerifySignature(fw::KeyAlgorithm::kEcdsaP256, release_.spki, AsBytes(out->outputs[0].second), *sig).ok());
+  EXPECT_TRUE(PublicKey::FromSpkiDer(release_.spki, SignatureAlgorithm::kEcdsaP256Sha256)->Verify(AsBytes(out->outputs[0].second), *sig).ok());
 }
 
 TEST_F(SigningTest, DenyNeverReachesTheDeviceAndRecordsDeny) {

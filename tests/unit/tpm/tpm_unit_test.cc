@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "signet/firmware_iface/signing_key.h"
 #include "signet/firmware_iface/tpm.h"
 #include "signet/tpm/esys_tpm.h"
 
@@ -10,15 +11,40 @@ namespace signet {
 namespace {
 
 TEST(AkAlgorithmTest, NamesRoundTrip) {
-  for (auto alg : {fw::AkAlgorithm::kEcdsaP256, fw::AkAlgorithm::kRsa2048}) {
-    auto back = fw::ParseAkAlgorithm(fw::AkAlgorithmName(alg));
+  for (auto alg : {SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kRsa2048Pkcs1Sha256}) {
+    auto back = fw::ParseAttestationKeyAlgorithm(SignatureAlgorithmName(alg));
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, alg);
   }
-  EXPECT_EQ(fw::AkAlgorithmName(fw::AkAlgorithm::kEcdsaP256), "ecdsa-p256");
-  EXPECT_EQ(fw::ParseAkAlgorithm("ecdsa-p384").error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_FALSE(fw::ParseAkAlgorithm("").ok());
-  EXPECT_FALSE(fw::ParseAkAlgorithm("RSA-2048").ok());
+  EXPECT_EQ(SignatureAlgorithmName(SignatureAlgorithm::kEcdsaP256Sha256), "ecdsa-p256");
+  EXPECT_EQ(fw::ParseAttestationKeyAlgorithm("ecdsa-p384").error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(fw::ParseAttestationKeyAlgorithm("").ok());
+  EXPECT_FALSE(fw::ParseAttestationKeyAlgorithm("RSA-2048").ok());
+}
+
+// A TPM AK and an HSM key speak the one SignatureAlgorithm vocabulary; each interface says which
+// profiles it supports, and the parse functions refuse the others with the CLI's wording.
+TEST(AkAlgorithmTest, ProfilesComeFromTheOneVocabulary) {
+  EXPECT_TRUE(fw::IsAttestationKeyAlgorithm(SignatureAlgorithm::kRsa2048Pkcs1Sha256));
+  EXPECT_FALSE(fw::IsAttestationKeyAlgorithm(SignatureAlgorithm::kRsa3072PssSha256));
+  EXPECT_FALSE(fw::IsAttestationKeyAlgorithm(SignatureAlgorithm::kEd25519));
+  auto ak = fw::ParseAttestationKeyAlgorithm("rsa-3072");
+  ASSERT_FALSE(ak.ok());
+  EXPECT_EQ(ak.error().message(), "unsupported attestation key type \"rsa-3072\" (use ecdsa-p256 or rsa-2048)");
+  for (SignatureAlgorithm alg : fw::kSigningKeyAlgorithms) {
+    auto back = fw::ParseSigningKeyAlgorithm(SignatureAlgorithmName(alg));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, alg);
+    EXPECT_TRUE(fw::IsSigningKeyAlgorithm(alg));
+  }
+  EXPECT_FALSE(fw::IsSigningKeyAlgorithm(SignatureAlgorithm::kRsa2048Pkcs1Sha256));
+  EXPECT_FALSE(fw::IsSigningKeyAlgorithm(SignatureAlgorithm::kRsaPssSha256));
+  auto key = fw::ParseSigningKeyAlgorithm("rsa-2048");
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(key.error().message(),
+            "unsupported key type \"rsa-2048\" (use ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072)");
+  EXPECT_FALSE(fw::ParseSigningKeyAlgorithm("rsa-pss-sha256").ok());
 }
 
 TEST(OpenTpmTest, RequiresAnExplicitTcti) {

@@ -10,7 +10,7 @@
 
 #include "gate_test_util.h"
 #include "signet/attestation/dsse.h"
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/signer/cosign_formats.h"
@@ -89,7 +89,7 @@ class VerifierdTest : public ::testing::Test {
     return SignedEnvelope(Statement(hex, kVuln, TrivyScan("CVE-2026-1234", severity)), {&scanner_});
   }
 
-  static Bytes Spki(const TestKey& k) { return attestation::PublicKey::FromEvp(k.key.get())->spki_der(); }
+  static Bytes Spki(const TestKey& k) { return PublicKey::FromEvp(k.key.get())->spki_der(); }
 
   // CosignBundle is what `signet sign` writes as image.sigstore.json.
   static std::string CosignBundle(const TestKey& k, const std::string& hex = kDigest) {

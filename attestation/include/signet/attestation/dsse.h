@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/bytes.h"
 #include "signet/core/json.h"
 #include "signet/core/result.h"

@@ -34,6 +34,7 @@
 
 #include "signet/attestation/tpm_evidence.h"
 #include "signet/core/bytes.h"
+#include "signet/core/findings.h"
 #include "signet/core/result.h"
 #include "signet/core/secret.h"
 
@@ -48,11 +49,7 @@ inline constexpr const char kEnrollmentRecordVersion[] = "signet-tpm-enrollment-
 inline constexpr size_t kEnrollSecretSize = 32;
 inline constexpr size_t kChallengeIdSize = 16;
 
-// Finding codes of enrollment (stable interface; EK ones are shared with tpm_findings).
-namespace enroll_findings {
-inline constexpr const char kResponseMismatch[] = "ENROLLMENT_RESPONSE_MISMATCH";
-inline constexpr const char kActivationFailed[] = "CREDENTIAL_ACTIVATION_FAILED";
-}  // namespace enroll_findings
+// Finding codes of enrollment are in core/findings.h (the TPM enrollment group).
 
 // EnrollmentChallenge goes to the appliance. It holds no secret in the clear.
 struct EnrollmentChallenge {

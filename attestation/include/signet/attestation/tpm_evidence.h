@@ -25,6 +25,7 @@
 #include "signet/attestation/event_log.h"
 #include "signet/attestation/reference_values.h"
 #include "signet/core/bytes.h"
+#include "signet/core/findings.h"
 #include "signet/core/json.h"
 #include "signet/core/result.h"
 
@@ -35,36 +36,7 @@ inline constexpr const char kTpmEvidenceVersion[] = "signet-tpm-evidence-v1";
 // kQualifyingDataDomain separates Signet's quotes from any other use of the AK.
 inline constexpr const char kQualifyingDataDomain[] = "signet-attest-v1";
 
-// Finding codes of VerifyTpmEvidence (stable interface: never rename, only add).
-namespace tpm_findings {
-inline constexpr const char kEkChainUntrusted[] = "EK_CHAIN_UNTRUSTED";
-inline constexpr const char kEkEkuInvalid[] = "EK_EKU_INVALID";
-inline constexpr const char kEkNotEnrolledEk[] = "EK_NOT_ENROLLMENT_EK";
-inline constexpr const char kAkNotEnrolled[] = "AK_NOT_ENROLLED";
-inline constexpr const char kAkPublicMalformed[] = "AK_PUBLIC_MALFORMED";
-inline constexpr const char kAkAttributesInvalid[] = "AK_ATTRIBUTES_INVALID";
-inline constexpr const char kSignatureMalformed[] = "SIGNATURE_MALFORMED";
-inline constexpr const char kSignatureAlgorithmNotAllowed[] = "SIGNATURE_ALGORITHM_NOT_ALLOWED";
-inline constexpr const char kSignatureInvalid[] = "QUOTE_SIGNATURE_INVALID";
-inline constexpr const char kAttestMalformed[] = "ATTEST_MALFORMED";
-inline constexpr const char kAttestMagicInvalid[] = "ATTEST_MAGIC_INVALID";
-inline constexpr const char kAttestTypeInvalid[] = "ATTEST_TYPE_INVALID";
-inline constexpr const char kNonceMismatch[] = "NONCE_MISMATCH";
-inline constexpr const char kChannelBindingMismatch[] = "CHANNEL_BINDING_MISMATCH";
-inline constexpr const char kExtraDataMismatch[] = "EXTRA_DATA_MISMATCH";
-inline constexpr const char kPcrSelectionMismatch[] = "PCR_SELECTION_MISMATCH";
-inline constexpr const char kPcrResettable[] = "PCR_RESETTABLE";
-inline constexpr const char kEventLogMalformed[] = "EVENT_LOG_MALFORMED";
-inline constexpr const char kEventLogSequenceInvalid[] = "EVENT_LOG_SEQUENCE_INVALID";
-inline constexpr const char kEventPcrNotQuoted[] = "EVENT_PCR_NOT_QUOTED";
-inline constexpr const char kEventLogReplayMismatch[] = "EVENT_LOG_REPLAY_MISMATCH";
-inline constexpr const char kEventKindUnknown[] = "EVENT_KIND_UNKNOWN";
-inline constexpr const char kEventAfterSeparator[] = "EVENT_AFTER_SEPARATOR";
-inline constexpr const char kSeparatorMissing[] = "SEPARATOR_MISSING";
-inline constexpr const char kReferenceDigestMismatch[] = "REFERENCE_DIGEST_MISMATCH";
-inline constexpr const char kReferenceMissing[] = "REFERENCE_MISSING";
-inline constexpr const char kReferencePathMismatch[] = "REFERENCE_PATH_MISMATCH";
-}  // namespace tpm_findings
+// Finding codes of VerifyTpmEvidence are in core/findings.h (the TPM attestation evidence group).
 
 // EnrollmentRecord says which AK (by Name) was activated against which EK (by SHA-256 of the
 // EK certificate's SubjectPublicKeyInfo). The verifier trusts only the record that its own
@@ -169,8 +141,9 @@ struct TpmAttestationResult {
 //      options.trusted_enrollment (required; the evidence's own record is ignored);
 //   3. the AK is fixedTPM|fixedParent|sensitiveDataOrigin|restricted|sign, not decrypt, and its
 //      recomputed Name is the enrolled Name;
-//   4. the signature algorithm is on the allow-list (ECDSA-P256-SHA256, RSASSA-SHA256 with
-//      RSA >= 2048) and the signature verifies over the exact TPMS_ATTEST bytes;
+//   4. the AK and signature fit one attestation key profile of core/public_key.h (ecdsa-p256:
+//      ECDSA P-256 SHA-256; rsa-2048: RSASSA-PKCS1-v1_5 SHA-256, RSA-2048) and the signature
+//      verifies with a PublicKey bound to that profile over the exact TPMS_ATTEST bytes;
 //   5. TPMS_ATTEST unmarshals completely with the right magic and type;
 //   6. extraData equals QualifyingData(options.nonce, options.channel_binding);
 //   7. reference.pcr is not resettable (16, 23) unless options.allow_resettable_pcr, and the PCR

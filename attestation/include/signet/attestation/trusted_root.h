@@ -16,7 +16,7 @@
 
 #include <openssl/x509.h>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/bytes.h"
 #include "signet/core/ossl.h"
 #include "signet/core/result.h"

@@ -20,7 +20,7 @@
 #include "signet/attestation/dsse.h"
 #include "signet/attestation/fulcio_identity.h"
 #include "signet/attestation/intoto.h"
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/attestation/trusted_root.h"
 #include "signet/core/bytes.h"
 #include "signet/core/json.h"

@@ -38,13 +38,13 @@ Result<Bytes> ParseNonceHex(const std::string& hex, std::string_view what);
 // EnrollOpts are the inputs of Enroll.
 struct EnrollOpts {
   std::string out;                       // where ak.json is written (mode 0600)
-  std::string algorithm = "ecdsa-p256";  // fw::AkAlgorithmName spelling
+  std::string algorithm = "ecdsa-p256";  // SignatureAlgorithmName spelling
 };
 
 // EnrollResult says what Enroll created.
 struct EnrollResult {
   Bytes ak_name;                 // TPM2B_NAME contents of the new AK
-  fw::AkAlgorithm algorithm = fw::AkAlgorithm::kEcdsaP256;
+  SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
   Bytes ek_spki_sha256;          // SHA-256 of the certified EK's SubjectPublicKeyInfo
 };
 

@@ -42,7 +42,7 @@ struct LaunchOpts {
 
 // MeasuredExec is the binary Launch will execute: the descriptor its bytes were hashed from.
 struct MeasuredExec {
-  ScopedFd fd;
+  UniqueFd fd;
   bool script = false;  // starts with "#!": the interpreter reads it through /dev/fd/N
 };
 

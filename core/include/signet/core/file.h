@@ -18,40 +18,9 @@
 
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
+#include "signet/core/unique_fd.h"
 
 namespace signet {
-
-// ScopedFd owns a file descriptor and closes it on destruction. Move-only.
-class ScopedFd {
- public:
-  ScopedFd() = default;
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() { Reset(); }
-  ScopedFd(ScopedFd&& other) noexcept : fd_(other.Release()) {}
-  ScopedFd& operator=(ScopedFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = other.Release();
-    }
-    return *this;
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Release gives up ownership and returns the descriptor.
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  // Reset closes the descriptor (if any).
-  void Reset();
-
- private:
-  int fd_ = -1;
-};
 
 // OutputPath is an output path split into its directory and its last component.
 struct OutputPath {
@@ -86,7 +55,7 @@ Status CheckOutputTargetMode(mode_t mode, std::string_view path);
 // open, fstat on the descriptor, CheckInputFileMode, then O_NONBLOCK is cleared. `st` (optional)
 // receives the fstat result. Errors: kNotFound (no such file), kPermissionDenied (EACCES),
 // kInvalidArgument (not a regular file, or any other open failure).
-Result<ScopedFd> OpenInputFile(const std::string& path, struct stat* st = nullptr);
+Result<UniqueFd> OpenInputFile(const std::string& path, struct stat* st = nullptr);
 
 // ReadFile reads a whole regular file (OpenInputFile's checks), refusing files larger than
 // `max_bytes` (kInvalidArgument). A read error is kInternal.

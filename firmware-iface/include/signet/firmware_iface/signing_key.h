@@ -11,22 +11,23 @@
 #include <vector>
 
 #include "signet/core/bytes.h"
+#include "signet/core/public_key.h"
 #include "signet/core/result.h"
 
 namespace signet::fw {
 
-// KeyAlgorithm lists the signing profiles Signet supports.
-enum class KeyAlgorithm {
-  kEcdsaP256,   // ECDSA P-256 with SHA-256, DER signatures (the default)
-  kEcdsaP384,   // ECDSA P-384 with SHA-384, DER signatures
-  kEd25519,     // pure Ed25519 over the message
-  kRsa3072Pss,  // RSA-3072 PSS, SHA-256, MGF1-SHA-256, salt 32
-};
+// kSigningKeyAlgorithms are the signing profiles a KeyStore may hold, in the one vocabulary of
+// core/public_key.h: "ecdsa-p256" (the default), "ecdsa-p384", "ed25519", "rsa-3072". A backend
+// refuses any other SignatureAlgorithm (kInvalidArgument).
+inline constexpr SignatureAlgorithm kSigningKeyAlgorithms[] = {
+    SignatureAlgorithm::kEcdsaP256Sha256, SignatureAlgorithm::kEcdsaP384Sha384, SignatureAlgorithm::kEd25519,
+    SignatureAlgorithm::kRsa3072PssSha256};
 
-// KeyAlgorithmName returns the CLI spelling: "ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-3072".
-std::string_view KeyAlgorithmName(KeyAlgorithm alg);
-// ParseKeyAlgorithm is the inverse of KeyAlgorithmName; anything else is kInvalidArgument.
-Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name);
+// IsSigningKeyAlgorithm is true iff `alg` is one of kSigningKeyAlgorithms.
+bool IsSigningKeyAlgorithm(SignatureAlgorithm alg);
+// ParseSigningKeyAlgorithm parses a CLI key type over kSigningKeyAlgorithms; anything else is
+// kInvalidArgument "unsupported key type "X" (use ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072)".
+Result<SignatureAlgorithm> ParseSigningKeyAlgorithm(std::string_view name);
 
 // KeyAttributes are the security-relevant attributes a backend reports for a private key.
 struct KeyAttributes {
@@ -49,7 +50,7 @@ class SigningKey {
  public:
   virtual ~SigningKey() = default;
   // algorithm returns the key's signing profile.
-  virtual KeyAlgorithm algorithm() const = 0;
+  virtual SignatureAlgorithm algorithm() const = 0;
   // public_key_spki returns the public key as DER SubjectPublicKeyInfo.
   virtual const Bytes& public_key_spki() const = 0;
   // key_id returns a stable id: lowercase hex SHA-256 of the SPKI DER.
@@ -65,7 +66,7 @@ class SigningKey {
 // KeyInfo describes one key found by KeyStore::ListKeys.
 struct KeyInfo {
   std::string uri;  // selects exactly this key
-  KeyAlgorithm algorithm = KeyAlgorithm::kEcdsaP256;
+  SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
   KeyAttributes attributes;
   Bytes public_key_spki;  // empty if the public object is absent
 };
@@ -73,7 +74,7 @@ struct KeyInfo {
 // GenerateOptions controls KeyStore::GenerateKey.
 struct GenerateOptions {
   std::string label;
-  KeyAlgorithm algorithm = KeyAlgorithm::kEcdsaP256;
+  SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
 };
 
 // OpenOptions controls KeyStore::FindKey.
@@ -95,23 +96,16 @@ class KeyStore {
   virtual Result<std::unique_ptr<SigningKey>> GenerateKey(const GenerateOptions& options) = 0;
   // ListKeys lists the private keys visible on the token.
   virtual Result<std::vector<KeyInfo>> ListKeys() = 0;
-  // SupportedAlgorithms lists the profiles the device can both generate and sign with (probed
-  // from the device, not assumed). The default is kUnimplemented for backends that cannot tell.
-  virtual Result<std::vector<KeyAlgorithm>> SupportedAlgorithms() {
+  // SupportedAlgorithms lists the profiles (a subset of kSigningKeyAlgorithms) the device can
+  // both generate and sign with (probed from the device, not assumed). The default is kUnimplemented for backends that cannot tell.
+  virtual Result<std::vector<SignatureAlgorithm>> SupportedAlgorithms() {
     return Unimplemented("this key store cannot report its supported algorithms");
   }
 };
 
-// VerifySignature checks `signature` over `message` with the DER SPKI `public_key_spki` under
-// the profile `alg` (the same rules SigningKey::Sign produces: SHA-256/384 ECDSA with DER
-// signatures, pure Ed25519, RSA-PSS SHA-256/MGF1-SHA-256/salt 32). It also checks that the key
-// fits the profile (curve, RSA size of 3072 bits). Returns kVerificationFailed with finding
-// "SIGNATURE_INVALID" for a bad signature and kInvalidArgument for a key that does not fit.
-// Used for self-tests after generation and by `signet key check`.
-Status VerifySignature(KeyAlgorithm alg, ByteView public_key_spki, ByteView message, ByteView signature);
-
 // SelfTest signs a fresh random message with `key` and verifies the signature on the host with
-// VerifySignature against key.public_key_spki(). Returns the signing or verification error.
+// PublicKey::FromSpkiDer(key.public_key_spki(), key.algorithm()) (so the key must also fit its
+// profile: curve, RSA size). Returns the signing or verification error.
 Status SelfTest(SigningKey& key);
 
 }  // namespace signet::fw

@@ -14,20 +14,23 @@
 #include <vector>
 
 #include "signet/core/bytes.h"
+#include "signet/core/public_key.h"
 #include "signet/core/result.h"
 
 namespace signet::fw {
 
-// AkAlgorithm selects the attestation key profile.
-enum class AkAlgorithm {
-  kEcdsaP256,   // ECC NIST P-256, ECDSA with SHA-256 (the default)
-  kRsa2048,     // RSA-2048, RSASSA-PKCS1-v1_5 with SHA-256
-};
+// kAttestationKeyAlgorithms are the attestation key profiles a Tpm creates, in the one
+// vocabulary of core/public_key.h: "ecdsa-p256" (ECC NIST P-256, ECDSA with SHA-256, the
+// default) and "rsa-2048" (RSA-2048, RSASSA-PKCS1-v1_5 with SHA-256). A Tpm refuses any other
+// SignatureAlgorithm (kInvalidArgument).
+inline constexpr SignatureAlgorithm kAttestationKeyAlgorithms[] = {SignatureAlgorithm::kEcdsaP256Sha256,
+                                                                   SignatureAlgorithm::kRsa2048Pkcs1Sha256};
 
-// AkAlgorithmName returns the CLI/JSON spelling: "ecdsa-p256" or "rsa-2048".
-std::string_view AkAlgorithmName(AkAlgorithm alg);
-// ParseAkAlgorithm is the inverse of AkAlgorithmName; anything else is kInvalidArgument.
-Result<AkAlgorithm> ParseAkAlgorithm(std::string_view name);
+// IsAttestationKeyAlgorithm is true iff `alg` is one of kAttestationKeyAlgorithms.
+bool IsAttestationKeyAlgorithm(SignatureAlgorithm alg);
+// ParseAttestationKeyAlgorithm parses a CLI/JSON AK type over kAttestationKeyAlgorithms; anything
+// else is kInvalidArgument "unsupported attestation key type "X" (use ecdsa-p256 or rsa-2048)".
+Result<SignatureAlgorithm> ParseAttestationKeyAlgorithm(std::string_view name);
 
 // EkType selects which endorsement key certificate to read.
 enum class EkType {
@@ -39,7 +42,7 @@ enum class EkType {
 // returned: it is encrypted and integrity-protected with the EK's seed, so it only loads on the
 // TPM that created it, under that EK. It is not a secret in the sense of key material.
 struct AkBlob {
-  AkAlgorithm algorithm = AkAlgorithm::kEcdsaP256;
+  SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
   Bytes public_area;   // TPM2B_PUBLIC, marshaled
   Bytes private_area;  // TPM2B_PRIVATE, marshaled
   Bytes name;          // TPM2B_NAME contents: nameAlg || H(TPMT_PUBLIC)
@@ -90,9 +93,10 @@ class Tpm {
   // TPM2B_PUBLIC. The object is flushed before returning.
   virtual Result<Bytes> CreateEkPublic() = 0;
 
-  // CreateAk creates a restricted signing key under the RSA EK (endorsement hierarchy, so the
-  // quote's clockInfo carries the real resetCount/restartCount).
-  virtual Result<AkBlob> CreateAk(AkAlgorithm alg) = 0;
+  // CreateAk creates a restricted signing key of profile `alg` (one of kAttestationKeyAlgorithms,
+  // else kInvalidArgument) under the RSA EK (endorsement hierarchy, so the quote's clockInfo
+  // carries the real resetCount/restartCount).
+  virtual Result<AkBlob> CreateAk(SignatureAlgorithm alg) = 0;
   // ActivateCredential loads `ak` under the EK and runs TPM2_ActivateCredential; returns the
   // recovered secret. Fails (kInternal with the TSS2_RC) when the credential was not made for
   // this AK's Name and this EK.

@@ -24,16 +24,16 @@ Result<Bytes> EcdsaDerToRaw(ByteView der, size_t coordinate_size);
 
 // CoordinateSize returns the field size in bytes for an ECDSA or EdDSA algorithm (32, 48, 32),
 // or 0 for RSA.
-size_t CoordinateSize(fw::KeyAlgorithm alg);
+size_t CoordinateSize(SignatureAlgorithm alg);
 
 // EcParamsFor returns the DER CKA_EC_PARAMS for an EC or Edwards algorithm: the namedCurve OID
 // (prime256v1, secp384r1, id-Ed25519). kInvalidArgument for RSA.
-Result<Bytes> EcParamsFor(fw::KeyAlgorithm alg);
+Result<Bytes> EcParamsFor(SignatureAlgorithm alg);
 
 // AlgorithmFromEcParams maps CKA_EC_PARAMS to an algorithm. It accepts the namedCurve OIDs above
 // and, for Ed25519, the PrintableString "edwards25519" that PKCS#11 3.0 also allows. Anything
 // else (explicit parameters, other curves) is kUnimplemented naming what it got.
-Result<fw::KeyAlgorithm> AlgorithmFromEcParams(ByteView ec_params);
+Result<SignatureAlgorithm> AlgorithmFromEcParams(ByteView ec_params);
 
 // EcPointFromAttribute returns the public point from CKA_EC_POINT: PKCS#11 says it is a DER
 // OCTET STRING, but some tokens return the raw point. The two are told apart by length
@@ -41,11 +41,11 @@ Result<fw::KeyAlgorithm> AlgorithmFromEcParams(ByteView ec_params);
 Result<Bytes> EcPointFromAttribute(ByteView attribute, size_t point_size);
 
 // PointSize returns the encoded public point size for `alg` (65, 97, 32; 0 for RSA).
-size_t PointSize(fw::KeyAlgorithm alg);
+size_t PointSize(SignatureAlgorithm alg);
 
 // SpkiFromEcPoint builds the DER SubjectPublicKeyInfo for an EC (uncompressed point) or Ed25519
 // (32-byte) public key; the point must be on the curve. kInvalidArgument otherwise.
-Result<Bytes> SpkiFromEcPoint(fw::KeyAlgorithm alg, ByteView point);
+Result<Bytes> SpkiFromEcPoint(SignatureAlgorithm alg, ByteView point);
 
 // SpkiFromRsa builds the DER SubjectPublicKeyInfo of an RSA key from big-endian modulus and
 // public exponent. kInvalidArgument for an empty modulus, an even exponent or exponent < 3.

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/result.h"
 #include "signet/policy/image_ref.h"
 
@@ -28,12 +28,12 @@ struct ImageCheck {
 // image.repository only the digest is compared (a bare "sha256:..." subject). Never fails: a
 // refusal is an ImageCheck with ok=false and a finding (SIGNATURE_INVALID, MALFORMED_INPUT,
 // SUBJECT_MISMATCH).
-ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view payload,
+ImageCheck CheckSimpleSigningBytes(const ImageRef& image, const PublicKey& key, std::string_view payload,
                                    std::string_view sig_text, std::string file);
 
 // CheckCosignBundleBytes checks the bytes of a cosign v3 bundle (image.sigstore.json) for `image`
 // under `key`, as VerifyImageSignatures does; empty image.repository as above. Never fails.
-ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::PublicKey& key, std::string_view bundle,
+ImageCheck CheckCosignBundleBytes(const ImageRef& image, const PublicKey& key, std::string_view bundle,
                                   std::string file);
 
 // VerifyImageSignatures checks every signature output present in `dir` for `image`:
@@ -48,7 +48,7 @@ ImageCheck CheckCosignBundleBytes(const ImageRef& image, const attestation::Publ
 // canonical (a signature, not unusable input: the CLI exits 1).
 // Returns one ImageCheck per format found. Fails kNotFound if `dir` holds neither format, and
 // kInvalidArgument for unreadable files.
-Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const attestation::PublicKey& key,
+Result<std::vector<ImageCheck>> VerifyImageSignatures(const ImageRef& image, const PublicKey& key,
                                                       const std::string& dir);
 
 }  // namespace signet::policy

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
 #include "signet/core/time.h"
@@ -160,15 +160,15 @@ struct LoadedPolicy {
   std::string base_dir;          // directory relative paths were resolved against
   std::string trusted_root_path; // resolved; empty when the policy has none
   // keys[i] holds the parsed keys of policy.builders[i] (empty for keyless builders).
-  std::vector<std::vector<attestation::PublicKey>> keys;
+  std::vector<std::vector<PublicKey>> keys;
   // release_keys[i] is the parsed key of policy.release_signers[i].
-  std::vector<attestation::PublicKey> release_keys;
+  std::vector<PublicKey> release_keys;
 };
 
 // LoadPolicy reads `path`, parses it and loads every builder key (PEM, or DER
 // SubjectPublicKeyInfo, relative to the policy file's directory). Fails as ParsePolicy, or
 // kInvalidArgument/kNotFound naming the file that could not be read or parsed; key algorithms
-// outside attestation::PublicKey's allow-list are refused. One key listed twice, in any encoding
+// outside PublicKey's allow-list are refused. One key listed twice, in any encoding
 // (PEM or DER, compressed or uncompressed EC point, other SPKI parameter encodings), within a
 // builder or across builders, is refused kInvalidArgument: thresholds count keys
 // (PublicKey::canonical_id), and a key must belong to one builder. The same holds among

@@ -8,7 +8,7 @@
 
 #include "signet/attestation/cosign_layer.h"
 #include "signet/attestation/dsse.h"
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/attestation/fulcio_identity.h"
 #include "signet/core/ossl.h"
 #include "signet/attestation/intoto.h"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "test_util.h"
 
 namespace signet::attestation {

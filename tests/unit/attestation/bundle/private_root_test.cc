@@ -5,7 +5,7 @@
 // public one.
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/attestation/intoto.h"
 #include "signet/attestation/rekor.h"
 #include "signet/attestation/verifier.h"

@@ -1,9 +1,9 @@
 // PublicKey: the algorithm allow-list, scheme-bound verification, digest-only verification.
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 #include "test_util.h"
 
@@ -11,12 +11,12 @@ namespace signet::attestation {
 namespace {
 
 TEST(PublicKeyTest, AllowListFixesTheScheme) {
-  struct Case { const char* type; SignatureScheme scheme; };
-  for (const Case& c : {Case{"P-256", SignatureScheme::kEcdsaP256Sha256}, Case{"P-384", SignatureScheme::kEcdsaP384Sha384},
-                        Case{"ED25519", SignatureScheme::kEd25519}, Case{"RSA", SignatureScheme::kRsaPssSha256}}) {
+  struct Case { const char* type; SignatureAlgorithm scheme; };
+  for (const Case& c : {Case{"P-256", SignatureAlgorithm::kEcdsaP256Sha256}, Case{"P-384", SignatureAlgorithm::kEcdsaP384Sha384},
+                        Case{"ED25519", SignatureAlgorithm::kEd25519}, Case{"RSA", SignatureAlgorithm::kRsaPssSha256}}) {
     auto key = testutil::NewKey(c.type);
     PublicKey pk = testutil::Public(key.get());
-    EXPECT_EQ(pk.scheme(), c.scheme) << c.type;
+    EXPECT_EQ(pk.algorithm(), c.scheme) << c.type;
     Bytes msg = ToBytes("message");
     Bytes sig = testutil::Sign(key.get(), msg);
     EXPECT_TRUE(pk.Verify(msg, sig).ok()) << c.type;

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "signet/attestation/public_key.h"
+#include "signet/core/public_key.h"
 #include "signet/core/bytes.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "test_util.h"
@@ -22,8 +22,8 @@ TEST(TrustedRootTest, ParsesThePublicGoodRoot) {
   auto id = Base64Decode("wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0=");
   const TransparencyLog* log = root->FindTlog(*id);
   ASSERT_NE(log, nullptr);
-  EXPECT_EQ(log->key.scheme(), SignatureScheme::kEcdsaP256Sha256);
-  EXPECT_EQ(root->tlogs()[1].key.scheme(), SignatureScheme::kEd25519);
+  EXPECT_EQ(log->key.algorithm(), SignatureAlgorithm::kEcdsaP256Sha256);
+  EXPECT_EQ(root->tlogs()[1].key.algorithm(), SignatureAlgorithm::kEd25519);
   EXPECT_EQ(root->FindTlog(testutil::Flip(*id)), nullptr);
   // CA window: 2021-03-07T03:20:29Z .. 2022-12-31T23:59:59.999Z, both inclusive.
   const TimeRange& w = root->certificate_authorities()[0].valid_for;

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "signet/attestation/findings.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/json.h"
 #include "test_util.h"

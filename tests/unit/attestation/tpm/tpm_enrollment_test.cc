@@ -22,8 +22,7 @@
 namespace signet::attestation {
 namespace {
 
-namespace tf = tpm_findings;
-namespace ef = enroll_findings;
+namespace tf = findings;
 
 class TpmEnrollmentTest : public ::testing::Test {
  protected:
@@ -168,17 +167,17 @@ TEST_F(TpmEnrollmentTest, WrongOrReplayedResponseIsRefused) {
   // A guessed secret.
   auto r = AcceptEnrollmentResponse(second->state, Respond(second->challenge, Bytes(32, 0)), "t");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().finding(), ef::kActivationFailed);
+  EXPECT_EQ(r.error().finding(), findings::kCredentialActivationFailed);
   // Yesterday's genuine response replayed against today's challenge.
   Bytes old = SoftActivate(first->challenge, ak_name_);
   r = AcceptEnrollmentResponse(second->state, Respond(first->challenge, old), "t");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().finding(), ef::kResponseMismatch);
+  EXPECT_EQ(r.error().finding(), findings::kEnrollmentResponseMismatch);
   // ...with its challenge id rewritten to today's: the secret still differs.
   EnrollmentResponse rewritten = Respond(second->challenge, old);
   r = AcceptEnrollmentResponse(second->state, rewritten, "t");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().finding(), ef::kActivationFailed);
+  EXPECT_EQ(r.error().finding(), findings::kCredentialActivationFailed);
 }
 
 TEST_F(TpmEnrollmentTest, ChallengeChecksTheEkAndTheAk) {

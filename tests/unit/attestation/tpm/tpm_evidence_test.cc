@@ -17,7 +17,7 @@
 namespace signet::attestation {
 namespace {
 
-namespace tf = tpm_findings;
+namespace tf = findings;
 using testing::EccAkPublic;
 using testing::Marshal;
 using testing::QuoteParams;
@@ -251,11 +251,11 @@ TEST_F(TpmEvidenceTest, Step3AkAttributesAndName) {
 }
 
 TEST_F(TpmEvidenceTest, Step4Signature) {
-  EXPECT_EQ(Finding([](Knobs& k) { k.signer = other_ak_; }), tf::kSignatureInvalid);
+  EXPECT_EQ(Finding([](Knobs& k) { k.signer = other_ak_; }), tf::kQuoteSignatureInvalid);
   EXPECT_EQ(Finding([](Knobs& k) {
               k.edit_signature = [](Bytes& s) { s.back() ^= 1; };
             }),
-            tf::kSignatureInvalid);
+            tf::kQuoteSignatureInvalid);
   EXPECT_EQ(Finding([](Knobs& k) {
               k.edit_signature = [](Bytes& s) { s.push_back(0); };
             }),
@@ -270,7 +270,7 @@ TEST_F(TpmEvidenceTest, Step4Signature) {
             tf::kSignatureMalformed);  // RSASSA layout does not parse over ECDSA bytes
   TpmEvidence ev = Build(Default());
   ev.attest[ev.attest.size() - 5] ^= 0x10;
-  EXPECT_EQ(Finding(ev), tf::kSignatureInvalid);
+  EXPECT_EQ(Finding(ev), tf::kQuoteSignatureInvalid);
   ev = Build(Default());
   ev.attest.push_back(0);  // TPM2B_ATTEST size no longer covers the bytes
   EXPECT_EQ(Finding(ev), tf::kAttestMalformed);

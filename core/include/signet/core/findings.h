@@ -1,0 +1,168 @@
+// The one registry of finding codes (issue 13 Part 1).
+//
+// A finding code is the stable, machine-readable reason carried by a refusal (Error::finding()),
+// a gate decision, a TPM attestation result, a policy lint, an audit record and a verifierd
+// chain link. These strings are an interface: the CLI prints them, `--json` and the daemons'
+// responses carry them, policies name them in `exceptions`, dashboards and admission logs match
+// on them. Never rename or reuse one; add a new code instead.
+//
+// Every code is declared here once, with its constant, its string and a one-line meaning. Code
+// that emits a finding uses the constant; tests/unit/core/findings_test.cc checks that every
+// quoted code literal in the source tree is registered, that codes are unique, and their format:
+// UPPER_SNAKE_CASE, or CONT-PROV-UPPER-KEBAB for verifierd's evidence-chain links.
+#ifndef SIGNET_CORE_FINDINGS_H_
+#define SIGNET_CORE_FINDINGS_H_
+
+#include <string_view>
+
+namespace signet::findings {
+
+// SIGNET_FINDINGS(X) lists every finding as X(constant, "CODE", "meaning"). It expands once into
+// the constants below and once into kRegistry, so the two cannot drift apart.
+#define SIGNET_FINDINGS(X)                                                                                           \
+  /* Inputs and algorithms (every parser and verifier). */                                                          \
+  X(kMalformedInput, "MALFORMED_INPUT", "an input could not be parsed strictly (JSON, base64, DER, field types)")    \
+  X(kUnsupported, "UNSUPPORTED", "well-formed, but a version, kind or algorithm outside the allow-list")             \
+  X(kSignatureInvalid, "SIGNATURE_INVALID",                                                                          \
+    "a signature (artifact, envelope, evidence, certificate chain or log proof) does not verify with the trusted key") \
+  /* Sigstore bundles, DSSE, transparency logs, timestamps (attestation/). */                                       \
+  X(kTrustedRootInvalid, "TRUSTED_ROOT_INVALID", "the pinned trusted root itself is malformed")                      \
+  X(kThresholdNotMet, "THRESHOLD_NOT_MET", "fewer distinct trusted keys verified a DSSE envelope than required")     \
+  X(kKeyMismatch, "KEY_MISMATCH", "the bundle's key material is not the key the caller pinned")                      \
+  X(kCertChainInvalid, "CERT_CHAIN_INVALID",                                                                         \
+    "the signing certificate does not chain to a trusted CA at signing time, or a forbidden chain was carried")      \
+  X(kCertExpiredAtSigning, "CERT_EXPIRED_AT_SIGNING", "the signing time lies outside the certificate's validity")    \
+  X(kSctInvalid, "SCT_INVALID", "no valid embedded SCT from a trusted CT log")                                       \
+  X(kTlogEntryInvalid, "TLOG_ENTRY_INVALID", "a transparency log entry is missing, from an unknown log or inconsistent") \
+  X(kTlogBodyMismatch, "TLOG_BODY_MISMATCH",                                                                         \
+    "the logged body does not match the bundle's signature, key, digest or envelope")                               \
+  X(kSetInvalid, "SET_INVALID", "the signed entry timestamp (inclusion promise) does not verify")                    \
+  X(kInclusionProofInvalid, "INCLUSION_PROOF_INVALID", "the Merkle audit path does not lead to the checkpoint's root") \
+  X(kCheckpointInvalid, "CHECKPOINT_INVALID", "the signed checkpoint does not verify or does not match the proof")    \
+  X(kTimestampInvalid, "TIMESTAMP_INVALID", "an RFC 3161 timestamp does not verify against a trusted TSA")           \
+  X(kNoVerifiedTime, "NO_VERIFIED_TIME", "no transparency-log or TSA time could be verified for the signature")      \
+  X(kTimeInFuture, "TIME_IN_FUTURE", "a verified signing time lies in the future")                                   \
+  X(kIdentityMismatch, "IDENTITY_MISMATCH", "the certificate's SAN or OIDC issuer is not the expected one")           \
+  X(kArtifactMismatch, "ARTIFACT_MISMATCH", "the artifact (or its digest) is not what the bundle signs")             \
+  X(kStatementInvalid, "STATEMENT_INVALID", "the verified DSSE payload is not an acceptable in-toto Statement")       \
+  X(kPayloadTypeMismatch, "PAYLOAD_TYPE_MISMATCH", "the DSSE payloadType is not the one the caller requires")         \
+  /* The provenance gate (policy/). */                                                                              \
+  X(kMutableReference, "MUTABLE_REFERENCE", "the subject is a tag or name, not a digest")                            \
+  X(kSubjectMismatch, "SUBJECT_MISMATCH", "no subject of the provenance equals the digest being decided")            \
+  X(kUntrustedSigner, "UNTRUSTED_SIGNER", "the evidence verifies, but under no key or identity the policy trusts")    \
+  X(kBuilderNotApproved, "BUILDER_NOT_APPROVED",                                                                     \
+    "the builder is not approved, or the payload's builder.id disagrees with the certificate")                      \
+  X(kRefNotAllowed, "REF_NOT_ALLOWED", "the builder's ref or the source ref is not allowed")                          \
+  X(kSourceNotAllowed, "SOURCE_NOT_ALLOWED",                                                                         \
+    "the source repository is not approved, or the certificate and the provenance disagree on it")                  \
+  X(kBuildTypeNotAllowed, "BUILD_TYPE_NOT_ALLOWED", "the provenance's buildType is not in the builder's list")        \
+  X(kPredicateTypeInvalid, "PREDICATE_TYPE_INVALID",                                                                 \
+    "payloadType, statement type or predicateType is not an accepted one")                                          \
+  X(kProvenanceTooOld, "PROVENANCE_TOO_OLD", "the provenance's trusted time is older than max_age, or there is none") \
+  X(kMissingAttestation, "MISSING_ATTESTATION", "a required companion attestation is absent (or none verifies)")     \
+  X(kAttestationSubjectMismatch, "ATTESTATION_SUBJECT_MISMATCH", "a companion attestation is about another digest")  \
+  X(kVulnSeverity, "VULN_SEVERITY", "a scan reports a vulnerability above the allowed severity")                     \
+  X(kAttestationTooOld, "ATTESTATION_TOO_OLD", "a companion attestation's trusted time is older than its max_age")    \
+  X(kExceptionExpired, "EXCEPTION_EXPIRED", "a policy exception matched but has expired; it waives nothing")          \
+  X(kImageNotAllowed, "IMAGE_NOT_ALLOWED",                                                                           \
+    "the name to sign is neither a subject name of the accepted provenance nor matched by the policy's images")     \
+  /* Policy lint (signet policy lint). */                                                                           \
+  X(kEmptyAllowList, "EMPTY_ALLOW_LIST", "lint: an allow-list is empty, so nothing can pass")                         \
+  X(kUnanchoredPattern, "UNANCHORED_PATTERN", "lint: a pattern uses syntax other than anchored globs (* and ? only)")         \
+  X(kUnanchoredIdentity, "UNANCHORED_IDENTITY", "lint: a keyless identity, issuer or source repository is not one exact URI")     \
+  X(kKeylessWithoutRefs, "KEYLESS_WITHOUT_REFS", "lint: a keyless builder lists no refs, so it approves none")                          \
+  X(kCertificateSourceOptional, "CERTIFICATE_SOURCE_OPTIONAL",                                                       \
+    "lint: a keyless builder does not require the certificate's source repository")                                 \
+  X(kNoMaxAge, "NO_MAX_AGE", "lint: provenance or an attestation of any age is accepted")                            \
+  X(kNoSourceRefs, "NO_SOURCE_REFS", "lint: no source ref is constrained")                                           \
+  X(kNoSourceIds, "NO_SOURCE_IDS", "lint: a source pins no repository_id and owner_id")                                        \
+  X(kNoBuildTypes, "NO_BUILD_TYPES", "lint: a builder accepts any buildType")                                        \
+  X(kDelegatorWithoutBuilderIds, "DELEGATOR_WITHOUT_BUILDER_IDS", "lint: a delegator builder lists no delegated builder_ids")  \
+  X(kExceptionNoOwner, "EXCEPTION_NO_OWNER", "lint: a policy exception names no owner")                              \
+  X(kExceptionNoExpiry, "EXCEPTION_NO_EXPIRY", "lint: a policy exception has no expiry")                             \
+  /* Signing (signer/): codes of a `failed` audit record. */                                                        \
+  X(kDeviceError, "DEVICE_ERROR", "the signing device did not sign")                                                 \
+  /* TPM attestation evidence (attestation/tpm_evidence.h). */                                                      \
+  X(kEkChainUntrusted, "EK_CHAIN_UNTRUSTED", "the EK certificate does not chain to a trusted EK root")               \
+  X(kEkEkuInvalid, "EK_EKU_INVALID", "the EK certificate lacks the TCG EK certificate extended key usage")            \
+  X(kEkNotEnrolledEk, "EK_NOT_ENROLLMENT_EK", "the EK certificate is not the EK the verifier enrolled")               \
+  X(kEkCertMismatch, "EK_CERT_MISMATCH", "the EK the TPM recreates from the TCG template is not the certified EK")    \
+  X(kAkNotEnrolled, "AK_NOT_ENROLLED", "the AK is not the one the verifier's own enrollment activated")               \
+  X(kAkPublicMalformed, "AK_PUBLIC_MALFORMED", "the AK public area is malformed or outside the key allow-list")      \
+  X(kAkAttributesInvalid, "AK_ATTRIBUTES_INVALID", "the AK is not a fixed, restricted, TPM-generated signing key")    \
+  X(kSignatureMalformed, "SIGNATURE_MALFORMED", "the quote's TPMT_SIGNATURE is malformed")                            \
+  X(kSignatureAlgorithmNotAllowed, "SIGNATURE_ALGORITHM_NOT_ALLOWED",                                                \
+    "the quote's signature algorithm does not fit the AK or the allow-list")                                        \
+  X(kQuoteSignatureInvalid, "QUOTE_SIGNATURE_INVALID", "the quote signature does not verify with the AK")             \
+  X(kAttestMalformed, "ATTEST_MALFORMED", "the TPMS_ATTEST structure is malformed")                                  \
+  X(kAttestMagicInvalid, "ATTEST_MAGIC_INVALID", "the TPMS_ATTEST was not generated by a TPM (TPM_GENERATED_VALUE)")   \
+  X(kAttestTypeInvalid, "ATTEST_TYPE_INVALID", "the TPMS_ATTEST is not a quote")                                     \
+  X(kNonceMismatch, "NONCE_MISMATCH", "the quote is not over this verifier's fresh nonce")                           \
+  X(kChannelBindingMismatch, "CHANNEL_BINDING_MISMATCH", "the quote is not bound to the expected channel")            \
+  X(kExtraDataMismatch, "EXTRA_DATA_MISMATCH", "the quote's qualifying data is not the expected one")                 \
+  X(kPcrSelectionMismatch, "PCR_SELECTION_MISMATCH", "the quote covers other PCRs than required")                     \
+  X(kPcrResettable, "PCR_RESETTABLE", "the quote relies on a PCR that can be reset at locality 0")                   \
+  X(kEventLogMalformed, "EVENT_LOG_MALFORMED", "the event log is malformed")                                         \
+  X(kEventLogSequenceInvalid, "EVENT_LOG_SEQUENCE_INVALID", "the event log's sequence numbers are not consecutive")    \
+  X(kEventPcrNotQuoted, "EVENT_PCR_NOT_QUOTED", "an event extends a PCR the quote does not cover")                    \
+  X(kEventLogReplayMismatch, "EVENT_LOG_REPLAY_MISMATCH", "replaying the event log does not give the quoted PCRs")    \
+  X(kEventKindUnknown, "EVENT_KIND_UNKNOWN", "an event of an unknown kind")                                          \
+  X(kEventAfterSeparator, "EVENT_AFTER_SEPARATOR", "a measured event follows the separator")                         \
+  X(kSeparatorMissing, "SEPARATOR_MISSING", "the event log has no separator")                                         \
+  X(kReferenceDigestMismatch, "REFERENCE_DIGEST_MISMATCH", "a measured digest is not the reference value")            \
+  X(kReferenceMissing, "REFERENCE_MISSING", "a required reference measurement is absent")                            \
+  X(kReferencePathMismatch, "REFERENCE_PATH_MISMATCH", "a measured path is not the reference path")                  \
+  /* TPM enrollment (attestation/tpm_enrollment.h). */                                                              \
+  X(kEnrollmentResponseMismatch, "ENROLLMENT_RESPONSE_MISMATCH", "the enrollment response is not for this challenge") \
+  X(kCredentialActivationFailed, "CREDENTIAL_ACTIVATION_FAILED", "the TPM did not recover the credential's secret")   \
+  /* verifierd evidence chain: one code per link of chain[] (issue 13 Part 2). */                                   \
+  X(kContProvMutableTag, "CONT-PROV-MUTABLE-TAG", "the deployed reference is not pinned by digest")                  \
+  X(kContProvSignatureDigestMismatch, "CONT-PROV-SIGNATURE-DIGEST-MISMATCH",                                         \
+    "no trusted signature covers the deployed digest")                                                              \
+  X(kContProvWeakSignerIdentity, "CONT-PROV-WEAK-SIGNER-IDENTITY",                                                   \
+    "the signature verifies, but its signer identity is not one the policy trusts")                                 \
+  X(kContProvSignatureMissing, "CONT-PROV-SIGNATURE-MISSING", "no signature over the deployed digest was found")     \
+  X(kContProvBuilderNotApproved, "CONT-PROV-BUILDER-NOT-APPROVED", "the provenance does not come from an approved builder") \
+  X(kContProvProvenanceMissing, "CONT-PROV-PROVENANCE-MISSING", "no provenance for the deployed digest was found")   \
+  X(kContProvSbomDigestMismatch, "CONT-PROV-SBOM-DIGEST-MISMATCH", "the SBOM is about another digest")               \
+  X(kContProvSbomMissing, "CONT-PROV-SBOM-MISSING", "no SBOM for the deployed digest was found")                     \
+  X(kContProvScanMissing, "CONT-PROV-SCAN-MISSING", "no vulnerability scan for the deployed digest was found")       \
+  X(kContProvScanFailing, "CONT-PROV-SCAN-FAILING", "the vulnerability scan reports findings above the allowed severity") \
+  X(kContProvStaleException, "CONT-PROV-STALE-EXCEPTION", "an exception the decision relies on has expired or lacks an owner or expiry")
+
+#define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
+SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)
+#undef SIGNET_FINDING_CONSTANT
+
+// Finding is one registry entry.
+struct Finding {
+  std::string_view code;
+  std::string_view meaning;
+};
+
+// kRegistry lists every finding code with its meaning, in the order above.
+inline constexpr Finding kRegistry[] = {
+#define SIGNET_FINDING_ENTRY(name, code, meaning) Finding{code, meaning},
+    SIGNET_FINDINGS(SIGNET_FINDING_ENTRY)
+#undef SIGNET_FINDING_ENTRY
+};
+
+// IsRegisteredFinding is true iff `code` is exactly one of kRegistry's codes.
+constexpr bool IsRegisteredFinding(std::string_view code) {
+  for (const Finding& f : kRegistry) {
+    if (f.code == code) return true;
+  }
+  return false;
+}
+
+// Meaning returns the registered one-line meaning of `code`, or "" if it is not registered.
+constexpr std::string_view Meaning(std::string_view code) {
+  for (const Finding& f : kRegistry) {
+    if (f.code == code) return f.meaning;
+  }
+  return {};
+}
+
+}  // namespace signet::findings
+
+#endif  // SIGNET_CORE_FINDINGS_H_
