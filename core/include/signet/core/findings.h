@@ -115,6 +115,18 @@ namespace signet::findings {
   /* TPM enrollment (attestation/tpm_enrollment.h). */                                                              \
   X(kEnrollmentResponseMismatch, "ENROLLMENT_RESPONSE_MISMATCH", "the enrollment response is not for this challenge") \
   X(kCredentialActivationFailed, "CREDENTIAL_ACTIVATION_FAILED", "the TPM did not recover the credential's secret")   \
+  /* Policy lint (policy/policy.h LintPolicy). */                                                                     \
+  X(kAcceptVsaWithoutReleaseSigners, "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS", "accept_vsa is set but the policy lists no release_signers") \
+  /* Daemon API errors (service/http.h, verifierd): the code of an error response body. */                            \
+  X(kBodyTooLarge, "BODY_TOO_LARGE", "the request body exceeds limits.max_body (413)")                                \
+  X(kHeaderTooLarge, "HEADER_TOO_LARGE", "the request header exceeds limits.max_header (431)")                        \
+  X(kMethodNotAllowed, "METHOD_NOT_ALLOWED", "the route exists but not for this method (405)")                        \
+  X(kUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "the request content type is not the route's (415)")             \
+  X(kNotReady, "NOT_READY", "the daemon has not loaded what the route needs (503)")                                   \
+  X(kMalformedRequest, "MALFORMED_REQUEST", "the request body is not a valid message for the route (400)")            \
+  X(kMalformedEvidence, "MALFORMED_EVIDENCE", "a piece of evidence in the request cannot be decoded (400)")           \
+  X(kUnknownPolicy, "UNKNOWN_POLICY", "the request names a policy the daemon does not serve (400)")                   \
+  X(kUnsupportedKind, "UNSUPPORTED_KIND", "the admission review carries an object kind verifierd does not check")     \
   /* verifierd evidence chain: one code per link of chain[] (issue 13 Part 2). */                                   \
   X(kContProvMutableTag, "CONT-PROV-MUTABLE-TAG", "the deployed reference is not pinned by digest")                  \
   X(kContProvSignatureDigestMismatch, "CONT-PROV-SIGNATURE-DIGEST-MISMATCH",                                         \
