@@ -1,6 +1,6 @@
 # Demo part: the verification endpoint (sourced by scripts/demo after 20-sign.sh; S, IMAGE, DIGEST,
 # OTHER, the builder's files and the release key's public half are in scope).
-VERIFIERD=$ROOT/build/demo/verifierd/verifierd
+VERIFIERD=$(dirname "$SIGNET")/../verifierd/verifierd  # beside the CLI in the same build tree
 V=$DEMO/verifierd; mkdir -p "$V/evidence"
 
 step "verifierd: a TLS certificate for 127.0.0.1 from a throwaway CA (openssl CLI)"
