@@ -16,6 +16,7 @@
 #include "signet/attestation/tpm_evidence.h"
 #include "signet/attestation/tpm_structs.h"
 #include "signet/attester/ak_file.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
@@ -160,7 +161,7 @@ Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
   r.secret = SecretBytes(released);
   OPENSSL_cleanse(released.data(), released.size());
   if (r.secret.size() != att::kEnrollSecretSize) {
-    return VerificationFailed(att::enroll_findings::kActivationFailed,
+    return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM released a secret of the wrong size");
   }
   std::string doc = att::SerializeEnrollmentResponse(r);

@@ -9,7 +9,7 @@ namespace signet::verifierd {
 
 namespace {
 
-namespace f = policy::findings;
+namespace f = signet::findings;
 namespace cc = chain_codes;
 
 v1::ChainLink Link(const std::string& link, const std::string& status, const std::string& code,

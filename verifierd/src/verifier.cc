@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "chain.h"
 #include "decision_view.h"
 #include "release.h"
@@ -14,6 +12,7 @@
 #include "signet/core/json.h"
 #include "signet/core/findings.h"
 #include "signet/policy/image_ref.h"
+#include "signet/service/proto_json.h"
 
 namespace signet::verifierd {
 
@@ -253,29 +252,15 @@ Result<v1::VerifyResponse> HandleVerify(const VerifierState& state, VerifyCache*
   return out;
 }
 
+// The served route (main.cc) decodes and prints through service::ProtoHandler; these use the
+// same two functions, so the parity test and the fuzz target see exactly the served bytes.
 Result<v1::VerifyRequest> ParseVerifyRequest(std::string_view body) {
-  JsonLimits limits;
-  limits.max_depth = 8;
-  auto strict = ParseJson(body, limits);
-  if (!strict.ok()) return InvalidArgument("the body is not strict JSON: " + strict.error().message());
-  if (!strict->is_object()) return InvalidArgument("the body must be a JSON object");
   v1::VerifyRequest req;
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = false;
-  auto st = google::protobuf::util::JsonStringToMessage(std::string(body), &req, opts);
-  if (!st.ok()) return InvalidArgument("the body is not a VerifyRequest (unknown field or wrong type)");
+  SIGNET_RETURN_IF_ERROR(service::ParseProtoJson(body, &req));
   return req;
 }
 
-Result<std::string> PrintVerifyResponse(const v1::VerifyResponse& resp) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = true;
-  opts.preserve_proto_field_names = false;
-  auto st = google::protobuf::util::MessageToJsonString(resp, &out, opts);
-  if (!st.ok()) return Internal("cannot print the response");
-  return out;
-}
+Result<std::string> PrintVerifyResponse(const v1::VerifyResponse& resp) { return service::PrintProtoJson(resp); }
 
 namespace {
 HttpResult ErrorBody(int status, const std::string& code, const std::string& message) {

@@ -22,6 +22,7 @@
 #include "signet/attester/ak_file.h"
 #include "signet/attester/attester.h"
 #include "signet/attester/launch.h"
+#include "signet/core/findings.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
@@ -406,7 +407,7 @@ TEST_F(AttesterTest, ActivateRefusesASecretOfTheWrongSize) {
   ON_CALL(*tpm, ActivateCredential(_, _)).WillByDefault(Return(Bytes(16, 0x01)));
   Status st = Activate({WriteAkFile(), dir_ + "/challenge.json", dir_ + "/response.json"}, Opener(std::move(tpm)));
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().finding(), att::enroll_findings::kActivationFailed);
+  EXPECT_EQ(st.error().finding(), findings::kCredentialActivationFailed);
   EXPECT_FALSE(ReadFile(dir_ + "/response.json").ok());
 }
 
