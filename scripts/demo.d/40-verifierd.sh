@@ -4,13 +4,8 @@ VERIFIERD=$(dirname "$SIGNET")/../verifierd/verifierd  # beside the CLI in the s
 V=$DEMO/verifierd; mkdir -p "$V/evidence"
 
 step "verifierd: a TLS certificate for 127.0.0.1 from a throwaway CA (openssl CLI)"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$V/ca.key" -out "$V/ca.pem" \
-  -days 1 -subj "/CN=demo CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$V/server.key" -out "$V/server.csr" \
-  -subj "/CN=127.0.0.1" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' > "$V/san.ext"
-openssl x509 -req -in "$V/server.csr" -CA "$V/ca.pem" -CAkey "$V/ca.key" -CAcreateserial -days 1 \
-  -extfile "$V/san.ext" -out "$V/server.pem" 2>/dev/null
+source "$ROOT/scripts/lib/daemon.sh"
+(cd "$V" && tls_ca ca && tls_cert server ca /CN=127.0.0.1 "subjectAltName=IP:127.0.0.1")
 
 step "verifierd: the same policy, now also requiring the appliance's own signature (release_signers)"
 cp "$S/policy.yaml" "$V/policy.yaml"; cp "$S/builder.pub" "$S/release.pub" "$V/"
@@ -29,17 +24,10 @@ sed 's/^/  /' "$V/verifierd.yaml"
 $VERIFIERD --check-config "$V/verifierd.yaml"
 
 step "verifierd: start (port 0; the bound port is in the 'listening' log line), wait until ready"
-"$VERIFIERD" --config "$V/verifierd.yaml" 2> "$V/verifierd.log" &
-VERIFIERD_PID=$!
+daemon_start "$V/verifierd.log" "$VERIFIERD" --config "$V/verifierd.yaml" || { echo "verifierd did not start"; exit 1; }
+VERIFIERD_PID=$PID
 stop_verifierd() { kill -TERM "$VERIFIERD_PID" 2>/dev/null && wait "$VERIFIERD_PID" 2>/dev/null || true; }
 trap 'rc=$?; stop_verifierd; (exit $rc); cleanup' EXIT
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(grep -o '"msg":"listening".*"port":[0-9]*' "$V/verifierd.log" | grep -o '[0-9]*$' || true)
-  [[ -n $PORT ]] && break
-  sleep 0.1
-done
-[[ -n $PORT ]] || { cat "$V/verifierd.log"; echo "verifierd did not start"; exit 1; }
 URL=https://127.0.0.1:$PORT
 curl -sS --cacert "$V/ca.pem" "$URL/readyz"; echo
 

@@ -7,6 +7,7 @@ set -euo pipefail
 TESTD=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 RAW="python3 $HERE/raw_client.py"
+source "$HERE/../../../scripts/lib/daemon.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/signet-service-XXXXXX")
 PIDS=()
 cleanup() {
@@ -20,32 +21,16 @@ pass() { echo "ok: $*"; }
 cd "$W"
 
 # --- certificates: a server CA, a client CA, an unrelated CA ---
-mkca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" \
-  -days 2 -subj "/CN=$1" 2> /dev/null; }
-mkcert() {  # mkcert NAME CA SUBJECT EXT
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.csr" -subj "$3" 2> /dev/null
-  printf '%s\n' "$4" > "$1.ext"
-  openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -days 2 -out "$1.pem" -extfile "$1.ext" 2> /dev/null
-}
-mkca ca; mkca clientca; mkca otherca
-mkcert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
-mkcert client clientca "/CN=pipeline/O=acme" "extendedKeyUsage=clientAuth"
-mkcert rogue otherca "/CN=rogue" "extendedKeyUsage=clientAuth"
+tls_ca ca; tls_ca clientca; tls_ca otherca
+tls_cert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
+tls_cert client clientca "/CN=pipeline/O=acme" "extendedKeyUsage=clientAuth"
+tls_cert rogue otherca "/CN=rogue" "extendedKeyUsage=clientAuth"
 
 # start CONFIG: start the daemon, wait for its "listening" line, set PID, PORT, LOG.
 start() {
   LOG=$W/$(basename "$1" .yaml).log
-  : > "$LOG"
-  "$TESTD" --config "$1" 2> "$LOG" &
-  PID=$!
+  daemon_start "$LOG" "$TESTD" --config "$1" || fail "daemon did not start"
   PIDS+=("$PID")
-  for _ in $(seq 200); do
-    grep -q '"msg":"listening"' "$LOG" && break
-    kill -0 "$PID" 2> /dev/null || fail "daemon exited at start: $(cat "$LOG")"
-    sleep 0.05
-  done
-  PORT=$(grep -o '"msg":"listening".*"port":[0-9]*' "$LOG" | grep -o '[0-9]*$')
-  [[ -n $PORT && $PORT != 0 ]] || fail "no port in the listening line"
 }
 code() { curl -s -o "$W/body" -w '%{http_code}' --cacert ca.pem "$@" || true; }
 U() { echo "https://127.0.0.1:$PORT$1"; }

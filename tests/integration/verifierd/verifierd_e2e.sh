@@ -9,6 +9,7 @@ set -euo pipefail
 VERIFIERD=$1
 SIGNET=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../../scripts/lib/daemon.sh"
 VEC=${SIGNET_SHARED_DIR:?}/vectors
 W=$(mktemp -d "${TMPDIR:-/tmp}/signet-verifierd-XXXXXX")
 PIDS=()
@@ -23,13 +24,8 @@ pass() { echo "ok: $*"; }
 cd "$W"
 
 # --- certificates ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
-  -subj /CN=test-ca 2> /dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
-  -subj /CN=localhost 2> /dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out server.pem \
-  -extfile server.ext 2> /dev/null
+tls_ca ca
+tls_cert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
 
 # --- policies and evidence (Google Cloud Build SLSA v1, key-signed) ---
 GCB=$VEC/accept/gcb/v1.0-gcloud-container-github-v1.0-valid.json
@@ -107,16 +103,8 @@ pass "--check-config: ok, and exit 2 naming the key/file for unknown keys, lint 
 
 # --- start ---
 LOG=$W/verifierd.log
-"$VERIFIERD" --config verifierd.yaml 2> "$LOG" &
-PID=$!
+daemon_start "$LOG" "$VERIFIERD" --config verifierd.yaml || fail "verifierd did not start"
 PIDS+=("$PID")
-for _ in $(seq 200); do
-  grep -q '"msg":"listening"' "$LOG" && break
-  kill -0 "$PID" 2> /dev/null || fail "verifierd exited at start"
-  sleep 0.05
-done
-PORT=$(grep -o '"msg":"listening".*"port":[0-9]*' "$LOG" | grep -o '[0-9]*$')
-[[ -n $PORT && $PORT != 0 ]] || fail "no port"
 U() { echo "https://127.0.0.1:$PORT$1"; }
 code() { curl -s -o "$W/body" -w '%{http_code}' --cacert ca.pem "$@" || true; }
 post() { code -H 'Content-Type: application/json' --data-binary "@$2" "$(U "$1")"; }
