@@ -26,5 +26,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterGateCommands(cli);
   signet::ops::RegisterLogCommands(cli);
   signet::ops::RegisterSignCommands(cli, *backends);
+  signet::ops::RegisterFetchCommand(cli);
   return signet::ops::Run(cli, argc, argv);
 }

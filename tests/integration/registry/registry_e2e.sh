@@ -4,9 +4,10 @@
 # (a two-platform index). Checks the client's view against skopeo's, pushes a cosign-style `.sig`
 # manifest that skopeo then reads back, and the referrers tag-schema fallback (distribution 2.8 has
 # no referrers API).
-#   registry_e2e.sh PROBE
+#   registry_e2e.sh PROBE SIGNET
 set -euo pipefail
 probe=$1
+signet=$2
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../../../scripts/lib/daemon.sh
 source "$here/../../../scripts/lib/daemon.sh"
@@ -109,6 +110,30 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"
 p put-manifest team/app "sha256-${index_digest#sha256:}" application/vnd.oci.image.index.v1+json referrers.json > /dev/null
 [[ $(p referrers team/app "$index_digest" application/vnd.dev.sigstore.bundle.v0.3+json) == "$sig_digest application/vnd.dev.sigstore.bundle.v0.3+json" ]] \
   || fail "referrers via the tag schema"
+
+echo "== signet fetch-evidence"
+printf '{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"dsseEnvelope":{}}' > bundle.json
+bd=$(p put-blob team/app bundle.json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"%s","size":%s}],"subject":{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s","size":%s}}' \
+  "$ed" "$bd" "$(stat -c %s bundle.json)" "$index_digest" "$is" > bundle-ref.json
+bref=$(p put-manifest team/app "sha256:$(sha256sum bundle-ref.json | cut -d' ' -f1)" application/vnd.oci.image.manifest.v1+json bundle-ref.json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"}]}' \
+  "$bref" "$(stat -c %s bundle-ref.json)" > referrers.json
+p put-manifest team/app "sha256-${index_digest#sha256:}" application/vnd.oci.image.index.v1+json referrers.json > /dev/null
+"$signet" fetch-evidence "$HOST/team/app@$index_digest" --out fetched --registry-config config.json --registry-ca ca.pem > fetch.out \
+  || { cat fetch.out >&2; fail "fetch-evidence"; }
+cmp -s fetched/cosign-sig-0.json payload.json || fail "fetch-evidence: the simple-signing payload"
+[[ $(cat fetched/cosign-sig-0.sig) == "MEUCIQ==" ]] || fail "fetch-evidence: the signature annotation"
+cmp -s "fetched/referrer-${bref:7:12}-0.sigstore.json" bundle.json || fail "fetch-evidence: the bundle referrer ($(ls fetched))"
+[[ $(jq -r .digest fetched/evidence.json) == "$index_digest" ]] || fail "fetch-evidence: evidence.json"
+[[ $(jq '.items | length' fetched/evidence.json) == 3 ]] || fail "fetch-evidence: item count"
+rc=0; "$signet" fetch-evidence "$HOST/team/app@$index_digest" --out fetched --registry-config config.json --registry-ca ca.pem 2> /dev/null || rc=$?
+[[ $rc == 2 ]] || fail "fetch-evidence into a non-empty directory: exit $rc"
+rc=0; "$signet" fetch-evidence "$HOST/team/app:1.0" --out tagged --registry-config config.json --registry-ca ca.pem 2> /dev/null || rc=$?
+[[ $rc == 1 && ! -e tagged ]] || fail "fetch-evidence of a tag: exit $rc"
+rc=0; "$signet" fetch-evidence "$HOST/team/app@sha256:$(printf '0%.0s' $(seq 64))" --out missing --registry-config config.json --registry-ca ca.pem 2> /dev/null || rc=$?
+[[ $rc == 2 && ! -e missing ]] || fail "fetch-evidence of an unknown digest: exit $rc"
+[[ -z $(find . -maxdepth 1 -name '.*.fetch-*') ]] || fail "fetch-evidence left a staging directory"
 
 echo "== refusals"
 out=$("$probe" --host "$HOST" --config bad.json --ca ca.pem manifest team/app 1.0 || true)

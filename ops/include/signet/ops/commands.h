@@ -44,6 +44,7 @@ void RegisterAttestCommands(Cli& cli, Backends& backends);  // cmd_attest.cc: at
 void RegisterGateCommands(Cli& cli);                        // cmd_gate.cc: gate, policy check
 void RegisterLogCommands(Cli& cli);                         // cmd_log.cc: log verify
 void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign, verify-image
+void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fetch-evidence
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
