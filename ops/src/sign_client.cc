@@ -1,7 +1,10 @@
 #include "sign_client.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
+#include <system_error>
+#include <vector>
 
 #include "signet/core/encoding.h"
 #include "signet/signer/signing.h"
@@ -24,6 +27,50 @@ JsonValue EvidenceArray(const std::vector<policy::EvidenceInput>& inputs) {
                                     {"content", JsonValue::String(Base64Encode(AsBytes(in.bytes)))}}));
   }
   return arr;
+}
+
+// kDecisionOrder is the member order of policy::Decision::ToJson, per the name of the member
+// holding the object (an array's items take the array's name; "" is the decision itself).
+// signerd carries the decision as a protobuf Struct, whose JSON printing does not keep member
+// order; OrderLikeLocal restores it so that the printed decision and decision.json are the bytes
+// local signing writes. sign_client_test checks this table against Decision::ToJson.
+struct MemberOrder {
+  std::string_view parent;
+  std::vector<std::string_view> keys;
+};
+const std::vector<MemberOrder>& DecisionOrder() {
+  static const std::vector<MemberOrder> kOrder = {
+      {"", {"allowed", "subject", "policy_digest", "evaluated_at", "findings", "verified"}},
+      {"findings", {"code", "message", "input"}},
+      {"verified", {"provenance", "attestations", "waivers"}},
+      {"provenance",
+       {"input", "builder", "signer", "predicate_type", "builder_id", "build_type", "source", "trigger", "trusted_time",
+        "time_source"}},
+      {"signer", {"kind", "san", "issuer", "ref", "keys"}},
+      {"source", {"repo", "ref", "commit"}},
+      {"attestations", {"input", "predicate_type", "builder", "trusted_time"}},
+      {"waivers", {"finding", "match", "owner", "ticket", "expires", "input"}},
+  };
+  return kOrder;
+}
+
+void OrderLikeLocal(JsonValue& v, std::string_view parent) {
+  if (v.is_array()) {
+    for (JsonValue& item : v.mutable_array()) OrderLikeLocal(item, parent);
+    return;
+  }
+  if (!v.is_object()) return;
+  for (auto& [k, child] : v.mutable_object()) OrderLikeLocal(child, k);
+  const std::vector<std::string_view>* keys = nullptr;
+  for (const auto& o : DecisionOrder()) {
+    if (o.parent == parent) keys = &o.keys;
+  }
+  if (keys == nullptr) return;
+  auto rank = [keys](const std::string& k) {
+    return static_cast<size_t>(std::find(keys->begin(), keys->end(), k) - keys->begin());  // unknown: last
+  };
+  std::stable_sort(v.mutable_object().begin(), v.mutable_object().end(),
+                   [&rank](const JsonValue::Member& a, const JsonValue::Member& b) { return rank(a.first) < rank(b.first); });
 }
 
 SignerdReply Malformed(std::string why) {
@@ -75,10 +122,12 @@ SignerdReply InterpretOk(std::string_view body, std::string_view expected_digest
   if (outputs != nullptr && !outputs->is_object()) return Malformed("outputs is not an object");
 
   SignerdReply r;
+  JsonValue ordered = **decision;
+  OrderLikeLocal(ordered, "");
   if (!*allowed) {
     if (outputs != nullptr && !outputs->object().empty()) return Malformed("outputs on a deny");
     r.exit_code = 1;
-    r.decision = **decision;
+    r.decision = std::move(ordered);
     return r;
   }
 
@@ -93,7 +142,7 @@ SignerdReply InterpretOk(std::string_view body, std::string_view expected_digest
   for (const char* name : signer::kOutputFiles) {
     const std::string file = name;
     if (file == "decision.json") {
-      r.outputs.emplace_back(file, WriteJson(**decision, 2) + "\n");  // as local signing writes it
+      r.outputs.emplace_back(file, WriteJson(ordered, 2) + "\n");  // as local signing writes it
       continue;
     }
     const JsonValue* value = outputs->Find(file);
@@ -109,16 +158,18 @@ SignerdReply InterpretOk(std::string_view body, std::string_view expected_digest
   std::optional<uint64_t> seq_value;
   if (seq != nullptr && seq->is_number()) {
     if (auto n = seq->AsUint64(); n.ok()) seq_value = *n;
-  } else if (seq != nullptr && seq->is_string() && !seq->string_value().empty() && seq->string_value().size() <= 20 &&
-             std::all_of(seq->string_value().begin(), seq->string_value().end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
-    if (auto n = JsonValue::NumberText(seq->string_value()).AsUint64(); n.ok()) seq_value = *n;
+  } else if (seq != nullptr && seq->is_string()) {
+    const std::string& text = seq->string_value();
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    const bool canonical = !text.empty() && (text == "0" || text[0] != '0');
+    if (ec == std::errc() && end == text.data() + text.size() && canonical) seq_value = n;
   }
   if (!seq_value) return Malformed("auditEntry.seq is not an unsigned integer");
   auto hash = (*entry)->GetString("hash");
   if (!hash.ok() || hash->empty()) return Malformed("auditEntry.hash is missing");
   r.exit_code = 0;
-  r.decision = **decision;
+  r.decision = std::move(ordered);
   r.audit_seq = seq_value;
   r.audit_hash = Printable(*hash, 200);
   return r;

@@ -63,6 +63,8 @@ struct SignerdReply {
 //   200 + {"decision": {"allowed": true, ...}, "outputs": {the four names}, "auditEntry":
 //         {"seq", "hash"}} -> 0; every output decoded (strict base64)
 //   200 + allowed false and no outputs -> 1
+// The decision's members are put back into policy::Decision::ToJson's order (signerd's protobuf
+// Struct does not keep it), so it prints and is written as local signing's.
 //   200 otherwise (not JSON, missing or extra fields, unknown or repeated output names, bad
 //       base64, outputs on a deny, a decision for another digest) -> 3, nothing to write
 //   401, 403 -> 1 (refused: the server's code is in `message`)

@@ -6,11 +6,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string>
 
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/json.h"
+#include "signet/policy/gate.h"
 #include "test_env.h"
 
 namespace signet::ops {
@@ -232,7 +234,8 @@ TEST(SignClientResponseTest, MalformedResponsesAreRefused) {
     ExpectMalformed(WriteJson(b), "allowed without auditEntry");
   }
   for (const JsonValue& seq : {JsonValue::String("-1"), JsonValue::String(""), JsonValue::String("1e3"),
-                               JsonValue::String("99999999999999999999999"), JsonValue::Int(-1),
+                               JsonValue::String("99999999999999999999999"), JsonValue::String("007"), JsonValue::String("+1"),
+                               JsonValue::String("1 "), JsonValue::Int(-1),
                                JsonValue::NumberText("1.5"), JsonValue::Bool(true)}) {
     JsonValue b = Allowed();
     b.Set("auditEntry", JsonValue::MakeObject({{"seq", seq}, {"hash", JsonValue::String("h")}}));
@@ -247,6 +250,54 @@ TEST(SignClientResponseTest, MalformedResponsesAreRefused) {
     JsonValue b = JsonValue::MakeObject({{"decision", Decision(false)}, {"outputs", Outputs()}});
     ExpectMalformed(WriteJson(b), "outputs on a deny");
   }
+}
+
+// SortedKeys sorts every object's members by name, as a protobuf Struct may print them.
+JsonValue SortedKeys(JsonValue v) {
+  if (v.is_array()) {
+    for (auto& item : v.mutable_array()) item = SortedKeys(item);
+  } else if (v.is_object()) {
+    for (auto& [k, child] : v.mutable_object()) child = SortedKeys(child);
+    std::sort(v.mutable_object().begin(), v.mutable_object().end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+  }
+  return v;
+}
+
+TEST(SignClientResponseTest, TheDecisionIsPrintedInLocalSigningsMemberOrder) {
+  policy::Decision d;
+  d.allowed = true;
+  d.subject = kSubject;
+  d.policy_digest = "sha256:00";
+  d.findings.push_back({"EXCEPTION_EXPIRED", "m", "in.json"});
+  policy::AcceptedProvenance p;
+  p.input = "prov.json";
+  p.builder = "b";
+  p.signer = "keyless";
+  p.san = "https://github.com/o/r/.github/workflows/w.yml@refs/tags/v1";
+  p.issuer = "https://token.actions.githubusercontent.com";
+  p.provenance.source = policy::SourceRef{"https://github.com/o/r", "refs/tags/v1", "abc"};
+  p.trusted_time = Timestamp{};
+  p.time_source = "tlog";
+  d.provenance = p;
+  d.attestations.push_back({"sbom.json", "https://spdx.dev/Document", "b", std::nullopt});
+  d.waivers.push_back({"VULN_SEVERITY", "CVE-1", "me", "T-1", Timestamp{}, "scan.json"});
+  const JsonValue local = d.ToJson();
+  JsonValue body = Allowed();
+  body.Set("decision", SortedKeys(local));
+  ASSERT_NE(WriteJson(SortedKeys(local)), WriteJson(local));
+  SignerdReply r = Interpret(200, body);
+  ASSERT_EQ(r.exit_code, 0) << r.message;
+  EXPECT_EQ(WriteJson(*r.decision, 2), WriteJson(local, 2));
+  EXPECT_EQ(r.outputs[4].second, WriteJson(local, 2) + "\n");
+  // Keyed provenance has signer.keys; a deny has no provenance.
+  d.provenance->signer = "key";
+  d.provenance->keys = {"k1"};
+  d.allowed = false;
+  const JsonValue keyed = d.ToJson();
+  r = Interpret(200, JsonValue::MakeObject({{"decision", SortedKeys(keyed)}}));
+  ASSERT_EQ(r.exit_code, 1) << r.message;
+  EXPECT_EQ(WriteJson(*r.decision), WriteJson(keyed));
 }
 
 class SignClientWriteTest : public ::testing::Test {
