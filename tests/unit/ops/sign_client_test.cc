@@ -131,7 +131,7 @@ TEST(SignClientResponseTest, AnErrorBodyThatIsNotJsonStillNamesTheStatus) {
   SignerdReply r = InterpretSignerdResponse(502, "<html>bad gateway</html>", "", kSubject);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.message, "signerd answered 502 HTTP_502");
-  r = InterpretSignerdResponse(403, "{\"code\":\"X\x07\",\"message\":\"a\\nb\"}", "", kSubject);
+  r = InterpretSignerdResponse(403, "{\"code\":\"X\\u0007\",\"message\":\"a\\nb\"}", "", kSubject);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.message, "signerd answered 403 X?: a?b");
 }
