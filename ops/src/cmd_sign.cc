@@ -17,6 +17,8 @@
 #include "signet/policy/image_verify.h"
 #include "signet/signer/signing.h"
 #include "signet/signer/signing_service.h"
+#include "signet/service/client.h"
+#include "sign_client.h"
 #include "version.h"
 #include "wiring.h"
 
@@ -33,6 +35,11 @@ struct SignFlags {
   std::vector<std::string> annotations;
   std::string out;
   std::string audit_log;
+  // --signerd: the pipeline client (the key, PIN, policy and audit log are the server's).
+  std::string signerd;
+  std::string cacert;
+  std::string client_cert;
+  std::string client_key;
 };
 
 Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<std::string>& kvs) {
@@ -82,7 +89,87 @@ int PrintRefusedReference(const signer::RequestedImage& image) {
   return kExitDenied;
 }
 
+// CheckSignMode refuses flags of the other mode: local signing needs --key and --policy and
+// takes no TLS flags; with --signerd the key, PIN, policy and audit log belong to the server.
+Status CheckSignMode(const SignFlags& f) {
+  if (f.signerd.empty()) {
+    if (!f.cacert.empty() || !f.client_cert.empty() || !f.client_key.empty()) {
+      return InvalidArgument("--cacert, --client-cert and --client-key are only for --signerd");
+    }
+    if (f.key.empty()) return InvalidArgument("--key is required (or --signerd URL)");
+    if (f.policy.empty()) return InvalidArgument("--policy is required (or --signerd URL)");
+    return OkStatus();
+  }
+  std::vector<std::string> local;
+  if (!f.key.empty()) local.push_back("--key");
+  if (!f.backend.module.empty()) local.push_back("--module");
+  if (!f.backend.pin_env.empty()) local.push_back("--pin-env");
+  if (!f.policy.empty()) local.push_back("--policy");
+  if (!f.audit_log.empty()) local.push_back("--audit-log");
+  if (!local.empty()) {
+    std::string names;
+    for (const auto& n : local) names += (names.empty() ? "" : ", ") + n;
+    return InvalidArgument(names + " cannot be used with --signerd: signerd holds the key and PIN and applies its "
+                                   "own policy and audit log");
+  }
+  if (f.cacert.empty()) return InvalidArgument("--signerd needs --cacert (the CA that signed signerd's certificate)");
+  if (f.client_cert.empty() != f.client_key.empty()) {
+    return InvalidArgument("--client-cert and --client-key go together");
+  }
+  return OkStatus();
+}
+
+// RunRemoteSign is `signet sign --signerd`: the same input checks as local signing, one POST
+// /v1/sign, and the same printing, files and exit codes.
+int RunRemoteSign(const SignFlags& f) {
+  auto image = signer::ParseRequestedImage(f.image);
+  if (!image.ok()) return ReportError(image.error());
+  auto annotations = ParseAnnotations(f.annotations);
+  if (!annotations.ok()) return ReportError(annotations.error());
+  if (auto st = signer::CheckOutputDir(f.out); !st.ok()) return ReportError(st.error());
+  auto provenance = ReadEvidenceFiles(f.provenance);
+  if (!provenance.ok()) return ReportError(provenance.error());
+  auto attestations = ReadEvidenceFiles(f.attestations);
+  if (!attestations.ok()) return ReportError(attestations.error());
+  auto url = service::ParseHttpsUrl(f.signerd);
+  if (!url.ok()) return ReportError(std::move(url).error().Prefix("--signerd"));
+
+  service::ClientOptions options;
+  options.ca_file = f.cacert;
+  options.client_certificate = f.client_cert;
+  options.client_key = f.client_key;
+  options.user_agent = std::string("signet/") + kSignetVersion;
+  auto client = service::HttpsClient::Create(std::move(*url), std::move(options));
+  if (!client.ok()) return ReportError(client.error());
+  const std::string body = BuildSignerdRequest(f.image, *provenance, *attestations, *annotations);
+  auto response = (*client)->PostJson(kSignerdSignPath, body);
+  if (!response.ok()) return ReportError(std::move(response).error().Prefix("signerd"));
+  (*client)->Close();
+
+  const std::string digest = image->ref ? image->ref->digest() : std::string();
+  SignerdReply reply =
+      InterpretSignerdResponse(response->status, response->body, response->Header("retry-after"), digest);
+  if (!reply.decision) {
+    std::fprintf(stderr, "signet: %s\n", reply.message.c_str());
+    if (!reply.retry_after.empty()) std::fprintf(stderr, "signet: retry after %s s\n", reply.retry_after.c_str());
+    return reply.exit_code;
+  }
+  std::printf("%s\n", WriteJson(*reply.decision, 2).c_str());
+  if (reply.exit_code != kExitOk) return reply.exit_code;
+  std::vector<std::string> written;
+  if (auto st = WriteSignerdOutputs(f.out, reply, &written); !st.ok()) {
+    return ReportError(std::move(st).error().Prefix("signed by signerd (audit entry " +
+                                                    std::to_string(*reply.audit_seq) + ") but not written"));
+  }
+  for (const auto& w : written) std::fprintf(stderr, "signet: wrote %s\n", w.c_str());
+  std::fprintf(stderr, "signet: audit entry %llu (%s) in signerd's audit log\n",
+               static_cast<unsigned long long>(*reply.audit_seq), reply.audit_hash.c_str());
+  return kExitOk;
+}
+
 int RunSign(Backends& backends, const SignFlags& f) {
+  if (auto st = CheckSignMode(f); !st.ok()) return ReportError(st.error());
+  if (!f.signerd.empty()) return RunRemoteSign(f);
   // Everything that can be checked before a decision is checked first, so bad input costs no
   // audit entry and leaves nothing behind. Signing happens now: there is no --at.
   auto image = signer::ParseRequestedImage(f.image);
@@ -182,10 +269,15 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
       "  vsa.sigstore.json   signed SLSA verification summary v1\n"
       "  decision.json       the gate decision\n"
       "A device signature that does not verify is logged as `failed` and nothing is released (exit 3).\n"
-      "Exit 0 signed, 1 denied, 2 unusable input (nothing logged), 3 device or internal error.");
-  sign->add_option("--key", f->key, "pkcs11: URI of the signing key")->required();
+      "Exit 0 signed, 1 denied, 2 unusable input (nothing logged), 3 device or internal error.\n"
+      "With --signerd URL it is the pipeline client: the evidence goes to signerd (POST /v1/sign over\n"
+      "mTLS), which holds the key, the policy and the audit log; the decision is printed and the same\n"
+      "files are written to --out, with the same exit codes (a caller or image signerd refuses, 401/403:\n"
+      "1 with signerd's code; 400: 2; 429, 503, other errors and network failures: 3, printing\n"
+      "Retry-After when given). --key, --module, --pin-env, --policy and --audit-log are refused with it.");
+  sign->add_option("--key", f->key, "pkcs11: URI of the signing key (local signing)");
   AddKeyBackendFlags(sign, f->backend);
-  sign->add_option("--policy", f->policy, "Gate policy (YAML)")->required();
+  sign->add_option("--policy", f->policy, "Gate policy (YAML) (local signing)");
   sign->add_option("--image", f->image, "REGISTRY/REPO@sha256:HEX (a tag without digest is refused)")->required();
   sign->add_option("--provenance", f->provenance, "Provenance file (bundle, DSSE, .intoto.jsonl, ...); repeatable")
       ->required();
@@ -199,6 +291,10 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
   sign->add_option("--audit-log", f->audit_log,
                    "Audit log file (default: $SIGNET_STATE_DIR/audit.log, /var/lib/signet/audit.log for root, "
                    "else ~/.local/state/signet/audit.log)");
+  sign->add_option("--signerd", f->signerd, "https://HOST:PORT of signerd: sign there instead of locally");
+  sign->add_option("--cacert", f->cacert, "PEM CA bundle signerd's certificate must chain to (with --signerd)");
+  sign->add_option("--client-cert", f->client_cert, "PEM client certificate chain for mTLS (with --signerd)");
+  sign->add_option("--client-key", f->client_key, "PEM private key of --client-cert (with --signerd)");
   sign->callback([&cli, &backends, f] { cli.action = [&backends, f] { return RunSign(backends, *f); }; });
 
   auto v = std::make_shared<VerifyImageFlags>();

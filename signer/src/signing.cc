@@ -9,6 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include "signet/attestation/dsse.h"
@@ -54,13 +57,35 @@ AuditRecord MakeRecord(const SignRequest& req, const policy::Decision& d, const 
 
 // SignAll signs each message on the device and verifies each signature on the host against
 // the key's own public key. On failure `*finding` names the code of the `failed` record.
+// HostKey returns the public key parsed from the DER SubjectPublicKeyInfo `spki`, parsing each
+// distinct SPKI once per process: OpenSSL 3's decoder (d2i_PUBKEY) plus the key's profile checks
+// cost about as much as the three host verifications themselves. Entries are keyed by the exact
+// SPKI bytes, so a key is only ever checked with the key it was parsed from; the result is the
+// same PublicKey FromSpkiDer returns (shared read-only between threads, as the gate's policy keys
+// are). Bounded: past kMaxHostKeys distinct keys the cache starts over.
+Result<std::shared_ptr<const PublicKey>> HostKey(const Bytes& spki) {
+  static constexpr size_t kMaxHostKeys = 16;
+  static std::mutex* mu = new std::mutex;  // never destroyed: used until the process ends
+  static auto* cache = new std::map<Bytes, std::shared_ptr<const PublicKey>>;
+  {
+    std::lock_guard<std::mutex> lock(*mu);
+    if (auto it = cache->find(spki); it != cache->end()) return it->second;
+  }
+  SIGNET_ASSIGN_OR_RETURN(PublicKey parsed, PublicKey::FromSpkiDer(spki));
+  auto key = std::make_shared<const PublicKey>(std::move(parsed));
+  std::lock_guard<std::mutex> lock(*mu);
+  if (cache->size() >= kMaxHostKeys) cache->clear();
+  cache->emplace(spki, key);
+  return key;
+}
+
 Result<std::vector<Bytes>> SignAll(fw::SigningKey& key, const std::vector<Bytes>& messages, const char** finding) {
   *finding = kFailedDeviceError;
-  SIGNET_ASSIGN_OR_RETURN(PublicKey pub, PublicKey::FromSpkiDer(key.public_key_spki()));
+  SIGNET_ASSIGN_OR_RETURN(std::shared_ptr<const PublicKey> pub, HostKey(key.public_key_spki()));
   std::vector<Bytes> sigs;
   for (const Bytes& m : messages) {
     SIGNET_ASSIGN_OR_RETURN(Bytes sig, key.Sign(m));
-    if (!pub.Verify(m, sig).ok()) {
+    if (!pub->Verify(m, sig).ok()) {
       *finding = kFailedSignatureInvalid;
       return Internal("the signing device returned a signature that does not verify; nothing released");
     }
