@@ -198,8 +198,8 @@ TEST_F(SignHandlerTest, AnImageOutsideTheCallersImagesIsADenyRecordAnd403) {
 TEST_F(SignHandlerTest, ADenyIs200WithoutOutputs) {
   service::Response r = Call(Body(std::string(kImage) + "@sha256:" + std::string(64, 'b')));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find("\"allowed\": false"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("\"outputs\": {}"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"allowed\":false"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"outputs\":{}"), std::string::npos) << r.body;
   ASSERT_EQ(log_.records.size(), 1u);
   EXPECT_EQ(log_.records[0].decision, "deny");
 }
