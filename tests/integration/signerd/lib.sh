@@ -14,6 +14,16 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; [[ -n ${SLOG:-} && -f ${SLOG:-} ]] && tail -20 "$SLOG"; exit 1; }
 pass() { echo "ok: $*"; }
 
+# private_token: SoftHSM2 on a private copy of the fixture's token directory (W/tokens), for the
+# tests that move it away or kill signerd (SoftHSM2's file store is not crash-safe). Skips the
+# test (exit 0) on real hardware, which has no token directory to copy.
+private_token() {
+  [[ -z ${SIGNET_TEST_REAL_HARDWARE:-} ]] || { echo "skipped: needs SoftHSM2's token directory"; exit 0; }
+  cp -a "$(dirname "$SOFTHSM2_CONF")/tokens" "$W/tokens"
+  printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' "$W" > "$W/softhsm2.conf"
+  export SOFTHSM2_CONF=$W/softhsm2.conf
+}
+
 # make_tls: ca (callers' and server's CA), server (127.0.0.1), clients pipeline-a, pipeline-b
 # (another team's images), stranger (same CA, not a caller).
 make_tls() {

@@ -9,12 +9,9 @@
 set -euo pipefail
 FIX=$1 SIGNERD=$2 SIGNET=$3 SRC=$4 ROUNDS=${5:-10}
 set -a; source "$FIX/softhsm/env"; set +a
-[[ -z ${SIGNET_TEST_REAL_HARDWARE:-} ]] || { echo "skipped: needs SoftHSM2's token directory"; exit 0; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/signet-signerd-kill-XXXXXX")
 source "$(dirname "$0")/lib.sh"
-cp -a "$(dirname "$SOFTHSM2_CONF")/tokens" "$W/tokens"
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' "$W" > "$W/softhsm2.conf"
-export SOFTHSM2_CONF=$W/softhsm2.conf
+private_token
 make_tls
 make_key "signerd-kill-$$"
 cp -a "$W/tokens" "$W/tokens-pristine"
