@@ -115,6 +115,13 @@ Status ParseLimits(const YamlNode& node, Limits* limits) {
         return InvalidArgument(Where(path, m.value) + ": must be a whole number from 1 to 1000000");
       }
       limits->max_connections = static_cast<size_t>(n);
+    } else if (m.key == "requests_per_minute_per_caller") {
+      SIGNET_ASSIGN_OR_RETURN(std::string text, Scalar(m.value, path));
+      uint64_t n = 0;
+      if (!ParseDecimal(text, &n) || n > 1000000) {
+        return InvalidArgument(Where(path, m.value) + ": must be a whole number from 0 (unlimited) to 1000000");
+      }
+      limits->requests_per_minute_per_caller = static_cast<uint32_t>(n);
     } else {
       return InvalidArgument("unknown key '" + path + "' (line " + std::to_string(m.value.line) + ")");
     }

@@ -37,6 +37,7 @@ void Usage(const ErasedDaemonSpec& spec, FILE* out) {
                "       %s --help | --version\n",
                spec.name.c_str(), spec.summary.c_str(), spec.name.c_str(), spec.name.c_str(),
                spec.name.c_str());
+  if (!spec.config_keys_help.empty()) std::fprintf(out, "\nconfig keys:\n%s", spec.config_keys_help.c_str());
 }
 
 Status HardenProcess() {
@@ -69,7 +70,8 @@ Result<Loaded> LoadConfig(const ErasedDaemonSpec& spec, const std::string& path)
 bool SameLimits(const Limits& a, const Limits& b) {
   return a.max_body == b.max_body && a.max_header == b.max_header && a.header_timeout == b.header_timeout &&
          a.idle_timeout == b.idle_timeout && a.body_timeout == b.body_timeout &&
-         a.drain_timeout == b.drain_timeout && a.max_connections == b.max_connections;
+         a.drain_timeout == b.drain_timeout && a.max_connections == b.max_connections &&
+         a.requests_per_minute_per_caller == b.requests_per_minute_per_caller;
 }
 
 int Serve(const ErasedDaemonSpec& spec, const std::string& path) {

@@ -142,7 +142,13 @@ namespace signet::findings {
   X(kContProvSbomMissing, "CONT-PROV-SBOM-MISSING", "no SBOM for the deployed digest was found")                     \
   X(kContProvScanMissing, "CONT-PROV-SCAN-MISSING", "no vulnerability scan for the deployed digest was found")       \
   X(kContProvScanFailing, "CONT-PROV-SCAN-FAILING", "the vulnerability scan reports findings above the allowed severity") \
-  X(kContProvStaleException, "CONT-PROV-STALE-EXCEPTION", "an exception the decision relies on has expired or lacks an owner or expiry")
+  X(kContProvStaleException, "CONT-PROV-STALE-EXCEPTION", "an exception the decision relies on has expired or lacks an owner or expiry") \
+  /* signerd (issue 15): its API error codes and the deny record of an image outside a caller's images. */          \
+  X(kCallerNotListed, "CALLER_NOT_LISTED", "the client certificate matches no caller in signerd's config (403)")   \
+  X(kCallerImageNotAllowed, "CALLER_IMAGE_NOT_ALLOWED", "the image is outside the caller's images in signerd's config (403)") \
+  X(kRateLimited, "RATE_LIMITED", "the caller exceeded limits.requests_per_minute_per_caller (429)")              \
+  X(kTokenUnavailable, "TOKEN_UNAVAILABLE", "the signing token is unavailable; retry after Retry-After (503)")      \
+  X(kSigningFailed, "SIGNING_FAILED", "the device's signature did not verify; a failed record was logged (500)")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

@@ -9,7 +9,8 @@
 //   listen: 127.0.0.1:8443            # IPv4 or [IPv6] literal and a port; port 0 = any (tests)
 //   tls: {certificate: server.pem, key: server.key, client_ca: clients.pem}  # client_ca: mTLS
 //   limits: {max_body: 4MiB, header_timeout: 5s, idle_timeout: 60s, max_connections: 1024,
-//            max_header: 16KiB, body_timeout: 30s, drain_timeout: 30s}
+//            max_header: 16KiB, body_timeout: 30s, drain_timeout: 30s,
+//            requests_per_minute_per_caller: 0}
 //
 // Paths under `tls` are relative to the config file's directory. Sizes take B, KiB or MiB,
 // durations ms, s or m. Every `limits` key is optional and defaults to the safe values above.
@@ -46,6 +47,10 @@ struct Limits {
   std::chrono::milliseconds drain_timeout{30000};
   // max_connections: open connections beyond this are closed at accept.
   size_t max_connections = 1024;
+  // requests_per_minute_per_caller: what a daemon that names its callers (signerd) lets one
+  // caller send per minute (a token bucket of that size refilled evenly: RateLimiter); 0 =
+  // unlimited. The server itself does not enforce it (it does not know callers).
+  uint32_t requests_per_minute_per_caller = 0;
 };
 
 // TlsConfig names the server's TLS files, already resolved against the config file's directory.

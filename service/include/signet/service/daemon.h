@@ -86,6 +86,9 @@ struct DaemonSpec {
   std::string name;     // "verifierd": usage text, metrics prefix, log "daemon" field
   std::string version;  // printed by --version
   std::string summary;  // one line for --help
+  // config_keys_help (optional): the config file's keys, one per line, printed by --help after
+  // the usage ("" prints nothing). A daemon lists every key it accepts, the server's included.
+  std::string config_keys_help;
   // load_state builds the daemon's state from the config (at start, --check-config and SIGHUP).
   // Errors are reported as bad config (exit 2 / reload refused). Must not log secrets.
   std::function<Result<std::shared_ptr<const State>>(const ConfigFile&)> load_state;
@@ -103,7 +106,7 @@ struct DaemonSpec {
 namespace internal {
 // The type-erased spec RunDaemon<State> forwards to.
 struct ErasedDaemonSpec {
-  std::string name, version, summary;
+  std::string name, version, summary, config_keys_help;
   std::function<Result<std::shared_ptr<const void>>(const ConfigFile&)> load_state;
   std::function<Status(Router&, std::shared_ptr<const StateCell>, DaemonContext&)> build_routes;
   std::function<Status(const void*)> ready;
@@ -121,6 +124,7 @@ int RunDaemon(const DaemonSpec<State>& spec, int argc, char** argv) {
   erased.name = spec.name;
   erased.version = spec.version;
   erased.summary = spec.summary;
+  erased.config_keys_help = spec.config_keys_help;
   erased.io_threads = spec.io_threads;
   erased.worker_threads = spec.worker_threads;
   erased.load_state = [load = spec.load_state](
