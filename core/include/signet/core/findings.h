@@ -140,7 +140,12 @@ namespace signet::findings {
   X(kContProvSbomMissing, "CONT-PROV-SBOM-MISSING", "no SBOM for the deployed digest was found")                     \
   X(kContProvScanMissing, "CONT-PROV-SCAN-MISSING", "no vulnerability scan for the deployed digest was found")       \
   X(kContProvScanFailing, "CONT-PROV-SCAN-FAILING", "the vulnerability scan reports findings above the allowed severity") \
-  X(kContProvStaleException, "CONT-PROV-STALE-EXCEPTION", "an exception the decision relies on has expired or lacks an owner or expiry")
+  X(kContProvStaleException, "CONT-PROV-STALE-EXCEPTION", "an exception the decision relies on has expired or lacks an owner or expiry") \
+  /* Transparency log (translog/, attestation/merkle.h consistency, issue 16). */                                    \
+  X(kConsistencyProofInvalid, "CONSISTENCY_PROOF_INVALID", "the consistency proof does not link the older tree to the newer one") \
+  X(kTlogTilesInvalid, "TLOG_TILES_INVALID", "a stored tile or entry bundle disagrees with the tree recomputed from the entries") \
+  X(kTlogRollback, "TLOG_ROLLBACK", "a checkpoint is smaller than one already seen (the log was rolled back)")       \
+  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)
