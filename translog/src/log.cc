@@ -125,7 +125,14 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
   SIGNET_ASSIGN_OR_RETURN(attestation::Checkpoint cp, VerifyOwnCheckpoint(log->signer_, note));
   const uint64_t size = cp.tree_size;
 
-  // 2. Remove temporary files and every tile the committed tree does not define (a batch that
+  // 2. The public checkpoint is the committed one (before any tile is removed: the tiles of the
+  //    committed tree were all in place before the commit point).
+  auto published = ReadFile(log->log_dir_ + "/checkpoint", kMaxStateBytes);
+  if (!published.ok() || *published != note) {
+    SIGNET_RETURN_IF_ERROR(WriteFileAtomic(log->log_dir_ + "/checkpoint", note, 0644));
+  }
+
+  // 3. Remove temporary files and every tile the committed tree does not define (a batch that
   //    never committed, or partial tiles a later tile superseded).
   std::set<std::string> keep;
   for (const TileId& t : TilesFor(size)) keep.insert(TilePath(t));
@@ -142,7 +149,7 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
     }
   }
 
-  // 3. Rebuild the tree from the level-0 tiles; it must give the committed root.
+  // 4. Rebuild the tree from the level-0 tiles; it must give the committed root.
   for (const TileId& t : TilesFor(size)) {
     if (t.level != 0) continue;
     std::string data;
@@ -159,7 +166,7 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
   if (log->tree_.size() != size || root != cp.root_hash) {
     return FailedPrecondition("the stored tiles do not give the committed root (run `signet log verify`)");
   }
-  // 4. The entries of the last, partial bundle (the next batch rewrites that bundle).
+  // 5. The entries of the last, partial bundle (the next batch rewrites that bundle).
   if (size % kTileWidth != 0) {
     TileId t{kEntriesLevel, size / kTileWidth, size % kTileWidth};
     std::string data;
@@ -175,11 +182,6 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
       }
     }
     log->tail_entries_ = std::move(*entries);
-  }
-  // 5. The public checkpoint is the committed one.
-  auto published = ReadFile(log->log_dir_ + "/checkpoint", kMaxStateBytes);
-  if (!published.ok() || *published != note) {
-    SIGNET_RETURN_IF_ERROR(WriteFileAtomic(log->log_dir_ + "/checkpoint", note, 0644));
   }
   log->checkpoint_ = std::move(note);
   log->committed_size_ = size;
