@@ -221,11 +221,11 @@ Result<NoteVerifierKey> ParseNoteVerifierKey(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   while (!text.empty() && (text.front() == '\n' || text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   if (!ValidateUtf8(text)) return bad("not UTF-8");
-  // The name may not contain '+', so the last two '+' delimit the ID and the key.
-  size_t p2 = text.rfind('+');
-  if (p2 == std::string_view::npos || p2 == 0) return bad("expected <name>+<id>+<key>");
-  size_t p1 = text.rfind('+', p2 - 1);
+  // The name may not contain '+' (but the base64 key may), so the first two '+' delimit it.
+  size_t p1 = text.find('+');
   if (p1 == std::string_view::npos) return bad("expected <name>+<id>+<key>");
+  size_t p2 = text.find('+', p1 + 1);
+  if (p2 == std::string_view::npos) return bad("expected <name>+<id>+<key>");
   NoteVerifierKey out;
   out.name = std::string(text.substr(0, p1));
   if (!ValidName(out.name)) return bad("invalid key name");
