@@ -25,8 +25,8 @@ midstream=0
 for round in $(seq 1 "$ROUNDS"); do
   "$TOOL" append "$W/state" "$W/log.key" 100000 "r$round" > "$W/ack.$round" 2> "$W/err.$round" &
   pid=$!
-  # 5..80 ms: from before the first commit to well into the stream.
-  sleep "0.0$(( (RANDOM % 76) + 5 ))" 2>/dev/null || sleep 0.05
+  # 10..300 ms: from before the first commit (start-up, recovery) to well into the stream.
+  sleep "$(printf '0.%03d' $(( (RANDOM % 291) + 10 )))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pid=""
