@@ -84,7 +84,7 @@ Latencies Paced(translog::TransparencyLog& log, double rate, double seconds) {
   uint64_t last_size = 0;
   auto start = Clock::now();
   for (uint64_t i = 0; i < n; ++i) {
-    auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / rate));
+    auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / rate));
     std::this_thread::sleep_until(due);
     auto t0 = Clock::now();
     log.AppendAsync(Entry(i), [&, t0](Result<translog::Integrated> r) {

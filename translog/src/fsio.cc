@@ -114,6 +114,30 @@ Status DurableBatch::Commit() {
   return OkStatus();
 }
 
+Status ReplaceWithoutSync(const std::string& path, ByteView data) {
+  std::string tmp = path + kTempMarker + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) return IoError("cannot create", tmp, errno);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      return IoError("write error on", tmp, err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  fd.Reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return IoError("cannot rename into place", path, err);
+  }
+  return OkStatus();
+}
+
 Result<std::vector<std::string>> ListFiles(const std::string& root) {
   std::vector<std::string> out;
   SIGNET_RETURN_IF_ERROR(ListInto(root, "", out, 0));

@@ -33,6 +33,11 @@ class DurableBatch {
   std::set<std::string> dirs_;
 };
 
+// ReplaceWithoutSync writes `data` to a temporary file beside `path` and renames it over `path`,
+// without fsync: readers see the old or the new file whole, but after a power loss the file may
+// be empty or old. Only for files that are rebuilt from a durable source on open.
+Status ReplaceWithoutSync(const std::string& path, ByteView data);
+
 // ListFiles returns every regular file under `root`, as paths relative to it (no symlinks are
 // followed). kInternal on I/O errors; a missing root gives an empty list.
 Result<std::vector<std::string>> ListFiles(const std::string& root);

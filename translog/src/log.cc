@@ -324,8 +324,9 @@ Status TransparencyLog::CommitBatch(const std::vector<std::string>& entries, std
       !st.ok()) {
     return rollback(st);
   }
-  // From here on the batch is committed; a failure to publish is repaired by the next Open.
-  Status published = WriteFileAtomic(log_dir_ + "/checkpoint", *signed_note, 0644);
+  // From here on the batch is committed. The public checkpoint is renamed into place without an
+  // fsync: log-state is the durable copy, and Open republishes it after a power loss.
+  Status published = internal::ReplaceWithoutSync(log_dir_ + "/checkpoint", AsBytes(*signed_note));
 
   // 5. Superseded partial tiles go.
   for (const TileId& t : changed) {

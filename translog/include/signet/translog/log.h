@@ -14,7 +14,8 @@
 //      fsynced once per batch.
 //   3. One checkpoint is signed for the batch (Ed25519 signed note with the log key).
 //   4. DIR/log-state is replaced atomically (temp, fsync, rename, directory fsync): the commit
-//      point. Then DIR/log/checkpoint is replaced the same way.
+//      point. Then DIR/log/checkpoint is renamed into place (no fsync: log-state is the durable
+//      copy and Open republishes it).
 //   5. Every entry's callback receives its index, the checkpoint and its inclusion proof.
 //      Superseded partial tiles are removed.
 // A failure in 2-4 fails the whole batch, rolls the in-memory tree back and makes the log refuse
@@ -111,7 +112,8 @@ class TransparencyLog {
   // the entry is committed (or failed). Release whatever depends on the entry only from there.
   // An entry longer than kMaxEntryBytes fails at once (kInvalidArgument, from this thread).
   void AppendAsync(std::string entry, Callback done);
-  // Append queues `entry` and waits until it is committed.
+  // Append queues `entry` and waits until it is committed. Never call it from a callback (the
+  // committer would wait for itself).
   Result<Integrated> Append(std::string entry);
 
   // checkpoint returns the last committed checkpoint note; size its tree size.
