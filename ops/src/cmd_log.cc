@@ -1,6 +1,7 @@
 // `signet log ...`: the audit log's hash chain (verify FILE) and the tile-based transparency log
 // (init, verify DIR/log, witness, migrate; translog/).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
@@ -160,6 +161,12 @@ int LogInit(Backends& backends, const LogFlags& f) {
   if (!key.ok()) return ReportError(key.error());
   auto signer = translog::NoteSigner::Create(f.origin, *key->key);
   if (!signer.ok()) return ReportError(signer.error());
+  // Never touch an existing state directory's configuration: refuse before writing anything.
+  for (const char* name : {translog::kStateFileName, translog::kApplianceConfigFile}) {
+    if (::access((f.state_dir + "/" + name).c_str(), F_OK) == 0) {
+      return ReportError(AlreadyExists(f.state_dir + "/" + name + " exists: the state directory is already initialised"));
+    }
+  }
   translog::ApplianceConfig config{f.origin, f.log_key, signer->verifier_key()};
   if (Status st = translog::WriteApplianceConfig(f.state_dir, config); !st.ok()) return ReportError(st.error());
   if (Status st = translog::TransparencyLog::Create(f.state_dir, *signer); !st.ok()) return ReportError(st.error());

@@ -29,7 +29,9 @@ expect_exit 0 "init" "$SIGNET" log init --state-dir "$W/state" --origin log.exam
 grep -q "verifier key: log.example+" "$W/out" || fail "init printed no verifier key"
 [[ -f $W/state/log/checkpoint && -f $W/state/appliance.yaml ]] || fail "init made no log or appliance.yaml"
 if grep -q "pin-value" "$W/state/appliance.yaml"; then fail "appliance.yaml holds a PIN"; fi
-expect_exit 2 "init over an existing log" "$SIGNET" log init --state-dir "$W/state" --origin log.example --log-key "$KEY"
+cp "$W/state/appliance.yaml" "$W/appliance.before"
+expect_exit 2 "init over an existing log" "$SIGNET" log init --state-dir "$W/state" --origin other.example --log-key "$KEY"
+cmp -s "$W/state/appliance.yaml" "$W/appliance.before" || fail "a refused init changed appliance.yaml"
 expect_exit 0 "verify the empty log" "$SIGNET" log verify "$W/state/log"
 cp "$W/state/log/checkpoint" "$W/cp0"
 
