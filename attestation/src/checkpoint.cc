@@ -5,6 +5,7 @@
 
 #include "signet/core/findings.h"
 #include "signet/core/encoding.h"
+#include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/ossl.h"
 
@@ -140,10 +141,14 @@ bool VerifyNoteSignature(EVP_PKEY* key, ByteView text, const Bytes& sig) {
   return ok;
 }
 
-}  // namespace
+// ParsedNote is a note split and parsed by VerifyCheckpoint steps 1-3.
+struct ParsedNote {
+  std::string_view text;
+  std::vector<SignatureLine> lines;
+  Checkpoint cp;
+};
 
-Result<Checkpoint> VerifyCheckpoint(std::string_view envelope, const std::vector<NoteKey>& keys) {
-  // 1. Split the note into text and signature block, strictly.
+Result<ParsedNote> ParseNote(std::string_view envelope) {
   if (envelope.empty() || envelope.size() > kMaxCheckpointBytes) {
     return Invalid("checkpoint size is out of range");
   }
@@ -156,31 +161,142 @@ Result<Checkpoint> VerifyCheckpoint(std::string_view envelope, const std::vector
   }
   size_t split = envelope.rfind("\n\n");
   if (split == std::string_view::npos) return Invalid("checkpoint has no signature block");
-  std::string_view text = envelope.substr(0, split + 1);
+  ParsedNote out;
+  out.text = envelope.substr(0, split + 1);
   std::string_view sigs = envelope.substr(split + 2);
   if (sigs.empty() || sigs.back() != '\n') return Invalid("checkpoint has no signature lines");
-
-  // 2. Parse every signature line.
-  std::vector<SignatureLine> lines;
   for (std::string_view line : SplitLines(sigs)) {
-    if (lines.size() == kMaxSignatures) return Invalid("checkpoint has too many signatures");
+    if (out.lines.size() == kMaxSignatures) return Invalid("checkpoint has too many signatures");
     SIGNET_ASSIGN_OR_RETURN(SignatureLine sl, ParseSignatureLine(line));
-    lines.push_back(std::move(sl));
+    out.lines.push_back(std::move(sl));
   }
+  SIGNET_ASSIGN_OR_RETURN(out.cp, ParseBody(out.text));
+  return out;
+}
 
-  // 3. Parse the body before any signature check, so malformed text is refused the same way
-  //    whatever the keys.
-  SIGNET_ASSIGN_OR_RETURN(Checkpoint cp, ParseBody(text));
+ossl::UniquePtr<EVP_PKEY> Ed25519Key(ByteView raw) {
+  ossl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), raw.size()));
+  if (!key) ossl::DrainErrors();
+  return key;
+}
+
+}  // namespace
+
+Result<Checkpoint> VerifyCheckpoint(std::string_view envelope, const std::vector<NoteKey>& keys) {
+  // 1.-3. Split the note strictly, parse every signature line, then the body (before any
+  //       signature check, so malformed text is refused the same way whatever the keys).
+  SIGNET_ASSIGN_OR_RETURN(ParsedNote note, ParseNote(envelope));
 
   // 4./5. Verify the lines whose key hint names a pinned log key; ignore the others.
-  for (const SignatureLine& sl : lines) {
+  for (const SignatureLine& sl : note.lines) {
     for (const NoteKey& k : keys) {
       if (k.log_id.size() < kKeyHintSize) continue;
       if (!std::equal(sl.hint.begin(), sl.hint.end(), k.log_id.begin())) continue;
-      if (VerifyNoteSignature(k.key, AsBytes(text), sl.sig)) return cp;
+      if (VerifyNoteSignature(k.key, AsBytes(note.text), sl.sig)) return std::move(note.cp);
     }
   }
   return Invalid("no checkpoint signature verifies with a trusted log key");
+}
+
+}  // namespace signet::attestation
+
+namespace signet::attestation {
+
+Bytes NoteKeyId(std::string_view name, uint8_t alg, ByteView public_key) {
+  Hasher h(HashAlgorithm::kSha256);
+  h.Update(AsBytes(name));
+  const uint8_t sep[2] = {0x0A, alg};
+  h.Update(ByteView(sep, 2));
+  h.Update(public_key);
+  Bytes digest = h.Finish();
+  digest.resize(kKeyHintSize);
+  return digest;
+}
+
+Result<NoteVerifierKey> ParseNoteVerifierKey(std::string_view text) {
+  auto bad = [](std::string what) {
+    return InvalidArgument("note verifier key: " + what).WithFinding(findings::kMalformedInput);
+  };
+  if (text.size() > kMaxNoteVerifierKeyBytes) return bad("too long");
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == '\n' || text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  if (!ValidateUtf8(text)) return bad("not UTF-8");
+  // The name may not contain '+' (but the base64 key may), so the first two '+' delimit it.
+  size_t p1 = text.find('+');
+  if (p1 == std::string_view::npos) return bad("expected <name>+<id>+<key>");
+  size_t p2 = text.find('+', p1 + 1);
+  if (p2 == std::string_view::npos) return bad("expected <name>+<id>+<key>");
+  NoteVerifierKey out;
+  out.name = std::string(text.substr(0, p1));
+  if (!ValidName(out.name)) return bad("invalid key name");
+  std::string_view hex = text.substr(p1 + 1, p2 - p1 - 1);
+  if (hex.size() != 2 * kKeyHintSize) return bad("key ID is not 8 hex digits");
+  auto id = HexDecode(hex);
+  if (!id.ok()) return bad("key ID is not lowercase hex");
+  auto raw = Base64Decode(text.substr(p2 + 1));
+  if (!raw.ok() || raw->size() != 33) return bad("key is not base64 of 33 bytes");
+  out.alg = (*raw)[0];
+  if (out.alg != kNoteAlgEd25519 && out.alg != kNoteAlgCosignatureV1) return bad("unsupported key type");
+  out.public_key.assign(raw->begin() + 1, raw->end());
+  out.key_id = NoteKeyId(out.name, out.alg, out.public_key);
+  if (out.key_id != *id) return bad("key ID does not match the name and key");
+  out.pkey = Ed25519Key(out.public_key);
+  if (!out.pkey) return bad("not an Ed25519 key");
+  return out;
+}
+
+std::string FormatNoteVerifierKey(std::string_view name, uint8_t alg, ByteView public_key) {
+  Bytes raw;
+  raw.push_back(alg);
+  raw.insert(raw.end(), public_key.begin(), public_key.end());
+  return std::string(name) + "+" + HexEncode(NoteKeyId(name, alg, public_key)) + "+" + Base64Encode(raw);
+}
+
+Result<Bytes> Ed25519RawPublicKey(ByteView spki_der) {
+  SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY> key, ossl::ParsePublicKeyDer(spki_der));
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) return InvalidArgument("the key is not Ed25519");
+  Bytes raw(32);
+  size_t len = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key.get(), raw.data(), &len) != 1 || len != 32) {
+    ossl::DrainErrors();
+    return InvalidArgument("cannot read the raw Ed25519 public key");
+  }
+  return raw;
+}
+
+std::string CheckpointText(const Checkpoint& cp) {
+  std::string out = cp.origin + "\n" + std::to_string(cp.tree_size) + "\n" + Base64Encode(cp.root_hash) + "\n";
+  for (const std::string& e : cp.extensions) out += e + "\n";
+  return out;
+}
+
+std::string CosignatureMessage(std::string_view checkpoint_text, uint64_t timestamp) {
+  return "cosignature/v1\ntime " + std::to_string(timestamp) + "\n" + std::string(checkpoint_text);
+}
+
+std::string CosignatureLine(std::string_view name, ByteView key_id, uint64_t timestamp, ByteView signature) {
+  Bytes raw(key_id.begin(), key_id.end());
+  for (int i = 7; i >= 0; --i) raw.push_back(static_cast<uint8_t>(timestamp >> (8 * i)));
+  raw.insert(raw.end(), signature.begin(), signature.end());
+  return std::string(kSigPrefix) + std::string(name) + " " + Base64Encode(raw) + "\n";
+}
+
+Result<uint64_t> VerifyCosignature(std::string_view envelope, const NoteVerifierKey& witness) {
+  auto invalid = [](std::string m) { return VerificationFailed(findings::kCosignatureInvalid, std::move(m)); };
+  // 1. Parse the note.
+  auto note = ParseNote(envelope);
+  if (!note.ok()) return invalid("checkpoint note is malformed");
+  if (witness.alg != kNoteAlgCosignatureV1 || !witness.pkey) return invalid("witness key is not a cosignature/v1 key");
+  // 2./3. The witness's line.
+  for (const SignatureLine& sl : note->lines) {
+    if (sl.name != witness.name || sl.hint != witness.key_id) continue;
+    if (sl.sig.size() != 8 + 64) continue;
+    uint64_t ts = 0;
+    for (size_t i = 0; i < 8; ++i) ts = (ts << 8) | sl.sig[i];
+    Bytes sig(sl.sig.begin() + 8, sl.sig.end());
+    if (VerifyNoteSignature(witness.pkey.get(), AsBytes(CosignatureMessage(note->text, ts)), sig)) return ts;
+  }
+  return invalid("no cosignature from the witness key verifies");
 }
 
 }  // namespace signet::attestation

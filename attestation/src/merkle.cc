@@ -115,4 +115,66 @@ Status VerifyInclusionProof(uint64_t leaf_index, uint64_t tree_size, ByteView le
   return OkStatus();
 }
 
+Status VerifyConsistencyProof(uint64_t old_size, uint64_t new_size, ByteView old_root, ByteView new_root,
+                              const std::vector<Bytes>& proof_hashes) {
+  auto invalid = [](std::string message) {
+    return VerificationFailed(findings::kConsistencyProofInvalid, std::move(message));
+  };
+  if (old_root.size() != kMerkleHashSize || new_root.size() != kMerkleHashSize) {
+    return invalid("a root hash is not 32 bytes");
+  }
+  // 1. The trivial cases.
+  if (old_size > new_size) return invalid("the older tree is larger than the newer one");
+  if (old_size == new_size) {
+    if (!proof_hashes.empty()) return invalid("a proof between equal sizes must be empty");
+    if (!ConstantTimeEqual(old_root, new_root)) return invalid("equal tree sizes with different roots");
+    return OkStatus();
+  }
+  if (old_size == 0) {
+    if (!proof_hashes.empty()) return invalid("a proof from the empty tree must be empty");
+    return OkStatus();
+  }
+  if (proof_hashes.empty()) return invalid("consistency proof is empty");
+  if (proof_hashes.size() > 128) return invalid("consistency proof is too long");
+  for (const Bytes& p : proof_hashes) {
+    if (p.size() != kMerkleHashSize) return invalid("proof hash is not 32 bytes");
+  }
+  // 2. RFC 9162 §2.1.4.2 steps 2-8.
+  std::vector<ByteView> path;
+  if ((old_size & (old_size - 1)) == 0) path.push_back(old_root);  // step 2: a power of two
+  for (const Bytes& p : proof_hashes) path.push_back(p);
+  uint64_t fn = old_size - 1;  // step 3
+  uint64_t sn = new_size - 1;
+  while ((fn & 1) == 1) {  // step 4
+    fn >>= 1;
+    sn >>= 1;
+  }
+  Bytes fr(path[0].begin(), path[0].end());  // step 5
+  Bytes sr = fr;
+  NodeHasher hasher;
+  for (size_t i = 1; i < path.size(); ++i) {  // step 6
+    ByteView c = path[i];
+    if (sn == 0) return invalid("consistency proof is too long");
+    if ((fn & 1) == 1 || fn == sn) {
+      hasher.Hash(c, fr, fr);
+      hasher.Hash(c, sr, sr);
+      if ((fn & 1) == 0) {
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      hasher.Hash(sr, c, sr);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  // Step 8: both roots must match and the walk must end at the root.
+  if (sn != 0) return invalid("consistency proof is too short");
+  if (!ConstantTimeEqual(fr, old_root)) return invalid("consistency proof does not lead to the older root");
+  if (!ConstantTimeEqual(sr, new_root)) return invalid("consistency proof does not lead to the newer root");
+  return OkStatus();
+}
+
 }  // namespace signet::attestation

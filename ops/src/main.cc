@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   signet::ops::RegisterVerifyBundleCommand(cli);
   signet::ops::RegisterAttestCommands(cli, *backends);
   signet::ops::RegisterGateCommands(cli);
-  signet::ops::RegisterLogCommands(cli);
+  signet::ops::RegisterLogCommands(cli, *backends);
   signet::ops::RegisterSignCommands(cli, *backends);
   signet::ops::RegisterFetchCommand(cli);
   return signet::ops::Run(cli, argc, argv);

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "signet/core/bytes.h"
+#include "signet/core/ossl.h"
 #include "signet/core/result.h"
 
 namespace signet::attestation {
@@ -57,6 +58,63 @@ inline constexpr size_t kMaxCheckpointBytes = 64 * 1024;
 // Fails VerificationFailed("CHECKPOINT_INVALID", ...) for malformed text as well as for a
 // missing or bad signature; the message is fixed per failure class and never quotes input.
 Result<Checkpoint> VerifyCheckpoint(std::string_view envelope, const std::vector<NoteKey>& keys);
+
+// --- Signed-note keys, checkpoint text and witness cosignatures (issue 16). ---
+
+// kNoteAlgEd25519 is the signed-note signature type of an Ed25519 log key (c2sp signed-note);
+// kNoteAlgCosignatureV1 the type of a tlog-cosignature/v1 witness key (c2sp tlog-cosignature).
+inline constexpr uint8_t kNoteAlgEd25519 = 0x01;
+inline constexpr uint8_t kNoteAlgCosignatureV1 = 0x04;
+
+// NoteKeyId returns the 4-byte key ID SHA-256(name || 0x0A || alg || public_key)[:4]. Cannot fail.
+Bytes NoteKeyId(std::string_view name, uint8_t alg, ByteView public_key);
+
+// NoteVerifierKey is a parsed verifier key "<name>+<hex key ID>+<base64(alg || key)>", the
+// format of Go's golang.org/x/mod/sumdb/note (NewVerifier). Only Ed25519 keys (alg 0x01 or 0x04).
+struct NoteVerifierKey {
+  std::string name;
+  uint8_t alg = kNoteAlgEd25519;
+  Bytes key_id;      // 4 bytes, checked against NoteKeyId
+  Bytes public_key;  // raw 32-byte Ed25519 key
+  ossl::UniquePtr<EVP_PKEY> pkey;
+  // note_key returns the NoteKey VerifyCheckpoint takes (valid while this object lives).
+  NoteKey note_key() const { return NoteKey{key_id, pkey.get()}; }
+};
+
+// kMaxNoteVerifierKeyBytes bounds ParseNoteVerifierKey's input.
+inline constexpr size_t kMaxNoteVerifierKeyBytes = 1024;
+
+// ParseNoteVerifierKey parses `text` (surrounding ASCII whitespace ignored) strictly: a valid
+// key name, exactly 8 lowercase hex digits equal to NoteKeyId, strict base64 of 33 bytes whose
+// first byte is 0x01 or 0x04. Fails kInvalidArgument (finding MALFORMED_INPUT) naming the part.
+Result<NoteVerifierKey> ParseNoteVerifierKey(std::string_view text);
+
+// FormatNoteVerifierKey renders the verifier key string for a raw Ed25519 `public_key`.
+std::string FormatNoteVerifierKey(std::string_view name, uint8_t alg, ByteView public_key);
+
+// Ed25519RawPublicKey returns the raw 32-byte key of an Ed25519 SPKI DER; kInvalidArgument for
+// any other key.
+Result<Bytes> Ed25519RawPublicKey(ByteView spki_der);
+
+// CheckpointText renders the signed text of `cp` (c2sp tlog-checkpoint): origin, decimal size,
+// base64 root hash and extension lines, each ending in "\n".
+std::string CheckpointText(const Checkpoint& cp);
+
+// CosignatureMessage returns what a tlog-cosignature/v1 witness signs for the checkpoint text
+// `checkpoint_text`: "cosignature/v1\ntime <timestamp>\n" followed by that text.
+std::string CosignatureMessage(std::string_view checkpoint_text, uint64_t timestamp);
+
+// CosignatureLine renders a signature line "— <name> <base64(key_id || timestamp(8, BE) || sig)>\n".
+std::string CosignatureLine(std::string_view name, ByteView key_id, uint64_t timestamp, ByteView signature);
+
+// VerifyCosignature checks that `envelope` (a checkpoint note) carries a tlog-cosignature/v1
+// line from `witness` (alg 0x04):
+//   1. split and parse the note as VerifyCheckpoint steps 1-3;
+//   2. find a line whose name equals witness.name and whose key hint equals witness.key_id;
+//   3. its signature must be 8 + 64 bytes: a big-endian timestamp then an Ed25519 signature over
+//      CosignatureMessage(text, timestamp).
+// Returns the timestamp. Fails VerificationFailed("COSIGNATURE_INVALID", ...) with a fixed message.
+Result<uint64_t> VerifyCosignature(std::string_view envelope, const NoteVerifierKey& witness);
 
 }  // namespace signet::attestation
 

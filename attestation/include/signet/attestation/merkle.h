@@ -36,6 +36,16 @@ Result<Bytes> RootFromInclusionProof(uint64_t leaf_index, uint64_t tree_size, By
 Status VerifyInclusionProof(uint64_t leaf_index, uint64_t tree_size, ByteView leaf_hash,
                             const std::vector<Bytes>& proof_hashes, ByteView expected_root);
 
+// VerifyConsistencyProof verifies that the tree of `old_size` leaves with root `old_root` is a
+// prefix of the tree of `new_size` leaves with root `new_root` (RFC 9162 §2.1.4.2):
+//   1. old_size > new_size fails; old_size == new_size needs an empty proof and equal roots;
+//      old_size == 0 needs an empty proof (the empty tree is a prefix of every tree);
+//   2. otherwise walk the proof (prepending old_root when old_size is a power of two), computing
+//      both roots, and require exact length and both roots equal (constant time).
+// Every hash must be 32 bytes. Fails VerificationFailed("CONSISTENCY_PROOF_INVALID", ...).
+Status VerifyConsistencyProof(uint64_t old_size, uint64_t new_size, ByteView old_root, ByteView new_root,
+                              const std::vector<Bytes>& proof_hashes);
+
 }  // namespace signet::attestation
 
 #endif  // SIGNET_ATTESTATION_MERKLE_H_

@@ -148,7 +148,12 @@ namespace signet::findings {
   X(kCallerImageNotAllowed, "CALLER_IMAGE_NOT_ALLOWED", "the image is outside the caller's images in signerd's config (403)") \
   X(kRateLimited, "RATE_LIMITED", "the caller exceeded limits.requests_per_minute_per_caller (429)")              \
   X(kTokenUnavailable, "TOKEN_UNAVAILABLE", "the signing token is unavailable; retry after Retry-After (503)")      \
-  X(kSigningFailed, "SIGNING_FAILED", "the device's signature did not verify; a failed record was logged (500)")
+  X(kSigningFailed, "SIGNING_FAILED", "the device's signature did not verify; a failed record was logged (500)")      \
+  /* Transparency log (translog/, attestation/merkle.h consistency, issue 16). */                                    \
+  X(kConsistencyProofInvalid, "CONSISTENCY_PROOF_INVALID", "the consistency proof does not link the older tree to the newer one") \
+  X(kTlogTilesInvalid, "TLOG_TILES_INVALID", "a stored tile or entry bundle disagrees with the tree recomputed from the entries") \
+  X(kTlogRollback, "TLOG_ROLLBACK", "a checkpoint is smaller than one already seen (the log was rolled back)")       \
+  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

@@ -42,7 +42,7 @@ void RegisterKeyCommands(Cli& cli, Backends& backends);     // cmd_key.cc: key g
 void RegisterVerifyBundleCommand(Cli& cli);                 // cmd_verify_bundle.cc: verify-bundle
 void RegisterAttestCommands(Cli& cli, Backends& backends);  // cmd_attest.cc: attest enroll|quote|verify|reference, launch
 void RegisterGateCommands(Cli& cli);                        // cmd_gate.cc: gate, policy check
-void RegisterLogCommands(Cli& cli);                         // cmd_log.cc: log verify
+void RegisterLogCommands(Cli& cli, Backends& backends);     // cmd_log.cc: log init|verify|witness|migrate
 void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign, verify-image
 void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fetch-evidence
 
