@@ -1,14 +1,24 @@
 // The server's TLS context (see tls.h).
 #include "tls.h"
 
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/ssl.h>
+#include <openssl/store.h>
+#include <openssl/x509.h>
 
+#include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "signet/core/encoding.h"
 #include "signet/core/file.h"
+#include "signet/core/hash.h"
 #include "signet/core/ossl.h"
 #include "signet/service/server.h"
 
@@ -28,15 +38,178 @@ Error TlsError(std::string what) {
   return InvalidArgument(std::move(what));
 }
 
+// ProviderContext owns the OSSL_LIB_CTX a TPM-backed TLS context lives in: the tpm2 provider
+// (with its own TCTI connection, opened when it loads) and the default provider for the rest.
+// Freeing the library context unloads both.
+class ProviderContext {
+ public:
+  explicit ProviderContext(OSSL_LIB_CTX* libctx) : libctx_(libctx) {}
+  ~ProviderContext() { OSSL_LIB_CTX_free(libctx_); }
+  ProviderContext(const ProviderContext&) = delete;
+  ProviderContext& operator=(const ProviderContext&) = delete;
+  OSSL_LIB_CTX* get() const { return libctx_; }
+
+ private:
+  OSSL_LIB_CTX* libctx_;
+};
+
+// TpmTlsContext keeps the providers alive as long as anyone holds the SSL context: sessions
+// hold the shared_ptr MakeTlsContext returns, which aliases `ssl`. Members are destroyed in
+// reverse order, so the SSL_CTX (and the TPM key in it) goes before the providers.
+struct TpmTlsContext {
+  std::unique_ptr<ProviderContext> providers;
+  std::optional<boost::asio::ssl::context> ssl;
+};
+
+struct ConfFree {
+  void operator()(CONF* p) const { NCONF_free(p); }
+};
+struct StoreClose {
+  void operator()(OSSL_STORE_CTX* p) const { OSSL_STORE_close(p); }
+};
+struct StoreInfoFree {
+  void operator()(OSSL_STORE_INFO* p) const { OSSL_STORE_INFO_free(p); }
+};
+
+// LoadProviders makes a library context with tpm2 and default. tls.tcti reaches tpm2-openssl
+// as its "tcti" config parameter (the one it reads when TPM2OPENSSL_TCTI is unset); OpenSSL 3.0
+// takes provider parameters only from a config section, so a small one is loaded from memory
+// into this library context alone (nothing process-wide changes).
+Result<std::unique_ptr<ProviderContext>> LoadProviders(const TlsConfig& tls) {
+  if (!tls.tcti.empty()) {
+    const char* env = std::getenv("TPM2OPENSSL_TCTI");
+    if (env != nullptr && tls.tcti != env) {
+      return InvalidArgument("tls.tcti differs from TPM2OPENSSL_TCTI in the environment, which the "
+                             "tpm2 provider would use instead: unset one");
+    }
+  }
+  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+  auto providers = std::make_unique<ProviderContext>(OSSL_LIB_CTX_new());
+  if (providers->get() == nullptr) return Internal("cannot create an OpenSSL library context");
+  std::string conf_text =
+      "signet_conf = signet_init\n"
+      "[signet_init]\nproviders = signet_providers\n"
+      "[signet_providers]\ntpm2 = signet_tpm2\ndefault = signet_default\n"
+      "[signet_default]\nactivate = 1\n"
+      "[signet_tpm2]\nactivate = 1\n";
+  // The config parser restricted the TCTI's characters (no quote, '$', '#' or backslash).
+  if (!tls.tcti.empty()) conf_text += "tcti = \"" + tls.tcti + "\"\n";
+  std::unique_ptr<CONF, ConfFree> conf(NCONF_new_ex(providers->get(), nullptr));
+  ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(conf_text.data(), static_cast<int>(conf_text.size())));
+  long error_line = 0;
+  if (!conf || !bio || NCONF_load_bio(conf.get(), bio.get(), &error_line) != 1) {
+    return Internal("cannot build the tpm2 provider configuration: " + ossl::DrainErrors());
+  }
+  const int loaded = CONF_modules_load(conf.get(), "signet_conf", 0);
+  if (loaded <= 0 || OSSL_PROVIDER_available(providers->get(), "tpm2") != 1) {
+    std::string queue = ossl::DrainErrors();
+    return Error(ErrorCode::kUnavailable,
+                 "tls.key: cannot load the tpm2 OpenSSL provider (is tpm2-openssl installed and the TPM "
+                 "reachable through " +
+                     (tls.tcti.empty() ? std::string("TPM2OPENSSL_TCTI or the default TCTI")
+                                       : "tls.tcti " + tls.tcti) +
+                     "?)" + (queue.empty() ? "" : " (" + queue + ")"));
+  }
+  if (OSSL_PROVIDER_available(providers->get(), "default") != 1) {
+    return Internal("cannot load the OpenSSL default provider: " + ossl::DrainErrors());
+  }
+  ERR_clear_error();
+  return providers;
+}
+
+// LoadTpmKey opens the key through the provider: a TSS2 PRIVATE KEY file (checked here first:
+// a regular file with that PEM label, so a software key written tpm2:FILE is refused rather
+// than used in software), or the provider's own "handle:" / "object:" store schemes. The key
+// must come back from the tpm2 provider.
+Result<ossl::UniquePtr<EVP_PKEY>> LoadTpmKey(const TlsConfig& tls, OSSL_LIB_CTX* libctx) {
+  const std::string name = "tls.key tpm2:" + tls.key;
+  const bool is_handle = tls.key.rfind("handle:", 0) == 0;
+  const bool is_object = tls.key.rfind("object:", 0) == 0;
+  std::string uri = tls.key;
+  if (!is_handle) {
+    const std::string file = is_object ? tls.key.substr(7) : tls.key;
+    Result<std::string> text = ReadFile(file, kMaxPemBytes);
+    if (!text.ok()) return InvalidArgument(name + ": " + text.error().message());
+    if (!is_object) {
+      if (text->find("-----BEGIN TSS2 PRIVATE KEY-----") == std::string::npos) {
+        return InvalidArgument(name + ": not a TSS2 PRIVATE KEY file (`signet attest tls-key` writes one)");
+      }
+      uri = "file:" + file;
+    }
+  }
+  std::unique_ptr<OSSL_STORE_CTX, StoreClose> store(
+      OSSL_STORE_open_ex(uri.c_str(), libctx, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr));
+  if (!store || OSSL_STORE_expect(store.get(), OSSL_STORE_INFO_PKEY) != 1) {
+    return TlsError(name + ": the tpm2 provider cannot open it");
+  }
+  ossl::UniquePtr<EVP_PKEY> key;
+  while (!key && OSSL_STORE_eof(store.get()) != 1) {
+    std::unique_ptr<OSSL_STORE_INFO, StoreInfoFree> info(OSSL_STORE_load(store.get()));
+    if (!info) break;
+    if (OSSL_STORE_INFO_get_type(info.get()) == OSSL_STORE_INFO_PKEY) {
+      key.reset(OSSL_STORE_INFO_get1_PKEY(info.get()));
+    }
+  }
+  if (!key) return TlsError(name + ": no key loaded (another TPM's key, or not a key)");
+  const OSSL_PROVIDER* from = EVP_PKEY_get0_provider(key.get());
+  if (from == nullptr || std::string_view(OSSL_PROVIDER_get0_name(from)) != "tpm2") {
+    return InvalidArgument(name + ": the key was not loaded by the tpm2 provider");
+  }
+  ERR_clear_error();
+  return key;
+}
+
+// UseKeyFile loads an unencrypted PEM private key file into `ctx`; its bytes are wiped once
+// loaded.
+Status UseKeyFile(const TlsConfig& tls, SSL_CTX* ctx) {
+  Result<std::string> key_pem = ReadFile(tls.key, kMaxPemBytes);
+  if (!key_pem.ok()) return InvalidArgument("tls.key: " + key_pem.error().message());
+  ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  ossl::UniquePtr<EVP_PKEY> key(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr) : nullptr);
+  OPENSSL_cleanse(key_pem->data(), key_pem->size());
+  if (!key) return TlsError("tls.key " + tls.key + ": no unencrypted PEM private key");
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    return TlsError("tls.key " + tls.key + ": does not match tls.certificate");
+  }
+  return OkStatus();
+}
+
 }  // namespace
+
+std::string ChannelBindingOf(const X509* certificate) {
+  if (certificate == nullptr) return "";
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(certificate), &der);
+  if (len <= 0) {
+    ERR_clear_error();
+    return "";
+  }
+  std::string out = HexEncode(Sha256(ByteView(der, static_cast<size_t>(len))));
+  OPENSSL_free(der);
+  return out;
+}
 
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const TlsConfig& tls) {
   ERR_clear_error();
   std::shared_ptr<boost::asio::ssl::context> holder;
-  try {
-    holder = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-  } catch (const std::exception&) {
-    return Internal("cannot create a TLS context: " + ossl::DrainErrors());
+  std::shared_ptr<TpmTlsContext> tpm_holder;
+  if (tls.key_in_tpm) {
+    tpm_holder = std::make_shared<TpmTlsContext>();
+    SIGNET_ASSIGN_OR_RETURN(tpm_holder->providers, LoadProviders(tls));
+    // Everything but the key's own operations prefers the default provider (ECDHE shares, HKDF,
+    // record ciphers stay in software); OpenSSL runs the signature in the key's provider, the
+    // TPM, because the key cannot be exported to another.
+    SSL_CTX* raw = SSL_CTX_new_ex(tpm_holder->providers->get(), "?provider=default", TLS_server_method());
+    if (raw == nullptr) return Internal("cannot create a TLS context: " + ossl::DrainErrors());
+    tpm_holder->ssl.emplace(raw);  // takes ownership
+    holder = std::shared_ptr<boost::asio::ssl::context>(tpm_holder, &*tpm_holder->ssl);
+  } else {
+    try {
+      holder = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    } catch (const std::exception&) {
+      return Internal("cannot create a TLS context: " + ossl::DrainErrors());
+    }
   }
   SSL_CTX* ctx = holder->native_handle();
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
@@ -68,16 +241,14 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const TlsConfi
     }
   }
 
-  // 2. Private key; its bytes are wiped once loaded.
-  Result<std::string> key_pem = ReadFile(tls.key, kMaxPemBytes);
-  if (!key_pem.ok()) return InvalidArgument("tls.key: " + key_pem.error().message());
-  ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
-  ossl::UniquePtr<EVP_PKEY> key(
-      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr) : nullptr);
-  OPENSSL_cleanse(key_pem->data(), key_pem->size());
-  if (!key) return TlsError("tls.key " + tls.key + ": no unencrypted PEM private key");
-  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-    return TlsError("tls.key " + tls.key + ": does not match tls.certificate");
+  // 2. Private key: in the TPM through the provider, or a PEM file.
+  if (tls.key_in_tpm) {
+    SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY> key, LoadTpmKey(tls, tpm_holder->providers->get()));
+    if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+      return TlsError("tls.key tpm2:" + tls.key + ": does not match tls.certificate");
+    }
+  } else {
+    SIGNET_RETURN_IF_ERROR(UseKeyFile(tls, ctx));
   }
 
   // 3. Client CA: mTLS, a client without a certificate chaining to it gets no HTTP at all.
@@ -107,6 +278,13 @@ Status CheckTlsFiles(const TlsConfig& tls) {
   Result<std::shared_ptr<boost::asio::ssl::context>> ctx = internal::MakeTlsContext(tls);
   if (!ctx.ok()) return std::move(ctx).error();
   return OkStatus();
+}
+
+Result<std::string> CertificateChannelBinding(ByteView certificate_der) {
+  SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<X509> cert, ossl::ParseCertificateDer(certificate_der));
+  std::string binding = internal::ChannelBindingOf(cert.get());
+  if (binding.empty()) return InvalidArgument("the certificate's public key cannot be encoded");
+  return binding;
 }
 
 }  // namespace signet::service
