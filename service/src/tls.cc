@@ -1,7 +1,6 @@
 // The server's TLS context (see tls.h).
 #include "tls.h"
 
-#include <openssl/conf.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -10,8 +9,11 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,9 +63,6 @@ struct TpmTlsContext {
   std::optional<boost::asio::ssl::context> ssl;
 };
 
-struct ConfFree {
-  void operator()(CONF* p) const { NCONF_free(p); }
-};
 struct StoreClose {
   void operator()(OSSL_STORE_CTX* p) const { OSSL_STORE_close(p); }
 };
@@ -71,37 +70,27 @@ struct StoreInfoFree {
   void operator()(OSSL_STORE_INFO* p) const { OSSL_STORE_INFO_free(p); }
 };
 
-// LoadProviders makes a library context with tpm2 and default. tls.tcti reaches tpm2-openssl
-// as its "tcti" config parameter (the one it reads when TPM2OPENSSL_TCTI is unset); OpenSSL 3.0
-// takes provider parameters only from a config section, so a small one is loaded from memory
-// into this library context alone (nothing process-wide changes).
+// LoadProviders makes a library context with the tpm2 and default providers. tpm2-openssl
+// 1.1.1 reads its TCTI once, in its init function, from TPM2OPENSSL_TCTI (else from a "tcti"
+// config parameter, which OpenSSL 3.0.19 does not hand it: measured, the init sees NULL). So
+// tls.tcti is put into the environment for the duration of the load, under a process-wide
+// mutex, and the previous value restored (the environment is left as it was).
 Result<std::unique_ptr<ProviderContext>> LoadProviders(const TlsConfig& tls) {
-  if (!tls.tcti.empty()) {
-    const char* env = std::getenv("TPM2OPENSSL_TCTI");
-    if (env != nullptr && tls.tcti != env) {
-      return InvalidArgument("tls.tcti differs from TPM2OPENSSL_TCTI in the environment, which the "
-                             "tpm2 provider would use instead: unset one");
-    }
+  static std::mutex env_mu;
+  std::lock_guard<std::mutex> lock(env_mu);
+  const char* env = std::getenv("TPM2OPENSSL_TCTI");
+  const std::optional<std::string> previous = env ? std::optional<std::string>(env) : std::nullopt;
+  if (!tls.tcti.empty() && previous && *previous != tls.tcti) {
+    return InvalidArgument("tls.tcti differs from TPM2OPENSSL_TCTI in the environment, which the "
+                           "tpm2 provider would use instead: unset one");
   }
-  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
   auto providers = std::make_unique<ProviderContext>(OSSL_LIB_CTX_new());
   if (providers->get() == nullptr) return Internal("cannot create an OpenSSL library context");
-  std::string conf_text =
-      "signet_conf = signet_init\n"
-      "[signet_init]\nproviders = signet_providers\n"
-      "[signet_providers]\ntpm2 = signet_tpm2\ndefault = signet_default\n"
-      "[signet_default]\nactivate = 1\n"
-      "[signet_tpm2]\nactivate = 1\n";
-  // The config parser restricted the TCTI's characters (no quote, '$', '#' or backslash).
-  if (!tls.tcti.empty()) conf_text += "tcti = \"" + tls.tcti + "\"\n";
-  std::unique_ptr<CONF, ConfFree> conf(NCONF_new_ex(providers->get(), nullptr));
-  ossl::UniquePtr<BIO> bio(BIO_new_mem_buf(conf_text.data(), static_cast<int>(conf_text.size())));
-  long error_line = 0;
-  if (!conf || !bio || NCONF_load_bio(conf.get(), bio.get(), &error_line) != 1) {
-    return Internal("cannot build the tpm2 provider configuration: " + ossl::DrainErrors());
-  }
-  const int loaded = CONF_modules_load(conf.get(), "signet_conf", 0);
-  if (loaded <= 0 || OSSL_PROVIDER_available(providers->get(), "tpm2") != 1) {
+  if (!tls.tcti.empty() && !previous) setenv("TPM2OPENSSL_TCTI", tls.tcti.c_str(), 1);
+  // The provider objects stay owned by the library context (freed with it).
+  OSSL_PROVIDER* tpm2 = OSSL_PROVIDER_load(providers->get(), "tpm2");
+  if (!tls.tcti.empty() && !previous) unsetenv("TPM2OPENSSL_TCTI");
+  if (tpm2 == nullptr) {
     std::string queue = ossl::DrainErrors();
     return Error(ErrorCode::kUnavailable,
                  "tls.key: cannot load the tpm2 OpenSSL provider (is tpm2-openssl installed and the TPM "
@@ -110,7 +99,7 @@ Result<std::unique_ptr<ProviderContext>> LoadProviders(const TlsConfig& tls) {
                                        : "tls.tcti " + tls.tcti) +
                      "?)" + (queue.empty() ? "" : " (" + queue + ")"));
   }
-  if (OSSL_PROVIDER_available(providers->get(), "default") != 1) {
+  if (OSSL_PROVIDER_load(providers->get(), "default") == nullptr) {
     return Internal("cannot load the OpenSSL default provider: " + ossl::DrainErrors());
   }
   ERR_clear_error();
