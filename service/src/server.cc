@@ -389,9 +389,6 @@ class ServerImpl final : public Server {
   uint16_t port() const override { return port_; }
 
   Status ReloadTls(const TlsConfig& tls) override {
-    if (tls.key_in_tpm && io_threads_ > 1) {
-      return FailedPrecondition("tls.key: switching to a TPM key needs a restart (one IO thread)");
-    }
     SIGNET_ASSIGN_OR_RETURN(std::shared_ptr<asio::ssl::context> ctx, internal::MakeTlsContext(tls));
     std::lock_guard<std::mutex> lock(core_->tls_mu);
     core_->tls = std::move(ctx);
@@ -502,9 +499,6 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
   }
   if (options.name.empty()) return InvalidArgument("server needs a name");
   if (options.io_threads == 0) options.io_threads = 1;
-  // tpm2-openssl 1.1.1 drives one ESAPI context without locking: handshake signatures with a
-  // TPM key must not run on two IO threads at once (the TPM serialises them anyway).
-  if (options.config.tls.key_in_tpm) options.io_threads = 1;
   if (options.worker_threads == 0) options.worker_threads = 1;
 
   auto core = std::make_shared<Core>();

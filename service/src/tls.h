@@ -21,10 +21,10 @@ std::string ChannelBindingOf(const X509* certificate);
 // ECDHE+AEAD suites for 1.2, no compression or renegotiation; the certificate chain and key from
 // `tls` (regular files only, key must match); with client_ca, peer verification that fails when
 // the client sends no certificate. kInvalidArgument naming the file on any problem.
-// With tls.key_in_tpm the context lives in its own OSSL_LIB_CTX holding the tpm2 and default
-// providers (SSL_CTX_new_ex), the key is loaded through the provider and every handshake
-// signature runs in the TPM; the returned pointer keeps that library context alive.
-// kUnavailable when the provider cannot be loaded or reach its TPM.
+// With tls.key_in_tpm the key is loaded through the tpm2 provider in its own OSSL_LIB_CTX
+// (tpm2 + base) and handed to the context as an EC key whose signatures run in the TPM (one at
+// a time); the rest of TLS stays in the default provider. kUnavailable when the provider cannot
+// be loaded or reach its TPM.
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const TlsConfig& tls);
 
 }  // namespace signet::service::internal
