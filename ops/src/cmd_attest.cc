@@ -25,6 +25,7 @@
 #include "signet/attester/ak_file.h"
 #include "signet/attester/attester.h"
 #include "signet/attester/launch.h"
+#include "signet/attester/tls_key.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/findings.h"
@@ -223,6 +224,21 @@ struct LaunchFlags {
   attester::LaunchOpts opts;
 };
 
+// ----- tls-key (appliance) ------------------------------------------------------------------
+
+struct TlsKeyFlags {
+  std::string tcti;
+  attester::TlsKeyOpts opts;
+};
+
+Status TlsKey(Backends& backends, const TlsKeyFlags& f) {
+  SIGNET_ASSIGN_OR_RETURN(attester::TlsKeyResult r, attester::MakeTlsKey(f.opts, TpmFor(backends, f.tcti)));
+  std::printf("created a TPM-resident TLS key (ecdsa-p256, fixedTPM|fixedParent) in %s and its CSR in %s;\n"
+              "a certificate for it has channel binding sha256(SPKI) = %s\n",
+              f.opts.out.c_str(), f.opts.csr.c_str(), HexEncode(r.spki_sha256).c_str());
+  return OkStatus();
+}
+
 template <typename Fn>
 int RunStatus(Fn fn) {
   Status s = fn();
@@ -337,6 +353,20 @@ void RegisterAttestCommands(Cli& cli, Backends& backends) {
   reference->add_option("--out", ref_o->out, "Where to write REF.json")->required();
   reference->callback([&cli, ref_o] {
     cli.action = [ref_o] { return RunStatus([&] { return Reference(*ref_o); }); };
+  });
+
+  auto tls_o = std::make_shared<TlsKeyFlags>();
+  auto* tls_key = attest->add_subcommand(
+      "tls-key",
+      "Create a non-duplicable TLS server key in the TPM (TSS2 PRIVATE KEY file for the tpm2-openssl\n"
+      "provider: `tls.key: tpm2:FILE`) and a CSR for it signed inside the TPM");
+  tls_key->add_option("--tcti", tls_o->tcti, "TCTI string, e.g. device:/dev/tpmrm0")->required();
+  tls_key->add_option("--out", tls_o->opts.out, "Key file to write (TSS2 PRIVATE KEY PEM, 0600)")->required();
+  tls_key->add_option("--csr", tls_o->opts.csr, "CSR file to write (PEM)")->required();
+  tls_key->add_option("--subject", tls_o->opts.subject, "CSR subject, /CN=name[/O=org...] (default /CN=signet)");
+  tls_key->add_option("--san", tls_o->opts.sans, "subjectAltName DNS:NAME or IP:ADDRESS (repeatable)");
+  tls_key->callback([&cli, &backends, tls_o] {
+    cli.action = [&backends, tls_o] { return RunStatus([&] { return TlsKey(backends, *tls_o); }); };
   });
 
   auto export_o = std::make_shared<attester::ExportOpts>();

@@ -48,6 +48,53 @@ Result<std::string> ResolvePath(const YamlNode& node, std::string_view path,
   return config_dir + "/" + value;
 }
 
+// JoinDir resolves a relative path against the config file's directory.
+std::string JoinDir(std::string value, const std::string& config_dir) {
+  if (value.front() == '/' || config_dir.empty()) return value;
+  if (config_dir.back() == '/') return config_dir + value;
+  return config_dir + "/" + value;
+}
+
+// ParseTpmKey reads the text after "tpm2:" in tls.key: handle:0xHEX (a persistent handle,
+// 0x81000000-0x81ffffff), object:FILE or FILE (both resolved like every TLS path).
+Result<std::string> ParseTpmKey(std::string_view rest, std::string_view path, const YamlNode& node,
+                                const std::string& config_dir) {
+  constexpr std::string_view kHandle = "handle:";
+  constexpr std::string_view kObject = "object:";
+  if (rest.substr(0, kHandle.size()) == kHandle) {
+    std::string_view hex = rest.substr(kHandle.size());
+    bool ok = hex.size() == 10 && (hex.substr(0, 4) == "0x81" || hex.substr(0, 4) == "0X81");
+    for (size_t i = 2; ok && i < hex.size(); ++i) {
+      const char c = hex[i];
+      ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+    if (!ok) {
+      return InvalidArgument(Where(path, node) + ": tpm2:handle: needs a persistent handle 0x81xxxxxx");
+    }
+    return std::string(rest);
+  }
+  if (rest.substr(0, kObject.size()) == kObject) {
+    std::string_view file = rest.substr(kObject.size());
+    if (file.empty()) return InvalidArgument(Where(path, node) + ": tpm2:object: needs a file");
+    return std::string(kObject) + JoinDir(std::string(file), config_dir);
+  }
+  if (rest.empty()) return InvalidArgument(Where(path, node) + ": tpm2: needs a key file or handle:");
+  return JoinDir(std::string(rest), config_dir);
+}
+
+// ValidTcti accepts NAME[:CONFIG] over a conservative character set (it is handed to the
+// provider through an OpenSSL config section, where quotes, '$' and backslashes mean something).
+bool ValidTcti(std::string_view tcti) {
+  if (tcti.empty() || tcti.size() > 1024 || tcti.front() == ':') return false;
+  for (char c : tcti) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '/' || c == ':' || c == ',' || c == '=' ||
+                    c == '+' || c == '@' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 Status ParseTls(const YamlNode& node, const std::string& config_dir, TlsConfig* tls) {
   if (node.kind != YamlNode::Kind::kMap) {
     return InvalidArgument(Where("tls", node) + ": must be a mapping {certificate, key, client_ca}");
@@ -57,15 +104,35 @@ Status ParseTls(const YamlNode& node, const std::string& config_dir, TlsConfig* 
     if (m.key == "certificate") {
       SIGNET_ASSIGN_OR_RETURN(tls->certificate, ResolvePath(m.value, path, config_dir));
     } else if (m.key == "key") {
-      SIGNET_ASSIGN_OR_RETURN(tls->key, ResolvePath(m.value, path, config_dir));
+      SIGNET_ASSIGN_OR_RETURN(std::string value, Scalar(m.value, path));
+      constexpr std::string_view kTpm2 = "tpm2:";
+      if (std::string_view(value).substr(0, kTpm2.size()) == kTpm2) {
+        if (value.find('\0') != std::string::npos) {
+          return InvalidArgument(Where(path, m.value) + ": must not contain a NUL byte");
+        }
+        tls->key_in_tpm = true;
+        SIGNET_ASSIGN_OR_RETURN(tls->key, ParseTpmKey(std::string_view(value).substr(kTpm2.size()),
+                                                      path, m.value, config_dir));
+      } else {
+        SIGNET_ASSIGN_OR_RETURN(tls->key, ResolvePath(m.value, path, config_dir));
+      }
     } else if (m.key == "client_ca") {
       SIGNET_ASSIGN_OR_RETURN(tls->client_ca, ResolvePath(m.value, path, config_dir));
+    } else if (m.key == "tcti") {
+      SIGNET_ASSIGN_OR_RETURN(tls->tcti, Scalar(m.value, path));
+      if (!ValidTcti(tls->tcti)) {
+        return InvalidArgument(Where(path, m.value) +
+                               ": must be NAME[:CONFIG] of letters, digits and . _ / : , = + @ -");
+      }
     } else {
       return InvalidArgument("unknown key '" + path + "' (line " + std::to_string(m.value.line) + ")");
     }
   }
   if (tls->certificate.empty()) return InvalidArgument(Where("tls", node) + ": tls.certificate is required");
   if (tls->key.empty()) return InvalidArgument(Where("tls", node) + ": tls.key is required");
+  if (!tls->tcti.empty() && !tls->key_in_tpm) {
+    return InvalidArgument(Where("tls", node) + ": tls.tcti is only for a TPM key (tls.key: tpm2:...)");
+  }
   return OkStatus();
 }
 

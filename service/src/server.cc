@@ -128,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHandshake(beast::error_code ec) {
     if (ec) return Close();  // not TLS, wrong version, no client certificate: no HTTP answer
+    channel_binding_ = internal::ChannelBindingOf(SSL_get_certificate(stream_.native_handle()));
     if (X509* cert = SSL_get0_peer_certificate(stream_.native_handle())) {
       ossl::UniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
       if (bio && X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
@@ -213,6 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parsed.request.peer = peer_;
     parsed.request.client_subject = client_subject_;
+    parsed.request.channel_binding = channel_binding_;
     state_ = State::kHandling;
     beast::get_lowest_layer(stream_).expires_never();
     // The handler runs on the worker pool; the answer comes back to this connection's strand.
@@ -324,6 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> res_;
   std::string peer_;
   std::string client_subject_;
+  std::string channel_binding_;
   static constexpr size_t kDiscardBytes = 16 * 1024;
   static constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;
   std::unique_ptr<char[]> discard_;

@@ -52,6 +52,8 @@ class MockTpm : public fw::Tpm {
   MOCK_METHOD(Result<Bytes>, ActivateCredential, (const fw::AkBlob& ak, const fw::Credential& credential), (override));
   MOCK_METHOD(Result<fw::QuoteResult>, Quote,
               (const fw::AkBlob& ak, ByteView qualifying_data, const std::vector<uint32_t>& pcrs), (override));
+  MOCK_METHOD(Result<fw::TlsKeyBlob>, CreateTlsKey, (), (override));
+  MOCK_METHOD(Result<Bytes>, SignWithTlsKey, (const fw::TlsKeyBlob& key, ByteView digest), (override));
 };
 
 }  // namespace signet::testing

@@ -151,6 +151,46 @@ TPM2B_PUBLIC AkTemplate(SignatureAlgorithm alg) {
   return t;
 }
 
+// The owner-hierarchy storage primary tpm2-openssl 1.1.1 recreates for a TSS2 PRIVATE KEY whose
+// parent is TPM_RH_OWNER (src/tpm2-provider-pkey.c, primaryEccTemplate): ECC P-256, AES-128-CFB,
+// restricted decrypt, noDA, empty unique. It must stay byte-identical to the provider's, or the
+// key files `signet attest tls-key` writes would not load there.
+TPM2B_PUBLIC OwnerPrimaryTemplate() {
+  TPM2B_PUBLIC t{};
+  TPMT_PUBLIC& p = t.publicArea;
+  p.type = TPM2_ALG_ECC;
+  p.nameAlg = TPM2_ALG_SHA256;
+  p.objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
+                       TPMA_OBJECT_NODA | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                       TPMA_OBJECT_SENSITIVEDATAORIGIN;
+  p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+  p.parameters.eccDetail.symmetric.keyBits.aes = 128;
+  p.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+  p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+  p.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+  p.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+  return t;
+}
+
+// The TLS key: an unrestricted ECDSA P-256 signing key that can never leave this TPM
+// (fixedTPM|fixedParent, sensitiveDataOrigin: the TPM generated it; no encryptedDuplication
+// policy either, since it cannot be duplicated at all). The scheme is NULL so each TPM2_Sign
+// names its hash (TLS 1.2 peers may ask for ecdsa_sha384 with a P-256 key).
+TPM2B_PUBLIC TlsKeyTemplate() {
+  TPM2B_PUBLIC t{};
+  TPMT_PUBLIC& p = t.publicArea;
+  p.type = TPM2_ALG_ECC;
+  p.nameAlg = TPM2_ALG_SHA256;
+  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                       TPMA_OBJECT_SIGN_ENCRYPT;
+  p.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+  p.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+  p.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+  p.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+  return t;
+}
+
 template <typename T, typename Fn>
 Result<Bytes> Marshal(const T& value, Fn fn, std::string_view what) {
   Bytes out(sizeof(T) + 16);
@@ -393,7 +433,93 @@ class EsysTpm final : public fw::Tpm {
     return out;
   }
 
+  Result<fw::TlsKeyBlob> CreateTlsKey() override {
+    SIGNET_ASSIGN_OR_RETURN(Handle parent, CreateOwnerPrimary());
+    TPM2B_SENSITIVE_CREATE sensitive{};  // empty auth: the file says emptyAuth TRUE
+    TPM2B_PUBLIC tmpl = TlsKeyTemplate();
+    TPM2B_DATA outside{};
+    TPML_PCR_SELECTION creation_pcr{};
+    TPM2B_PRIVATE* priv_raw = nullptr;
+    TPM2B_PUBLIC* pub_raw = nullptr;
+    TPM2B_CREATION_DATA* cd_raw = nullptr;
+    TPM2B_DIGEST* ch_raw = nullptr;
+    TPMT_TK_CREATION* ct_raw = nullptr;
+    TSS2_RC rc = Esys_Create(esys_, parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                             &sensitive, &tmpl, &outside, &creation_pcr, &priv_raw, &pub_raw,
+                             &cd_raw, &ch_raw, &ct_raw);
+    EsysPtr<TPM2B_PRIVATE> priv(priv_raw);
+    EsysPtr<TPM2B_PUBLIC> pub(pub_raw);
+    EsysPtr<TPM2B_CREATION_DATA> cd(cd_raw);
+    EsysPtr<TPM2B_DIGEST> ch(ch_raw);
+    EsysPtr<TPMT_TK_CREATION> ct(ct_raw);
+    if (rc != TSS2_RC_SUCCESS) return TssError(rc, "creating the TLS key");
+    fw::TlsKeyBlob key;
+    SIGNET_ASSIGN_OR_RETURN(key.public_area,
+                            Marshal(*pub, Tss2_MU_TPM2B_PUBLIC_Marshal, "TLS key public area"));
+    SIGNET_ASSIGN_OR_RETURN(key.private_area,
+                            Marshal(*priv, Tss2_MU_TPM2B_PRIVATE_Marshal, "TLS key private area"));
+    return key;
+  }
+
+  Result<Bytes> SignWithTlsKey(const fw::TlsKeyBlob& key, ByteView digest) override {
+    if (digest.size() != 32) return InvalidArgument("a SHA-256 digest is 32 bytes");
+    SIGNET_ASSIGN_OR_RETURN(TPM2B_PUBLIC pub,
+                            Unmarshal<TPM2B_PUBLIC>(key.public_area, Tss2_MU_TPM2B_PUBLIC_Unmarshal,
+                                                    "TLS key public area"));
+    SIGNET_ASSIGN_OR_RETURN(TPM2B_PRIVATE priv,
+                            Unmarshal<TPM2B_PRIVATE>(key.private_area,
+                                                     Tss2_MU_TPM2B_PRIVATE_Unmarshal,
+                                                     "TLS key private area"));
+    SIGNET_ASSIGN_OR_RETURN(Handle parent, CreateOwnerPrimary());
+    ESYS_TR tr = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_Load(esys_, parent.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
+                           &pub, &tr);
+    OPENSSL_cleanse(&priv, sizeof(priv));
+    if (rc != TSS2_RC_SUCCESS) return TssError(rc, "loading the TLS key");
+    Handle loaded(esys_, tr, Handle::Kind::kFlush);
+    parent = Handle();  // free the slot before signing
+    TPM2B_DIGEST d{};
+    d.size = 32;
+    std::memcpy(d.buffer, digest.data(), 32);
+    TPMT_SIG_SCHEME scheme{};
+    scheme.scheme = TPM2_ALG_ECDSA;
+    scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+    // An unrestricted key signs any digest: the ticket is the NULL one (Part 3 §20.2).
+    TPMT_TK_HASHCHECK ticket{};
+    ticket.tag = TPM2_ST_HASHCHECK;
+    ticket.hierarchy = TPM2_RH_NULL;
+    TPMT_SIGNATURE* sig_raw = nullptr;
+    rc = Esys_Sign(esys_, loaded.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme,
+                   &ticket, &sig_raw);
+    EsysPtr<TPMT_SIGNATURE> sig(sig_raw);
+    if (rc != TSS2_RC_SUCCESS) return TssError(rc, "signing with the TLS key");
+    return Marshal(*sig, Tss2_MU_TPMT_SIGNATURE_Marshal, "TPMT_SIGNATURE");
+  }
+
  private:
+  // CreateOwnerPrimary recreates the owner storage primary from OwnerPrimaryTemplate (empty
+  // owner auth, as shipped and as tpm2-openssl assumes without TPM2OPENSSL_PARENT_AUTH).
+  Result<Handle> CreateOwnerPrimary() {
+    TPM2B_SENSITIVE_CREATE sensitive{};
+    TPM2B_PUBLIC tmpl = OwnerPrimaryTemplate();
+    TPM2B_DATA outside{};
+    TPML_PCR_SELECTION creation_pcr{};
+    ESYS_TR tr = ESYS_TR_NONE;
+    TPM2B_PUBLIC* pub_raw = nullptr;
+    TPM2B_CREATION_DATA* cd_raw = nullptr;
+    TPM2B_DIGEST* ch_raw = nullptr;
+    TPMT_TK_CREATION* ct_raw = nullptr;
+    TSS2_RC rc = Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                    ESYS_TR_NONE, &sensitive, &tmpl, &outside, &creation_pcr, &tr,
+                                    &pub_raw, &cd_raw, &ch_raw, &ct_raw);
+    EsysPtr<TPM2B_PUBLIC> pub(pub_raw);
+    EsysPtr<TPM2B_CREATION_DATA> cd(cd_raw);
+    EsysPtr<TPM2B_DIGEST> ch(ch_raw);
+    EsysPtr<TPMT_TK_CREATION> ct(ct_raw);
+    if (rc != TSS2_RC_SUCCESS) return TssError(rc, "creating the owner storage primary");
+    return Handle(esys_, tr, Handle::Kind::kFlush);
+  }
+
   static std::string HexIndex(TPM2_HANDLE h) {
     static const char kDigits[] = "0123456789abcdef";
     std::string s(8, '0');

@@ -206,6 +206,19 @@ grep -q '"code":"NOT_READY"' "$W/body" || fail "readyz body: $(cat "$W/body")"
 [[ $(code "$(U /healthz)") == 200 ]] || fail "healthz while not ready"
 pass "SIGHUP: applied, refused (old state kept, reason logged), readiness follows state"
 
+# --- channel binding: sha256(SPKI DER) of the served certificate, per connection, new key after reload ---
+spki_sha256() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+[[ $(code "$(U /v1/binding)") == 200 ]] || fail "GET /v1/binding"
+grep -q "\"code\":\"$(spki_sha256 server.pem)\"" "$W/body" || fail "channel binding is not sha256(SPKI): $(cat "$W/body")"
+tls_cert server2 ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
+sed -i 's/certificate: server.pem, key: server.key/certificate: server2.pem, key: server2.key/' base.yaml
+n=$(grep -c '"msg":"reloaded"' "$LOG")
+kill -HUP "$PID"
+for _ in $(seq 100); do [[ $(grep -c '"msg":"reloaded"' "$LOG") -gt $n ]] && break; sleep 0.05; done
+[[ $(code "$(U /v1/binding)") == 200 ]] || fail "GET /v1/binding after reload"
+grep -q "\"code\":\"$(spki_sha256 server2.pem)\"" "$W/body" || fail "channel binding after a key rotation: $(cat "$W/body")"
+pass "channel binding: sha256 of the served SPKI, lower-case hex; a reloaded key gives new connections its own"
+
 # --- SIGTERM with a slow request in flight: it completes with 200, the daemon exits 0 ---
 rm -f "$W/slow.mark"
 curl -s -o "$W/slow.body" -w '%{http_code}' --cacert ca.pem "${JSON[@]}" -d '{}' "$(U /v1/slow)" > "$W/slow.code" &

@@ -75,6 +75,15 @@ Status Routes(Router& router, StateSnapshot<State> state, DaemonContext& context
                     return Response::Json(200, R"({"code":"SLOW","message":"done"})");
                   }});
   if (!s.ok()) return s;
+  // The served certificate's channel binding, as the server computed it for this connection.
+  s = router.Add({"GET", "/v1/binding", "", [](const Request& req) -> Result<Response> {
+                    v1::ErrorBody body;
+                    body.set_code(req.channel_binding);
+                    Result<std::string> text = PrintProtoJson(body);
+                    if (!text.ok()) return std::move(text).error();
+                    return Response::Json(200, *text);
+                  }});
+  if (!s.ok()) return s;
   return router.Add({"GET", "/v1/state", "", [state](const Request&) -> Result<Response> {
                        v1::ErrorBody body;
                        body.set_code(state.Get()->greeting);

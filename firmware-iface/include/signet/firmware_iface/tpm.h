@@ -60,6 +60,21 @@ struct QuoteResult {
   Bytes signature;  // TPMT_SIGNATURE, marshaled
 };
 
+// TlsKeyBlob is a TLS server key created by Tpm::CreateTlsKey: ECC NIST P-256, signing only
+// (no decrypt, not restricted, scheme left to the caller so TLS can pick the hash), with
+// fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth and an empty auth value, under the
+// owner hierarchy's storage primary, recreated from the ECC P-256 template tpm2-openssl uses
+// for a TSS2 PRIVATE KEY file whose parent is TPM_RH_OWNER (see tpm/ARCHITECTURE.md). fixedTPM|fixedParent make it non-duplicable: `private_area` is sealed to the
+// parent's seed and loads only on the TPM that created it, under that parent.
+struct TlsKeyBlob {
+  Bytes public_area;   // TPM2B_PUBLIC, marshaled
+  Bytes private_area;  // TPM2B_PRIVATE, marshaled
+};
+
+// kTlsKeyParentHandle is the parent a TlsKeyBlob names in its TSS2 PRIVATE KEY file:
+// TPM_RH_OWNER, meaning "the owner hierarchy's primary from the provider's standard template".
+inline constexpr uint32_t kTlsKeyParentHandle = 0x40000001;
+
 // TpmInfo identifies the TPM (TPM 2.0 Part 2 §6.13, TPM_PT_MANUFACTURER / FIRMWARE_VERSION_n).
 struct TpmInfo {
   std::string manufacturer;   // four ASCII characters, trailing NULs/spaces removed ("IBM")
@@ -105,6 +120,16 @@ class Tpm {
   // else kInvalidArgument), using the AK's own signing scheme.
   virtual Result<QuoteResult> Quote(const AkBlob& ak, ByteView qualifying_data,
                                     const std::vector<uint32_t>& pcrs) = 0;
+
+  // CreateTlsKey recreates the owner storage primary (deterministic: same seed, same template,
+  // same key), creates a TlsKeyBlob under it and flushes both. kInternal with the TSS2_RC when
+  // the TPM refuses (e.g. a set owner auth: TPM_RC_BAD_AUTH).
+  virtual Result<TlsKeyBlob> CreateTlsKey() = 0;
+  // SignWithTlsKey loads `key` under the recreated owner storage primary and signs the 32-byte
+  // SHA-256 `digest` with ECDSA (TPM2_Sign, no ticket: the key is not restricted). Returns the
+  // marshaled TPMT_SIGNATURE. kInvalidArgument for a malformed blob or a digest that is not 32
+  // bytes; kInternal when the blob does not load on this TPM.
+  virtual Result<Bytes> SignWithTlsKey(const TlsKeyBlob& key, ByteView digest) = 0;
 };
 
 }  // namespace signet::fw

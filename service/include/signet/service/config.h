@@ -8,6 +8,7 @@
 //
 //   listen: 127.0.0.1:8443            # IPv4 or [IPv6] literal and a port; port 0 = any (tests)
 //   tls: {certificate: server.pem, key: server.key, client_ca: clients.pem}  # client_ca: mTLS
+//   tls: {certificate: server.pem, key: "tpm2:server.tss2", tcti: "device:/dev/tpmrm0"}
 //   limits: {max_body: 4MiB, header_timeout: 5s, idle_timeout: 60s, max_connections: 1024,
 //            max_header: 16KiB, body_timeout: 30s, drain_timeout: 30s,
 //            requests_per_minute_per_caller: 0}
@@ -54,10 +55,22 @@ struct Limits {
 };
 
 // TlsConfig names the server's TLS files, already resolved against the config file's directory.
+//
+// `tls.key: tpm2:REST` puts the private key in a TPM, used through Debian's tpm2-openssl
+// provider (the handshake signature runs inside the TPM; the key cannot be copied off the box).
+// REST is a TSS2 PRIVATE KEY PEM file (what `signet attest tls-key` writes; relative to the
+// config file's directory), `handle:0x81xxxxxx` (a persistent key) or `object:FILE` (a
+// serialized persistent handle, as tpm2_evictcontrol -o writes). `tls.tcti` (only with a tpm2
+// key) names the provider's TCTI; without it the provider uses TPM2OPENSSL_TCTI from the
+// environment, else tpm2-tss's default search. Set both and they must agree.
 struct TlsConfig {
   std::string certificate;  // PEM chain, leaf first
-  std::string key;          // PEM private key
+  std::string key;          // PEM private key file; with key_in_tpm, the text after "tpm2:",
+                            // with any file in it resolved ("/etc/signet/tls.tss2",
+                            // "handle:0x81000010", "object:/etc/signet/tls.obj")
   std::string client_ca;    // PEM CA bundle; non-empty = mTLS required (no client cert, no HTTP)
+  bool key_in_tpm = false;  // tls.key was written tpm2:...
+  std::string tcti;         // tls.tcti ("" = TPM2OPENSSL_TCTI / tpm2-tss default); tpm2 keys only
 
   bool operator==(const TlsConfig&) const = default;
 };

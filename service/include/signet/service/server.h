@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "signet/core/bytes.h"
 #include "signet/core/result.h"
 #include "signet/service/config.h"
 #include "signet/service/http.h"
@@ -74,7 +75,14 @@ class Server {
 // CheckTlsFiles loads `tls` into a throwaway TLS context exactly as Server does (certificate
 // chain, key, key-matches-certificate, client CA), so --check-config and SIGHUP catch a bad
 // file before it matters. kInvalidArgument naming the file (never its content).
+// With tls.key_in_tpm it also loads the tpm2 provider and the key from the TPM (kUnavailable
+// when the provider or the TPM cannot be reached).
 Status CheckTlsFiles(const TlsConfig& tls);
+
+// CertificateChannelBinding returns what Server puts in Request::channel_binding for a
+// connection served with this (DER) certificate: the lower-case hex SHA-256 of its DER
+// SubjectPublicKeyInfo. kInvalidArgument for bytes that are not one certificate.
+Result<std::string> CertificateChannelBinding(ByteView certificate_der);
 
 }  // namespace signet::service
 
