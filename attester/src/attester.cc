@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "signet/attestation/attest_batch.h"
 #include "signet/attestation/event_log.h"
 #include "signet/attestation/tpm_enrollment.h"
 #include "signet/attestation/tpm_evidence.h"
@@ -190,7 +191,9 @@ Status Export(const ExportOpts& o) {
     if (pcr_list.back() != ':') pcr_list += ",";
     pcr_list += std::to_string(pcr);
   }
-  SIGNET_ASSIGN_OR_RETURN(Bytes qd, att::QualifyingData(ev.nonce, ev.channel_binding));
+  // A batch quote's qualifying data commits to its Merkle root (attest_batch.h).
+  SIGNET_ASSIGN_OR_RETURN(Bytes qd, ev.batch_root.empty() ? att::QualifyingData(ev.nonce, ev.channel_binding)
+                                                          : att::BatchQualifyingData(ev.batch_root));
   const std::string d = o.dir + "/";
   SIGNET_RETURN_IF_ERROR(WriteFileAtomic(d + "quote.msg", AsString(body)));
   SIGNET_RETURN_IF_ERROR(WriteFileAtomic(d + "quote.sig", AsString(ev.signature)));

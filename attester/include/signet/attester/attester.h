@@ -91,7 +91,8 @@ struct ExportOpts {
 
 // Export writes evidence.json's parts in the forms tpm2_checkquote and openssl read, into the
 // existing directory `dir`: quote.msg, quote.sig, quote.sig.der, ak.tpm2b.pub, ak.pub.pem,
-// pcrs.bin, pcr-list.txt and qualification.hex. It parses, it does not verify. No TPM.
+// pcrs.bin, pcr-list.txt and qualification.hex (for a batch quote: SHA-256("signet-attest-batch-v1"
+// || batch_root)). It parses, it does not verify. No TPM.
 Status Export(const ExportOpts& o);
 
 }  // namespace signet::attester
