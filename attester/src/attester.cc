@@ -143,13 +143,9 @@ Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm) {
 
 // ----- activate -----------------------------------------------------------------------------
 
-Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
-  SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.challenge, 64 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
-  if (c.ak_name != ak.ak.name) {
-    return InvalidArgument("the challenge was made for another AK than " + o.ak);
-  }
+Result<att::EnrollmentResponse> ActivateChallenge(const AkFile& ak, const att::EnrollmentChallenge& c,
+                                                  const TpmOpener& open_tpm) {
+  if (c.ak_name != ak.ak.name) return InvalidArgument("the challenge was made for another AK");
   Bytes released;
   {
     SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm());
@@ -165,6 +161,17 @@ Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
     return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM released a secret of the wrong size");
   }
+  return r;
+}
+
+Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
+  SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.challenge, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
+  if (c.ak_name != ak.ak.name) {
+    return InvalidArgument("the challenge was made for another AK than " + o.ak);
+  }
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentResponse r, ActivateChallenge(ak, c, open_tpm));
   std::string doc = att::SerializeEnrollmentResponse(r);
   Status st = WriteFileAtomic(o.out, doc, 0600);
   OPENSSL_cleanse(doc.data(), doc.size());

@@ -181,26 +181,12 @@ Result<att::TpmEvidence> BatchingAttester::QuoteRoot(ByteView root) {
 }
 
 Result<att::EnrollmentResponse> BatchingAttester::Activate(const att::EnrollmentChallenge& c) {
-  if (c.ak_name != ak_.ak.name) return InvalidArgument("the challenge was made for another AK");
-  Bytes released;
-  {
-    std::lock_guard<std::mutex> tpm_lock(tpm_mu_);
-    auto tpm = open_tpm_();
-    if (!tpm.ok()) return AsUnavailable(tpm.error());
-    fw::Credential cred{c.credential_blob, c.encrypted_secret};
-    auto r = (*tpm)->ActivateCredential(ak_.ak, cred);
-    if (!r.ok()) return AsUnavailable(r.error());
-    released = std::move(r).value();
+  std::lock_guard<std::mutex> tpm_lock(tpm_mu_);
+  Result<att::EnrollmentResponse> r = ActivateChallenge(ak_, c, open_tpm_);
+  if (!r.ok() && r.error().code() != ErrorCode::kInvalidArgument && r.error().finding().empty()) {
+    return AsUnavailable(r.error());
   }
-  att::EnrollmentResponse resp;
-  resp.challenge_id = c.challenge_id;
-  resp.ak_name = c.ak_name;
-  resp.secret = SecretBytes(released);
-  OPENSSL_cleanse(released.data(), released.size());
-  if (resp.secret.size() != att::kEnrollSecretSize) {
-    return VerificationFailed(findings::kCredentialActivationFailed, "the TPM released a secret of the wrong size");
-  }
-  return resp;
+  return r;
 }
 
 }  // namespace signet::attester

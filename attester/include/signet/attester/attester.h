@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "signet/attestation/tpm_enrollment.h"
+#include "signet/attester/ak_file.h"
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
 #include "signet/firmware_iface/tpm.h"
@@ -72,6 +74,14 @@ struct QuoteOpts {
 // an empty event log is refused); then the TPM is opened, read (Info, Quote) and closed before
 // the evidence is written.
 Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm);
+
+// ActivateChallenge answers `challenge` with TPM2_ActivateCredential for the AK of `ak` (the core
+// of Activate, shared with the HTTP endpoint). kInvalidArgument for a challenge made for another
+// AK (before the TPM is opened); VerificationFailed CREDENTIAL_ACTIVATION_FAILED for a released
+// secret of the wrong size; TPM errors unchanged. The released copy is wiped.
+Result<attestation::EnrollmentResponse> ActivateChallenge(const AkFile& ak,
+                                                          const attestation::EnrollmentChallenge& challenge,
+                                                          const TpmOpener& open_tpm);
 
 // ActivateOpts are the inputs of Activate.
 struct ActivateOpts {
