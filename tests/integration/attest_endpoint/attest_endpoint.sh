@@ -55,7 +55,7 @@ listen: 127.0.0.1:0
 tls: {certificate: server.pem, key: server.key}
 policies: {default: policy.yaml}
 limits: {max_body: 64KiB, header_timeout: 5s, idle_timeout: 60s, max_connections: 512}
-attestation: {tcti: "$SIGNET_TEST_TCTI", ak: ak.json, event_log: $W/boot-log.json, pcr: 23, batch_window: 50ms, max_batch: 4096}
+attestation: {tcti: "$SIGNET_TEST_TCTI", ak: ak.json, event_log: $W/boot-log.json, pcr: 23, batch_window: 250ms, max_batch: 4096}
 Y
 "$SIGNET" attest reference --pcr 23 --measure binary="$W/verifierd" --measure config="$W/verifierd.yaml" \
   --out reference.json
