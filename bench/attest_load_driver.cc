@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * latencies.size()))];
+    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())))];
   };
   std::printf("verified_per_s %.0f\np50_ms %.1f\np99_ms %.1f\nfailures %llu\nquotes_seen %zu\n",
               static_cast<double>(latencies.size()) / elapsed, pct(0.50), pct(0.99),
