@@ -217,6 +217,8 @@ class HttpsClientImpl final : public HttpsClient {
       return Unavailable("cannot send the request: " + ec.message());
     }
     http::response_parser<http::string_body> parser;
+    // A response to HEAD has a Content-Length but no body (RFC 9110 §9.3.2).
+    if (request.method() == http::verb::head) parser.skip(true);
     parser.header_limit(kMaxResponseHeader);
     parser.body_limit(options_.max_response_body);
     beast::get_lowest_layer(*stream_).expires_after(options_.timeout);
