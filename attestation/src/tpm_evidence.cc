@@ -101,7 +101,7 @@ Result<TpmEvidence> ParseTpmEvidence(std::string_view json) {
       v, "evidence",
       {"version", "attest", "signature", "ak_public", "ek_certificate", "ek_chain", "event_log",
        "nonce", "channel_binding", "tpm"},
-      {"enrollment"}));
+      {"enrollment", "batch_root"}));
   SIGNET_ASSIGN_OR_RETURN(std::string version, v.GetString("version"));
   if (version != kTpmEvidenceVersion) return InvalidArgument("unsupported evidence version");
   TpmEvidence ev;
@@ -135,10 +135,38 @@ Result<TpmEvidence> ParseTpmEvidence(std::string_view json) {
   if (ev.tpm_manufacturer.size() > 16) return InvalidArgument("manufacturer too long");
   SIGNET_ASSIGN_OR_RETURN(ev.tpm_firmware_version,
                           internal::GetBoundedUint(*tpm, "firmware_version", UINT64_MAX));
+  if (v.Find("batch_root") != nullptr) {
+    SIGNET_ASSIGN_OR_RETURN(ev.batch_root, internal::GetHex(v, "batch_root", 32));
+  }
   return ev;
 }
 
-std::string SerializeTpmEvidence(const TpmEvidence& ev) {
+std::string SerializeTpmEvidence(const TpmEvidence& ev) { return WriteJson(TpmEvidenceToJson(ev), 2) + "\n"; }
+
+Result<AttestationResponse> ParseAttestationResponse(std::string_view json) {
+  JsonLimits limits;
+  limits.max_bytes = kMaxEvidenceBytes;
+  limits.max_depth = 17;
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(json, limits));
+  SIGNET_RETURN_IF_ERROR(internal::ExpectExactMembers(v, "attestation response", {"evidence", "batch"}));
+  SIGNET_ASSIGN_OR_RETURN(const JsonValue* ev, v.GetObject("evidence"));
+  AttestationResponse r;
+  // The evidence is parsed by the one evidence parser, from its own text.
+  SIGNET_ASSIGN_OR_RETURN(r.evidence, ParseTpmEvidence(WriteJson(*ev)));
+  if (r.evidence.batch_root.empty()) return InvalidArgument("the evidence is not a batch quote");
+  SIGNET_ASSIGN_OR_RETURN(const JsonValue* batch, v.GetObject("batch"));
+  SIGNET_ASSIGN_OR_RETURN(r.batch, ParseBatchProofJson(*batch));
+  return r;
+}
+
+std::string AttestationResponseToJson(const AttestationResponse& r) {
+  JsonValue v = JsonValue::MakeObject();
+  v.Set("evidence", TpmEvidenceToJson(r.evidence));
+  v.Set("batch", BatchProofToJson(r.batch));
+  return WriteJson(v);
+}
+
+JsonValue TpmEvidenceToJson(const TpmEvidence& ev) {
   JsonValue v = JsonValue::MakeObject();
   v.Set("version", JsonValue::String(kTpmEvidenceVersion));
   v.Set("attest", B64(ev.attest));
@@ -156,7 +184,8 @@ std::string SerializeTpmEvidence(const TpmEvidence& ev) {
   tpm.Set("manufacturer", JsonValue::String(ev.tpm_manufacturer));
   tpm.Set("firmware_version", JsonValue::Uint(ev.tpm_firmware_version));
   v.Set("tpm", std::move(tpm));
-  return WriteJson(v, 2) + "\n";
+  if (!ev.batch_root.empty()) v.Set("batch_root", JsonValue::String(HexEncode(ev.batch_root)));
+  return v;
 }
 
 Status CheckNonceSizes(ByteView nonce, ByteView channel_binding) {
@@ -265,12 +294,20 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   v.Pass(5);
 
   // 6. Freshness and channel binding. The attester's claimed inputs are compared first only to
-  //    name the mismatch precisely; the decision rests on the signed extraData.
-  if (!ConstantTimeEqual(ev.nonce, opt.nonce)) return v.Fail(6, f::kNonceMismatch);
-  if (!ConstantTimeEqual(ev.channel_binding, opt.channel_binding)) {
-    return v.Fail(6, f::kChannelBindingMismatch);
+  //    name the mismatch precisely; the decision rests on the signed extraData. A batch quote
+  //    signs a Merkle root instead: this verifier's own leaf must be proven under it.
+  if (!ev.batch_root.empty()) {
+    if (!opt.batch) return v.Fail(6, f::kBatchProofInvalid);
+    Status fresh = VerifyBatchFreshness(quote->extra_data, ev.batch_root, *opt.batch, ev.nonce,
+                                        ev.channel_binding, opt.nonce, opt.channel_binding);
+    if (!fresh.ok()) return v.Fail(6, fresh.error().finding());
+  } else {
+    if (!ConstantTimeEqual(ev.nonce, opt.nonce)) return v.Fail(6, f::kNonceMismatch);
+    if (!ConstantTimeEqual(ev.channel_binding, opt.channel_binding)) {
+      return v.Fail(6, f::kChannelBindingMismatch);
+    }
+    if (!ConstantTimeEqual(quote->extra_data, expected_qd)) return v.Fail(6, f::kExtraDataMismatch);
   }
-  if (!ConstantTimeEqual(quote->extra_data, expected_qd)) return v.Fail(6, f::kExtraDataMismatch);
   v.Pass(6);
 
   // 7. A PCR that cannot be reset behind the verifier's back, and exactly that selection.

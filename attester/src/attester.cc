@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "signet/attestation/attest_batch.h"
 #include "signet/attestation/event_log.h"
 #include "signet/attestation/tpm_enrollment.h"
 #include "signet/attestation/tpm_evidence.h"
@@ -142,13 +143,9 @@ Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm) {
 
 // ----- activate -----------------------------------------------------------------------------
 
-Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
-  SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
-  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.challenge, 64 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
-  if (c.ak_name != ak.ak.name) {
-    return InvalidArgument("the challenge was made for another AK than " + o.ak);
-  }
+Result<att::EnrollmentResponse> ActivateChallenge(const AkFile& ak, const att::EnrollmentChallenge& c,
+                                                  const TpmOpener& open_tpm) {
+  if (c.ak_name != ak.ak.name) return InvalidArgument("the challenge was made for another AK");
   Bytes released;
   {
     SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm());
@@ -164,6 +161,17 @@ Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
     return VerificationFailed(findings::kCredentialActivationFailed,
                               "the TPM released a secret of the wrong size");
   }
+  return r;
+}
+
+Status Activate(const ActivateOpts& o, const TpmOpener& open_tpm) {
+  SIGNET_ASSIGN_OR_RETURN(AkFile ak, LoadAkFile(o.ak));
+  SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(o.challenge, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentChallenge c, att::ParseEnrollmentChallenge(text));
+  if (c.ak_name != ak.ak.name) {
+    return InvalidArgument("the challenge was made for another AK than " + o.ak);
+  }
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentResponse r, ActivateChallenge(ak, c, open_tpm));
   std::string doc = att::SerializeEnrollmentResponse(r);
   Status st = WriteFileAtomic(o.out, doc, 0600);
   OPENSSL_cleanse(doc.data(), doc.size());
@@ -190,7 +198,9 @@ Status Export(const ExportOpts& o) {
     if (pcr_list.back() != ':') pcr_list += ",";
     pcr_list += std::to_string(pcr);
   }
-  SIGNET_ASSIGN_OR_RETURN(Bytes qd, att::QualifyingData(ev.nonce, ev.channel_binding));
+  // A batch quote's qualifying data commits to its Merkle root (attest_batch.h).
+  SIGNET_ASSIGN_OR_RETURN(Bytes qd, ev.batch_root.empty() ? att::QualifyingData(ev.nonce, ev.channel_binding)
+                                                          : att::BatchQualifyingData(ev.batch_root));
   const std::string d = o.dir + "/";
   SIGNET_RETURN_IF_ERROR(WriteFileAtomic(d + "quote.msg", AsString(body)));
   SIGNET_RETURN_IF_ERROR(WriteFileAtomic(d + "quote.sig", AsString(ev.signature)));

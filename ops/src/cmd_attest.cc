@@ -36,6 +36,7 @@
 #include "signet/ops/backends.h"
 #include "signet/ops/commands.h"
 #include "signet/ops/exit_codes.h"
+#include "signet/service/client.h"
 
 namespace signet::ops {
 namespace {
@@ -89,6 +90,8 @@ struct ActivateFlags {
 struct VerifyOpts {
   std::string evidence, nonce, channel_binding, ek_roots, reference, out, enrollment;
   bool allow_resettable_pcr = false;
+  std::string url, cacert;  // --url mode (issue 14): fetch fresh evidence from a daemon
+  bool json = false;
 };
 
 constexpr const char kHowToEnroll[] =
@@ -98,9 +101,15 @@ constexpr const char kHowToEnroll[] =
     "--challenge challenge.json --out response.json` (on the appliance), then `signet attest "
     "accept --state state.json --response response.json --out enrollment.json` (here)";
 
+Result<int> VerifyUrl(const VerifyOpts& o);
+
 Result<int> Verify(const VerifyOpts& o) {
   // Every local input first: a bad one is exit 2 and nothing is written.
   if (o.enrollment.empty()) return InvalidArgument(kHowToEnroll);
+  if (!o.url.empty()) return VerifyUrl(o);
+  if (o.evidence.empty() || o.nonce.empty()) {
+    return InvalidArgument("give --evidence and --nonce, or --url (and --cacert) to fetch fresh evidence");
+  }
   att::TpmVerifyOptions opt;
   opt.allow_resettable_pcr = o.allow_resettable_pcr;
   SIGNET_ASSIGN_OR_RETURN(opt.nonce, ParseNonceHex(o.nonce, "--nonce"));
@@ -123,6 +132,75 @@ Result<int> Verify(const VerifyOpts& o) {
   if (!r.trusted) {
     std::fprintf(stderr, "signet: attestation refused: %s\n", r.finding.c_str());
     return kExitDenied;
+  }
+  return kExitOk;
+}
+
+// ----- verify --url (issue 14) ---------------------------------------------------------------
+
+// VerifyUrl attests a running daemon: a fresh nonce, POST /v1/attestation over TLS (the server
+// must chain to --cacert and name the URL's host), the channel binding of THAT connection's peer
+// certificate, then every check of VerifyTpmEvidence including the batch proof. Exit 0 trusted,
+// 1 refused (the finding on stderr), 2 bad local input, 3 the daemon could not be reached or
+// answered with an error status.
+Result<int> VerifyUrl(const VerifyOpts& o) {
+  if (!o.evidence.empty() || !o.nonce.empty() || !o.channel_binding.empty()) {
+    return InvalidArgument("--url fetches fresh evidence: --evidence, --nonce and --channel-binding do not apply");
+  }
+  if (o.cacert.empty()) return InvalidArgument("--url needs --cacert (the CA the daemon's TLS certificate chains to)");
+  att::TpmVerifyOptions opt;
+  opt.allow_resettable_pcr = o.allow_resettable_pcr;
+  SIGNET_ASSIGN_OR_RETURN(std::string record_text, ReadFile(o.enrollment, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(att::EnrollmentRecord record, att::ParseTrustedEnrollmentRecord(record_text));
+  opt.trusted_enrollment = std::move(record);
+  SIGNET_ASSIGN_OR_RETURN(opt.ek_roots_pem, ReadFile(o.ek_roots, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(std::string ref_text, ReadFile(o.reference, 1024 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(opt.reference, att::ParseReferenceValues(ref_text));
+  SIGNET_ASSIGN_OR_RETURN(service::HttpsUrl url, service::ParseHttpsUrl(o.url));
+  service::ClientOptions copts;
+  copts.ca_file = o.cacert;
+  copts.max_response_body = 16 * 1024 * 1024;
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<service::HttpsClient> client,
+                          service::HttpsClient::Create(std::move(url), std::move(copts)));
+  // 1. A fresh nonce, never reused.
+  SIGNET_ASSIGN_OR_RETURN(opt.nonce, RandomBytes(32));
+  JsonValue req = JsonValue::MakeObject();
+  req.Set("nonce", JsonValue::String(HexEncode(opt.nonce)));
+  SIGNET_ASSIGN_OR_RETURN(service::ClientResponse resp, client->PostJson("/v1/attestation", WriteJson(req)));
+  if (resp.status != 200) {
+    std::string code;
+    if (auto body = ParseJson(resp.body); body.ok()) {
+      if (auto c = body->GetString("code"); c.ok()) code = *c;
+    }
+    return Unavailable("the daemon answered HTTP " + std::to_string(resp.status) + (code.empty() ? "" : " " + code));
+  }
+  // 2. The channel binding of the connection that carried this answer (its peer certificate).
+  auto cb = HexDecode(client->channel_binding());
+  if (!cb.ok() || cb->size() != 32) return Internal("the TLS connection has no peer certificate binding");
+  opt.channel_binding = std::move(cb).value();
+  // 3. The answer, strictly; a malformed one is refused like bad evidence.
+  auto answer = att::ParseAttestationResponse(resp.body);
+  if (!answer.ok()) {
+    std::fprintf(stderr, "signet: attestation refused: %s (%s)\n", findings::kMalformedEvidence,
+                 answer.error().message().c_str());
+    return kExitDenied;
+  }
+  opt.batch = answer->batch;
+  // 4. Every step: EK chain, enrollment, AK, signature, structure, batch freshness and channel
+  //    binding, PCR selection, event-log replay, reference values.
+  SIGNET_ASSIGN_OR_RETURN(att::TpmAttestationResult r, att::VerifyTpmEvidence(answer->evidence, opt));
+  std::string json = WriteJson(att::AttestationResultToJson(r), 2) + "\n";
+  if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(WriteFileAtomic(o.out, json));
+  if (o.json) std::fputs(json.c_str(), stdout);
+  if (!r.trusted) {
+    std::fprintf(stderr, "signet: attestation refused: %s\n", r.finding.c_str());
+    return kExitDenied;
+  }
+  if (!o.json) {
+    std::printf("attestation verified: %s (AK %s, %zu measurements, batch leaf %llu of %llu)\n", o.url.c_str(),
+                HexEncode(r.ak_name).substr(0, 16).c_str(), r.measurements.size(),
+                static_cast<unsigned long long>(answer->batch.leaf_index),
+                static_cast<unsigned long long>(answer->batch.tree_size));
   }
   return kExitOk;
 }
@@ -284,8 +362,13 @@ void RegisterAttestCommands(Cli& cli, Backends& backends) {
   auto verify_o = std::make_shared<VerifyOpts>();
   auto* verify = attest->add_subcommand(
       "verify", "Verify evidence (no TPM needed). Exit 0 trusted, 1 refused");
-  verify->add_option("--evidence", verify_o->evidence, "evidence.json")->required();
-  verify->add_option("--nonce", verify_o->nonce, "The nonce you issued, hex")->required();
+  verify->add_option("--evidence", verify_o->evidence, "evidence.json (or --url)");
+  verify->add_option("--nonce", verify_o->nonce, "The nonce you issued, hex (with --evidence)");
+  verify->add_option("--url", verify_o->url,
+                     "https://HOST:PORT of a daemon serving POST /v1/attestation: fetch fresh evidence with a\n"
+                     "fresh nonce, bound to the TLS key of the connection used");
+  verify->add_option("--cacert", verify_o->cacert, "PEM CA the daemon's TLS certificate chains to (with --url)");
+  verify->add_flag("--json", verify_o->json, "With --url: print the verified claims as JSON");
   verify->add_option("--channel-binding", verify_o->channel_binding, "Expected channel binding");
   verify->add_option("--ek-roots", verify_o->ek_roots, "PEM file of trusted EK CAs")->required();
   verify->add_option("--reference", verify_o->reference, "Reference values JSON")->required();

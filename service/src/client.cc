@@ -25,6 +25,7 @@
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/ossl.h"
+#include "tls.h"
 #include "util.h"
 
 namespace signet::service {
@@ -192,12 +193,8 @@ class HttpsClientImpl final : public HttpsClient {
     // The channel binding of this connection: SHA-256 of the presented leaf's SPKI.
     X509* peer = SSL_get0_peer_certificate(ssl);
     if (peer == nullptr) return Unavailable("the server presented no certificate");
-    unsigned char* der = nullptr;
-    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(peer), &der);
-    if (len <= 0 || der == nullptr) return Internal("cannot encode the server's public key: " + ossl::DrainErrors());
-    Bytes spki(der, der + len);
-    OPENSSL_free(der);
-    connection_binding_ = HexEncode(Sha256(spki));
+    connection_binding_ = internal::ChannelBindingOf(peer);  // the value the server computes
+    if (connection_binding_.empty()) return Internal("cannot encode the server's public key");
     stream_ = std::move(stream);
     return OkStatus();
   }

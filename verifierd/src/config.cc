@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "signet/policy/policy.h"
 
@@ -47,6 +49,41 @@ Result<size_t> ParseCount(const YamlNode& n, const std::string& where) {
   return static_cast<size_t>(std::stoul(s));
 }
 
+// ParseAttestationSection reads `attestation` (issue 14).
+Result<AttestationConfig> ParseAttestationSection(const YamlNode& at, const std::string& config_dir) {
+  SIGNET_RETURN_IF_ERROR(CheckKeys(
+      at, "attestation", {"tcti", "ak", "event_log", "pcr", "batch_window", "max_batch", "min_quote_interval"}));
+  AttestationConfig a;
+  for (auto [key, out, is_path] : {std::tuple{"tcti", &a.tcti, false}, std::tuple{"ak", &a.ak, true},
+                                   std::tuple{"event_log", &a.event_log, true}}) {
+    const YamlNode* n = at.Find(key);
+    if (n == nullptr) return Bad(std::string("attestation.") + key, at.line, "missing");
+    SIGNET_ASSIGN_OR_RETURN(std::string v, Scalar(*n, std::string("attestation.") + key));
+    if (v.empty()) return Bad(std::string("attestation.") + key, n->line, "empty");
+    *out = is_path ? Resolve(config_dir, v) : v;
+  }
+  if (const YamlNode* n = at.Find("pcr")) {
+    SIGNET_ASSIGN_OR_RETURN(size_t pcr, ParseCount(*n, "attestation.pcr"));
+    if (pcr > 23) return Bad("attestation.pcr", n->line, "must be a PCR index 0..23");
+    a.pcr = static_cast<uint32_t>(pcr);
+  }
+  if (const YamlNode* n = at.Find("max_batch")) {
+    SIGNET_ASSIGN_OR_RETURN(a.max_batch, ParseCount(*n, "attestation.max_batch"));
+    if (a.max_batch == 0 || a.max_batch > 65536) return Bad("attestation.max_batch", n->line, "must be 1..65536");
+  }
+  for (auto [key, out] : {std::pair{"batch_window", &a.batch_window}, std::pair{"min_quote_interval", &a.min_quote_interval}}) {
+    const YamlNode* n = at.Find(key);
+    if (n == nullptr) continue;
+    SIGNET_ASSIGN_OR_RETURN(std::string s, Scalar(*n, std::string("attestation.") + key));
+    auto d = ParseMillis(s);
+    if (!d.ok() || *d > std::chrono::seconds(10)) {
+      return Bad(std::string("attestation.") + key, n->line, "must be a duration like 50ms (at most 10s)");
+    }
+    *out = *d;
+  }
+  return a;
+}
+
 }  // namespace
 
 AdmissionMode AdmissionConfig::ModeFor(std::string_view ns) const {
@@ -81,7 +118,8 @@ Result<std::chrono::milliseconds> ParseMillis(std::string_view text) {
 Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::string& config_dir) {
   if (root.kind != YamlNode::Kind::kMap) return Bad("(top)", root.line, "must be a mapping");
   VerifierdConfig c;
-  static const std::set<std::string> kTop = {"policies", "evidence", "admission", "evaluation_time", "cache"};
+  static const std::set<std::string> kTop = {"policies", "evidence", "admission", "evaluation_time", "cache",
+                                               "attestation"};
   for (const auto& m : root.members) {
     if (!IsServerSectionKey(m.key) && kTop.count(m.key) == 0) return Bad(m.key, m.value.line, "unknown key");
   }
@@ -149,6 +187,9 @@ Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::st
       if (!d.ok()) return Bad("cache.ttl", tt->line, "must be a duration like 5m");
       c.cache.ttl = *d;
     }
+  }
+  if (const YamlNode* at = root.Find("attestation")) {
+    SIGNET_ASSIGN_OR_RETURN(c.attestation, ParseAttestationSection(*at, config_dir));
   }
   return c;
 }

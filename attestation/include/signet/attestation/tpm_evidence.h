@@ -8,11 +8,16 @@
 //    "enrollment":{...EnrollmentRecord...},            (optional, informational: never trusted)
 //    "event_log":{...see event_log.h...},
 //    "nonce":"<hex>", "channel_binding":"<hex>",        (what the attester says it was asked)
-//    "tpm":{"manufacturer":"IBM","firmware_version":N}}
+//    "tpm":{"manufacturer":"IBM","firmware_version":N},
+//    "batch_root":"<hex>"}                              (optional: marks a batch quote)
 //
 // The quote's qualifying data is SHA-256("signet-attest-v1" || nonce || channel_binding) with a
 // 32-byte nonce and an empty or 32-byte channel binding (fixed sizes keep the concatenation
 // unambiguous; the result fits TPM2B_DATA's 64-byte limit).
+//
+// A batch quote (attest_batch.h) carries "batch_root": its qualifying data is
+// SHA-256("signet-attest-batch-v1" || batch_root), and the client's nonce and channel binding
+// reach it through an inclusion proof that travels beside the evidence (TpmVerifyOptions::batch).
 #ifndef SIGNET_ATTESTATION_TPM_EVIDENCE_H_
 #define SIGNET_ATTESTATION_TPM_EVIDENCE_H_
 
@@ -22,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "signet/attestation/attest_batch.h"
 #include "signet/attestation/event_log.h"
 #include "signet/attestation/reference_values.h"
 #include "signet/core/bytes.h"
@@ -68,6 +74,7 @@ struct TpmEvidence {
   Bytes channel_binding;
   std::string tpm_manufacturer;
   uint64_t tpm_firmware_version = 0;
+  Bytes batch_root;  // 32 bytes for a batch quote (attest_batch.h), empty for a single quote
 };
 
 // ParseTpmEvidence parses an evidence document (strict JSON, at most 8 MiB, exact members,
@@ -75,6 +82,21 @@ struct TpmEvidence {
 Result<TpmEvidence> ParseTpmEvidence(std::string_view json);
 // SerializeTpmEvidence renders the document pretty-printed with a trailing newline.
 std::string SerializeTpmEvidence(const TpmEvidence& evidence);
+// TpmEvidenceToJson renders the document as a JSON value (what SerializeTpmEvidence prints).
+JsonValue TpmEvidenceToJson(const TpmEvidence& evidence);
+
+// AttestationResponse is the body of POST /v1/attestation:
+//   {"evidence": {...evidence document...}, "batch": {"leafIndex":n,"treeSize":m,"proof":[...]}}
+struct AttestationResponse {
+  TpmEvidence evidence;
+  BatchProof batch;
+};
+// ParseAttestationResponse reads that body strictly (exact members; the evidence as
+// ParseTpmEvidence reads it and required to be a batch quote; the batch as ParseBatchProofJson
+// reads it). kInvalidArgument on any deviation; it does not verify.
+Result<AttestationResponse> ParseAttestationResponse(std::string_view json);
+// AttestationResponseToJson renders the body (compact JSON, no trailing newline).
+std::string AttestationResponseToJson(const AttestationResponse& response);
 
 // CheckNonceSizes fails with kInvalidArgument unless nonce is 32 bytes and channel_binding is
 // empty or 32 bytes.
@@ -97,6 +119,12 @@ struct TpmVerifyOptions {
   // PCRs 16 and 23 can be reset at locality 0 by anyone who can talk to the TPM, so a quote over
   // them proves nothing: step 7 refuses them (PCR_RESETTABLE) unless this is set (tests, demo).
   bool allow_resettable_pcr = false;
+  // The inclusion proof of this verifier's leaf, required when the evidence is a batch quote
+  // (it has a batch_root): step 6 is then VerifyBatchFreshness (attest_batch.h), with the
+  // findings BATCH_ROOT_NOT_QUOTED, BATCH_PROOF_INVALID, CHANNEL_BINDING_MISMATCH and
+  // BATCH_NONCE_NOT_IN_TREE. Missing for a batch quote: BATCH_PROOF_INVALID. Ignored for a
+  // single quote.
+  std::optional<BatchProof> batch;
 };
 
 // ClaimResult is the outcome of one numbered verification step.
@@ -145,7 +173,8 @@ struct TpmAttestationResult {
 //      ECDSA P-256 SHA-256; rsa-2048: RSASSA-PKCS1-v1_5 SHA-256, RSA-2048) and the signature
 //      verifies with a PublicKey bound to that profile over the exact TPMS_ATTEST bytes;
 //   5. TPMS_ATTEST unmarshals completely with the right magic and type;
-//   6. extraData equals QualifyingData(options.nonce, options.channel_binding);
+//   6. extraData equals QualifyingData(options.nonce, options.channel_binding); for a batch
+//      quote, VerifyBatchFreshness with options.batch instead;
 //   7. reference.pcr is not resettable (16, 23) unless options.allow_resettable_pcr, and the PCR
 //      selection is exactly SHA-256 {reference.pcr};
 //   8. the event log replays to the quoted PCR digest (separately read PCRs are never used);

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "signet/attestation/tpm_enrollment.h"
+#include "signet/attester/ak_file.h"
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
 #include "signet/firmware_iface/tpm.h"
@@ -73,6 +75,14 @@ struct QuoteOpts {
 // the evidence is written.
 Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm);
 
+// ActivateChallenge answers `challenge` with TPM2_ActivateCredential for the AK of `ak` (the core
+// of Activate, shared with the HTTP endpoint). kInvalidArgument for a challenge made for another
+// AK (before the TPM is opened); VerificationFailed CREDENTIAL_ACTIVATION_FAILED for a released
+// secret of the wrong size; TPM errors unchanged. The released copy is wiped.
+Result<attestation::EnrollmentResponse> ActivateChallenge(const AkFile& ak,
+                                                          const attestation::EnrollmentChallenge& challenge,
+                                                          const TpmOpener& open_tpm);
+
 // ActivateOpts are the inputs of Activate.
 struct ActivateOpts {
   std::string ak, challenge, out;
@@ -91,7 +101,8 @@ struct ExportOpts {
 
 // Export writes evidence.json's parts in the forms tpm2_checkquote and openssl read, into the
 // existing directory `dir`: quote.msg, quote.sig, quote.sig.der, ak.tpm2b.pub, ak.pub.pem,
-// pcrs.bin, pcr-list.txt and qualification.hex. It parses, it does not verify. No TPM.
+// pcrs.bin, pcr-list.txt and qualification.hex (for a batch quote: SHA-256("signet-attest-batch-v1"
+// || batch_root)). It parses, it does not verify. No TPM.
 Status Export(const ExportOpts& o);
 
 }  // namespace signet::attester

@@ -112,6 +112,10 @@ namespace signet::findings {
   X(kReferenceDigestMismatch, "REFERENCE_DIGEST_MISMATCH", "a measured digest is not the reference value")            \
   X(kReferenceMissing, "REFERENCE_MISSING", "a required reference measurement is absent")                            \
   X(kReferencePathMismatch, "REFERENCE_PATH_MISMATCH", "a measured path is not the reference path")                  \
+  /* Batched attestation (attestation/attest_batch.h, issue 14). */                                                  \
+  X(kBatchRootNotQuoted, "BATCH_ROOT_NOT_QUOTED", "the quote's qualifying data does not commit to the batch root")    \
+  X(kBatchProofInvalid, "BATCH_PROOF_INVALID", "the batch inclusion proof is malformed or for another leaf")          \
+  X(kBatchNonceNotInTree, "BATCH_NONCE_NOT_IN_TREE", "this client's nonce is not in the quoted batch")                \
   /* TPM enrollment (attestation/tpm_enrollment.h). */                                                              \
   X(kEnrollmentResponseMismatch, "ENROLLMENT_RESPONSE_MISMATCH", "the enrollment response is not for this challenge") \
   X(kCredentialActivationFailed, "CREDENTIAL_ACTIVATION_FAILED", "the TPM did not recover the credential's secret")   \

@@ -5,6 +5,10 @@
 //   admission: {default_mode: enforce, namespaces: {sandbox: audit}, deadline: 8s}
 //   evaluation_time: 2026-11-24T12:00:00Z                # optional; never taken from a request
 //   cache: {max_entries: 10000, ttl: 5m}                 # optional; max_entries 0 disables
+//   attestation: {tcti: "swtpm:host=127.0.0.1,port=2321", ak: ak.json,   # optional (issue 14):
+//                 event_log: /run/signet/boot-log.json, pcr: 23,        # absent, the
+//                 batch_window: 50ms, max_batch: 4096,                  # /v1/attestation routes
+//                 min_quote_interval: 0ms}                              # are not served (404)
 //
 // Unknown keys are errors (naming the key path and line, never a value); relative paths resolve
 // against the config file's directory.
@@ -12,6 +16,7 @@
 #define SIGNET_VERIFIERD_CONFIG_H_
 
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -44,6 +49,20 @@ struct CacheConfig {
   std::chrono::milliseconds ttl{300000};    // upper bound of every entry's life
 };
 
+// AttestationConfig is the optional `attestation` section: the TPM (tcti), the AK file of
+// `signet attest enroll` (ak), the launch event log of `signet launch` (event_log), the quoted
+// PCR, the batching window and cap, and min_quote_interval, a throttle standing in for a slow
+// discrete TPM in tests and benchmarks (0: none).
+struct AttestationConfig {
+  std::string tcti;       // required
+  std::string ak;         // required, resolved
+  std::string event_log;  // required, resolved
+  uint32_t pcr = 23;
+  std::chrono::milliseconds batch_window{50};
+  size_t max_batch = 4096;  // 1..65536
+  std::chrono::milliseconds min_quote_interval{0};
+};
+
 // VerifierdConfig is every key verifierd reads besides the server section.
 struct VerifierdConfig {
   std::map<std::string, std::string> policies;  // name -> resolved policy path
@@ -51,6 +70,7 @@ struct VerifierdConfig {
   AdmissionConfig admission;
   std::optional<Timestamp> evaluation_time;
   CacheConfig cache;
+  std::optional<AttestationConfig> attestation;
 };
 
 // IsServerSectionKey reports whether `key` belongs to service/'s section (listen, tls, limits).

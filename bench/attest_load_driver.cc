@@ -1,0 +1,116 @@
+// attest_load_driver: concurrent attestation clients against a running daemon (bench/attest_load).
+// Each thread keeps one TLS connection (service::HttpsClient) and loops: fresh nonce, POST
+// /v1/attestation, then the full client-side check (VerifyTpmEvidence with the batch proof and the
+// channel binding of that connection). Only verified answers count.
+// usage: attest_load_driver URL CA_PEM ENROLLMENT REFERENCE EK_ROOTS THREADS SECONDS
+// prints: verified_per_s N, p50_ms, p99_ms, failures N, quotes_seen N (distinct batch roots)
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <openssl/rand.h>
+
+#include "signet/attestation/reference_values.h"
+#include "signet/attestation/tpm_enrollment.h"
+#include "signet/attestation/tpm_evidence.h"
+#include "signet/core/encoding.h"
+#include "signet/core/file.h"
+#include "signet/service/client.h"
+
+namespace att = signet::attestation;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  if (argc != 8) {
+    std::fprintf(stderr, "usage: %s URL CA ENROLLMENT REFERENCE EK_ROOTS THREADS SECONDS\n", argv[0]);
+    return 2;
+  }
+  const std::string url_text = argv[1], ca = argv[2];
+  const int threads = std::atoi(argv[6]);
+  const int seconds = std::atoi(argv[7]);
+  att::TpmVerifyOptions base;
+  base.allow_resettable_pcr = true;
+  auto rec = att::ParseTrustedEnrollmentRecord(*signet::ReadFile(argv[3], 65536));
+  auto ref = att::ParseReferenceValues(*signet::ReadFile(argv[4], 1 << 20));
+  auto roots = signet::ReadFile(argv[5], 1 << 20);
+  if (!rec.ok() || !ref.ok() || !roots.ok()) {
+    std::fprintf(stderr, "bad enrollment, reference or roots\n");
+    return 2;
+  }
+  base.trusted_enrollment = *rec;
+  base.reference = *ref;
+  base.ek_roots_pem = *roots;
+  auto url = signet::service::ParseHttpsUrl(url_text);
+  if (!url.ok()) return 2;
+
+  std::mutex mu;
+  std::vector<double> latencies;
+  std::set<std::string> roots_seen;
+  std::atomic<uint64_t> failures{0};
+  std::atomic<bool> stop{false};
+  const auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      signet::service::ClientOptions o;
+      o.ca_file = ca;
+      auto client = signet::service::HttpsClient::Create(*url, o);
+      if (!client.ok()) {
+        ++failures;
+        return;
+      }
+      std::vector<double> mine;
+      std::set<std::string> my_roots;
+      while (!stop.load()) {
+        signet::Bytes nonce(32);
+        RAND_bytes(nonce.data(), 32);
+        const std::string body = "{\"nonce\":\"" + signet::HexEncode(nonce) + "\"}";
+        const auto t0 = Clock::now();
+        auto resp = (*client)->PostJson("/v1/attestation", body);
+        bool ok = resp.ok() && resp->status == 200;
+        if (ok) {
+          auto answer = att::ParseAttestationResponse(resp->body);
+          auto cb = signet::HexDecode((*client)->channel_binding());
+          ok = answer.ok() && cb.ok();
+          if (ok) {
+            att::TpmVerifyOptions opt = base;
+            opt.nonce = nonce;
+            opt.channel_binding = *cb;
+            opt.batch = answer->batch;
+            auto r = att::VerifyTpmEvidence(answer->evidence, opt);
+            ok = r.ok() && r->trusted;
+            if (ok) my_roots.insert(signet::HexEncode(answer->evidence.batch_root));
+          }
+        }
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (ok) {
+          mine.push_back(ms);
+        } else {
+          ++failures;
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+      roots_seen.insert(my_roots.begin(), my_roots.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& th : pool) th.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  std::printf("verified_per_s %.0f\np50_ms %.1f\np99_ms %.1f\nfailures %llu\nquotes_seen %zu\n",
+              static_cast<double>(latencies.size()) / elapsed, pct(0.50), pct(0.99),
+              static_cast<unsigned long long>(failures.load()), roots_seen.size());
+  return failures.load() == 0 ? 0 : 1;
+}
