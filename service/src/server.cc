@@ -9,6 +9,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
@@ -42,6 +43,24 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// ClientSans returns the DNS and URI subjectAltNames of `cert` that are printable ASCII.
+std::vector<std::string> ClientSans(X509* cert) {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names) && out.size() < 64; ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_DNS && name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* value = name->type == GEN_DNS ? name->d.dNSName : name->d.uniformResourceIdentifier;
+    std::string text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)), static_cast<size_t>(ASN1_STRING_length(value)));
+    bool printable = !text.empty() && text.size() <= 1024;
+    for (char c : text) printable = printable && c > 0x20 && c < 0x7f;
+    if (printable) out.push_back(std::move(text));
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
 
 class Session;
 
@@ -136,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
         long len = BIO_get_mem_data(bio.get(), &data);
         if (len > 0) client_subject_.assign(data, static_cast<size_t>(len));
       }
+      client_sans_ = ClientSans(cert);
     }
     ReadHeader();
   }
@@ -214,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parsed.request.peer = peer_;
     parsed.request.client_subject = client_subject_;
+    parsed.request.client_sans = client_sans_;
     parsed.request.channel_binding = channel_binding_;
     state_ = State::kHandling;
     beast::get_lowest_layer(stream_).expires_never();
@@ -326,6 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> res_;
   std::string peer_;
   std::string client_subject_;
+  std::vector<std::string> client_sans_;
   std::string channel_binding_;
   static constexpr size_t kDiscardBytes = 16 * 1024;
   static constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;

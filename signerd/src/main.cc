@@ -105,7 +105,7 @@ Status Routes(const std::shared_ptr<Runtime>& rt, service::Router& router, servi
   return router.Add({"POST", "/v1/sign", std::string(service::kJsonContentType),
                      [rt, state](const service::Request& request) -> Result<service::Response> {
                        std::shared_ptr<const SignerdState> st = state.Get();
-                       return sd::HandleSign(*st, rt->view, sd::ClientIdentity{request.client_subject, {}}, request);
+                       return sd::HandleSign(*st, rt->view, sd::ClientIdentity{request.client_subject, request.client_sans}, request);
                      }});
 }
 

@@ -25,10 +25,12 @@ private_token() {
 }
 
 # make_tls: ca (callers' and server's CA), server (127.0.0.1), clients pipeline-a, pipeline-b
-# (another team's images), stranger (same CA, not a caller).
+# (another team's images), stranger (same CA, not a caller), spiffe (a caller by its URI SAN).
 make_tls() {
   (cd "$W" && tls_ca ca && tls_cert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost" &&
-    for c in pipeline-a pipeline-b pipeline-c stranger; do tls_cert "$c" ca "/CN=$c" "extendedKeyUsage=clientAuth"; done)
+    for c in pipeline-a pipeline-b pipeline-c stranger; do tls_cert "$c" ca "/CN=$c" "extendedKeyUsage=clientAuth"; done &&
+    tls_cert spiffe ca "/CN=not-a-caller-name" "extendedKeyUsage=clientAuth
+subjectAltName=URI:spiffe://acme.internal/ci/pipeline-d")
 }
 
 # make_key LABEL: an ECDSA P-256 key on the fixture token; sets KEY (no PIN in it) and exports
@@ -62,6 +64,9 @@ callers:
   - name: pipeline-c
     subject: "CN=pipeline-c"
     images: ["registry.example.internal/*/*"]
+  - name: pipeline-d
+    san: "spiffe://acme.internal/ci/pipeline-d"
+    images: ["registry.example.internal/acme/*"]
 limits: {max_body: 4MiB, header_timeout: 5s, requests_per_minute_per_caller: ${4:-0}}
 Y
   chmod 600 "$1"

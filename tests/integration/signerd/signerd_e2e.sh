@@ -85,6 +85,23 @@ sed -n "$((seq + 1))p" "$LOG" | grep -q '"decision":"allow".*' || fail "no allow
 sed -n "$((seq + 1))p" "$LOG" | grep -q '"name":"signerd-caller:pipeline-a"' || fail "the record does not name the caller"
 pass "allowed sign verified by openssl, sigstore-js and signet; the record names the caller"
 
+# 1b. The pipeline client, `signet sign --signerd`, writes the files local signing writes.
+"$SIGNET" sign --signerd "https://127.0.0.1:$PORT" --cacert "$W/ca.pem" --client-cert "$W/pipeline-a.pem" \
+  --client-key "$W/pipeline-a.key" --image "$IMAGE@sha256:$D" --provenance "$W/prov.dsse.json" --out "$W/client-out" \
+  > "$W/client.txt" 2>&1 || fail "signet sign --signerd: $(cat "$W/client.txt")"
+"$SIGNET" verify-image --key "$W/release.pub" --image "$IMAGE@sha256:$D" --signature "$W/client-out" > /dev/null \
+  || fail "signet verify-image refuses what signet sign --signerd wrote"
+rc=0; "$SIGNET" sign --signerd "https://127.0.0.1:$PORT" --cacert "$W/ca.pem" --client-cert "$W/pipeline-a.pem" \
+  --client-key "$W/pipeline-a.key" --image "$IMAGE@sha256:$OTHER" --provenance "$W/prov.dsse.json" --out "$W/client-deny" \
+  > /dev/null 2>&1 || rc=$?
+[[ $rc == 1 && ! -e $W/client-deny/simplesigning.sig ]] || fail "signet sign --signerd on a deny: exit $rc"
+pass "signet sign --signerd: outputs verify; a deny exits 1 with nothing released"
+
+# 1c. A caller named by its URI subjectAltName.
+[[ $(sign_as spiffe "$W/allow.json" "$W/r1c") == 200 ]] || fail "SAN caller: $(cat "$W/r1c")"
+tail -1 "$STATE/audit.log" | grep -q '"name":"signerd-caller:pipeline-d"' || fail "the SAN caller is not named"
+pass "a caller matched by its URI SAN"
+
 # 2. Denied: the provenance is about another digest.
 body "$W/deny.json" "$OTHER"
 [[ $(sign_as pipeline-a "$W/deny.json" "$W/r2") == 200 ]] || fail "deny status: $(cat "$W/r2")"
@@ -148,7 +165,7 @@ pass "429 after 5 requests per minute, with Retry-After; other callers unaffecte
 
 # 6. Metrics, log, secrets.
 [[ $(get /metrics) == 200 ]] || fail "/metrics"
-grep -q 'signerd_sign_total{verdict="allow"} 1' "$W/get.out" || fail "signerd_sign_total: $(grep signerd_sign "$W/get.out")"
+grep -q 'signerd_sign_total{verdict="allow"} 3' "$W/get.out" || fail "signerd_sign_total: $(grep signerd_sign "$W/get.out")"
 grep -q 'signerd_requests_total' "$W/get.out" || fail "signerd_requests_total missing"
 "$SIGNET" log verify "$LOG" > /dev/null || fail "signet log verify"
 if grep -rqF "$(cat "$W/pin")" "$W"/*.log "$LOG" "$W"/r? 2> /dev/null; then fail "the PIN leaked"; fi

@@ -45,6 +45,8 @@ class SoftTpm : public fw::Tpm {
   Result<Bytes> ReadEkCertificate(fw::EkType) override { return Unimplemented("no"); }
   Result<Bytes> CreateEkPublic() override { return Unimplemented("no"); }
   Result<fw::AkBlob> CreateAk(SignatureAlgorithm) override { return Unimplemented("no"); }
+  Result<fw::TlsKeyBlob> CreateTlsKey() override { return Unimplemented("no"); }
+  Result<Bytes> SignWithTlsKey(const fw::TlsKeyBlob&, ByteView) override { return Unimplemented("no"); }
   Result<Bytes> ActivateCredential(const fw::AkBlob&, const fw::Credential& c) override {
     ++s_->activations;
     if (s_->fail) return Internal("TPM_RC_FAILURE");

@@ -84,6 +84,7 @@ bool NotAFinding(const std::string& s) {
       "TAG_NAME", "BRANCH_NAME", "TRIGGER_NAME",  // Cloud Build substitutions in provenance
       "FILE_OR_DIGEST",                           // CLI positional metavariable
       "MY_PIN",                                   // an environment variable name in a backend test
+      "CREDENTIALS_DIRECTORY",                    // systemd's LoadCredential= directory (signerd)
   };
   return kNames.count(s) != 0;
 }

@@ -29,6 +29,9 @@ struct Request {
   std::string request_id;      // the client's valid X-Request-Id, else a generated one
   std::string peer;            // "IP:PORT" of the client ("" when not from a socket)
   std::string client_subject;  // RFC 2253 subject of the verified client certificate (mTLS), or ""
+  // client_sans: the DNS and URI subjectAltNames of the verified client certificate, as written
+  // in it (only printable ASCII names; others are left out, so they can never match).
+  std::vector<std::string> client_sans;
   // channel_binding: lower-case hex SHA-256 of the DER SubjectPublicKeyInfo of the server's
   // leaf certificate that served this connection (64 characters; "" when not from a socket).
   // Computed once per handshake: after ReloadTls, only new connections carry the new key's.
