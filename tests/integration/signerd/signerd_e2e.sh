@@ -57,6 +57,8 @@ set +e; "$SIGNERD" --config "$W/groupw.yaml" 2> "$W/groupw.err"; rc=$?; set -e
 
 # --- serve ---
 start_signerd "$W/good.yaml" "$W/signerd.log"
+# Secrets live in OpenSSL's secure heap, locked in RAM (VmLck counts it).
+[[ $(awk '/^VmLck:/ {print $2}' "/proc/$PID/status") -gt 0 ]] || fail "signerd holds no locked memory for its secrets"
 [[ $(get /healthz) == 200 ]] || fail "/healthz"
 [[ $(get /readyz) == 200 ]] || fail "/readyz: $(cat "$W/get.out")"
 
