@@ -103,6 +103,24 @@ Result<EnrollResult> Enroll(const EnrollOpts& o, const TpmOpener& open_tpm) {
 
 // ----- quote --------------------------------------------------------------------------------
 
+Result<att::TpmEvidence> QuoteEvidence(const AkFile& ak, ByteView qualifying_data, const att::EventLog& log,
+                                       const std::vector<uint32_t>& pcrs, const TpmOpener& open_tpm) {
+  att::TpmEvidence ev;
+  {
+    SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm());
+    SIGNET_ASSIGN_OR_RETURN(fw::TpmInfo info, tpm->Info());
+    SIGNET_ASSIGN_OR_RETURN(fw::QuoteResult q, tpm->Quote(ak.ak, qualifying_data, pcrs));
+    ev.attest = std::move(q.attest);
+    ev.signature = std::move(q.signature);
+    ev.tpm_manufacturer = info.manufacturer;
+    ev.tpm_firmware_version = info.firmware_version;
+  }
+  ev.ak_public = ak.ak.public_area;
+  ev.ek_certificate = ak.ek_certificate;
+  ev.event_log = att::EventLogToJson(log);
+  return ev;
+}
+
 Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm) {
   SIGNET_ASSIGN_OR_RETURN(Bytes nonce, ParseNonceHex(o.nonce, "--nonce"));
   SIGNET_ASSIGN_OR_RETURN(Bytes cb, ParseNonceHex(o.channel_binding, "--channel-binding"));
@@ -122,20 +140,10 @@ Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm) {
       ev.ek_chain.push_back(std::move(der));
     }
   }
-  {
-    SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm());
-    SIGNET_ASSIGN_OR_RETURN(fw::TpmInfo info, tpm->Info());
-    SIGNET_ASSIGN_OR_RETURN(fw::QuoteResult q,
-                            tpm->Quote(ak.ak, qd, std::vector<uint32_t>(pcr_set.begin(),
-                                                                        pcr_set.end())));
-    ev.attest = std::move(q.attest);
-    ev.signature = std::move(q.signature);
-    ev.tpm_manufacturer = info.manufacturer;
-    ev.tpm_firmware_version = info.firmware_version;
-  }
-  ev.ak_public = ak.ak.public_area;
-  ev.ek_certificate = ak.ek_certificate;
-  ev.event_log = att::EventLogToJson(log);
+  SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence quoted,
+                          QuoteEvidence(ak, qd, log, std::vector<uint32_t>(pcr_set.begin(), pcr_set.end()), open_tpm));
+  quoted.ek_chain = std::move(ev.ek_chain);
+  ev = std::move(quoted);
   ev.nonce = nonce;
   ev.channel_binding = cb;
   return WriteFileAtomic(o.out, att::SerializeTpmEvidence(ev));

@@ -162,20 +162,8 @@ Result<att::TpmEvidence> BatchingAttester::QuoteRoot(ByteView root) {
   for (const auto& e : log.events) {
     if (e.pcr != options_.pcr) return FailedPrecondition("the event log extends a PCR other than attestation.pcr");
   }
-  att::TpmEvidence ev;
-  {
-    std::lock_guard<std::mutex> tpm_lock(tpm_mu_);
-    SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::Tpm> tpm, open_tpm_());
-    SIGNET_ASSIGN_OR_RETURN(fw::TpmInfo info, tpm->Info());
-    SIGNET_ASSIGN_OR_RETURN(fw::QuoteResult q, tpm->Quote(ak_.ak, qd, {options_.pcr}));
-    ev.attest = std::move(q.attest);
-    ev.signature = std::move(q.signature);
-    ev.tpm_manufacturer = info.manufacturer;
-    ev.tpm_firmware_version = info.firmware_version;
-  }
-  ev.ak_public = ak_.ak.public_area;
-  ev.ek_certificate = ak_.ek_certificate;
-  ev.event_log = att::EventLogToJson(log);
+  std::lock_guard<std::mutex> tpm_lock(tpm_mu_);
+  SIGNET_ASSIGN_OR_RETURN(att::TpmEvidence ev, QuoteEvidence(ak_, qd, log, {options_.pcr}, open_tpm_));
   ev.batch_root.assign(root.begin(), root.end());
   return ev;
 }

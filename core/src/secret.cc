@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace signet {
@@ -22,6 +23,11 @@ size_t PageSize() {
 
 size_t MappedSize(size_t n) { return (n + PageSize() - 1) / PageSize() * PageSize(); }
 
+// The system calls themselves, not the libc wrappers: AddressSanitizer replaces mlock/munlock
+// with no-ops, and the ASan build must keep secrets out of swap exactly like the release build.
+void LockPages(void* p, size_t n) { (void)::syscall(SYS_mlock, p, n); }
+void UnlockPages(void* p, size_t n) { (void)::syscall(SYS_munlock, p, n); }
+
 }  // namespace
 
 SecretBytes::SecretBytes(ByteView data) {
@@ -31,7 +37,7 @@ SecretBytes::SecretBytes(ByteView data) {
   // that it held. Freed only through Wipe().
   void* p = ::mmap(nullptr, MappedSize(data.size()), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) std::abort();  // out of memory: never continue without the secret
-  (void)::mlock(p, MappedSize(data.size()));
+  LockPages(p, MappedSize(data.size()));
   (void)::madvise(p, MappedSize(data.size()), MADV_DONTDUMP);
   data_ = static_cast<uint8_t*>(p);
   size_ = data.size();
@@ -57,7 +63,7 @@ bool SecretBytes::Equals(const SecretBytes& other) const { return ConstantTimeEq
 void SecretBytes::Wipe() {
   if (data_ != nullptr) {
     OPENSSL_cleanse(data_, size_);
-    (void)::munlock(data_, MappedSize(size_));
+    UnlockPages(data_, MappedSize(size_));
     (void)::munmap(data_, MappedSize(size_));
   }
   data_ = nullptr;

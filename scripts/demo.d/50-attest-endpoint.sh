@@ -17,19 +17,27 @@ tls: {certificate: server.pem, key: server.key}
 policies: {default: policy.yaml}
 attestation: {tcti: "$SIGNET_TEST_TCTI", ak: $A/ak.json, event_log: $E/boot-log.json, pcr: 23, batch_window: 50ms, max_batch: 4096}
 EOT
+# launch_verifierd BINARY LOG: verifierd under `signet launch` (sets EPID, EPORT);
+# attest_verify PORT: a client's `signet attest verify --url` against it.
+launch_verifierd() {
+  daemon_start "$2" $SIGNET launch --tcti "$SIGNET_TEST_TCTI" --pcr 23 --reset-pcr \
+    --event-log "$E/boot-log.json" --measure binary="$1" --measure config="$E/verifierd.yaml" \
+    -- "$1" --config "$E/verifierd.yaml"
+  EPID=$PID EPORT=$PORT
+}
+attest_verify() {
+  $SIGNET attest verify --url "https://127.0.0.1:$1" --cacert "$E/ca.pem" --enrollment "$A/enrollment.json" \
+    --reference "$E/reference.json" --ek-roots "$SIGNET_TEST_EK_ROOTS" --allow-resettable-pcr "${@:2}"
+}
 $SIGNET attest reference --pcr 23 --measure binary="$E/verifierd" --measure config="$E/verifierd.yaml" --out "$E/reference.json"
 jq -r '.measurements[] | "  \(.id)  sha256:\(.sha256[0:16])…"' "$E/reference.json"
 
 step "signet launch measures verifierd and its config into PCR 23, then execs it"
-daemon_start "$E/verifierd.log" $SIGNET launch --tcti "$SIGNET_TEST_TCTI" --pcr 23 --reset-pcr \
-  --event-log "$E/boot-log.json" --measure binary="$E/verifierd" --measure config="$E/verifierd.yaml" \
-  -- "$E/verifierd" --config "$E/verifierd.yaml"
-EPID=$PID EPORT=$PORT
+launch_verifierd "$E/verifierd" "$E/verifierd.log"
 echo "  verifierd pid $EPID on https://127.0.0.1:$EPORT"
 
 step "A client attests it: fresh nonce, POST /v1/attestation, channel binding of the connection it used, batch proof, quote, reference values"
-$SIGNET attest verify --url "https://127.0.0.1:$EPORT" --cacert "$E/ca.pem" --enrollment "$A/enrollment.json" \
-  --reference "$E/reference.json" --ek-roots "$SIGNET_TEST_EK_ROOTS" --allow-resettable-pcr --json > "$E/result.json"
+attest_verify "$EPORT" --json > "$E/result.json"
 jq -r '"  result: \(.result) (exit 0); matched \(.matched_reference_ids | join(", ")); TPM clock \(.tpm.clock), firmware \(.tpm.firmware_version)"' "$E/result.json"
 
 step "The same evidence relayed through another TLS endpoint (socat holding another key) is refused"
@@ -39,8 +47,7 @@ socat OPENSSL-LISTEN:"$RP",bind=127.0.0.1,reuseaddr,fork,cert="$E/relay.pem",key
 RELAY=$!
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$RP") 2> /dev/null && break; sleep 0.05; done
 rc=0
-$SIGNET attest verify --url "https://127.0.0.1:$RP" --cacert "$E/ca.pem" --enrollment "$A/enrollment.json" \
-  --reference "$E/reference.json" --ek-roots "$SIGNET_TEST_EK_ROOTS" --allow-resettable-pcr 2> "$E/relay.err" > /dev/null || rc=$?
+attest_verify "$RP" 2> "$E/relay.err" > /dev/null || rc=$?
 kill "$RELAY"; wait "$RELAY" 2> /dev/null || true
 if [[ $rc -ne 1 ]]; then echo "  UNEXPECTED: relay exit $rc"; cat "$E/relay.err"; exit 1; fi
 echo "  exit 1: $(cat "$E/relay.err")"
@@ -49,13 +56,9 @@ kill "$EPID"; wait "$EPID" 2> /dev/null || true
 step "A changed verifierd binary (one byte appended) is launched and attested: refused"
 cp "$E/verifierd" "$E/verifierd.changed"; printf 'x' >> "$E/verifierd.changed"
 rm -f "$E/boot-log.json"
-daemon_start "$E/verifierd-2.log" $SIGNET launch --tcti "$SIGNET_TEST_TCTI" --pcr 23 --reset-pcr \
-  --event-log "$E/boot-log.json" --measure binary="$E/verifierd.changed" --measure config="$E/verifierd.yaml" \
-  -- "$E/verifierd.changed" --config "$E/verifierd.yaml"
-EPID=$PID EPORT=$PORT
+launch_verifierd "$E/verifierd.changed" "$E/verifierd-2.log"
 rc=0
-$SIGNET attest verify --url "https://127.0.0.1:$EPORT" --cacert "$E/ca.pem" --enrollment "$A/enrollment.json" \
-  --reference "$E/reference.json" --ek-roots "$SIGNET_TEST_EK_ROOTS" --allow-resettable-pcr 2> "$E/changed.err" > /dev/null || rc=$?
+attest_verify "$EPORT" 2> "$E/changed.err" > /dev/null || rc=$?
 kill "$EPID"; wait "$EPID" 2> /dev/null || true
 if [[ $rc -ne 1 ]]; then echo "  UNEXPECTED: changed binary exit $rc"; cat "$E/changed.err"; exit 1; fi
 echo "  exit 1: $(cat "$E/changed.err")"

@@ -4,7 +4,8 @@
 # (POST /v1/attestation/enroll + /activate around `signet attest challenge` / `accept`), then
 #   - `signet attest verify --url` passes (fresh nonce, channel binding of the connection used);
 #   - tpm2_checkquote verifies the batched quote with -q = the batch qualifying data;
-#   - 200 concurrent clients, each with its own nonce, all verify, with far fewer quotes
+#   - CLIENTS (200; 40 under the asan preset) concurrent clients, each with its own nonce, all
+#     verify, with far fewer quotes
 #     (verifierd_attestation_quotes_total on /metrics);
 #   - a relay through a TLS proxy holding another key (socat) fails CHANNEL_BINDING_MISMATCH;
 #   - a changed verifierd binary fails REFERENCE_DIGEST_MISMATCH.
@@ -13,6 +14,7 @@ set -euo pipefail
 SIGNET=$1
 VERIFIERD=$2
 FIX=$3
+CLIENTS=${4:-200}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../../scripts/lib/daemon.sh"
 source "$FIX/swtpm/env"
@@ -54,7 +56,9 @@ cat > verifierd.yaml <<Y
 listen: 127.0.0.1:0
 tls: {certificate: server.pem, key: server.key}
 policies: {default: policy.yaml}
-limits: {max_body: 64KiB, header_timeout: 5s, idle_timeout: 60s, max_connections: 512}
+# header_timeout covers the handshake too: clients starting at once (10x slower under the
+# asan preset) must not be cut off by the slowloris guard, which is tested elsewhere.
+limits: {max_body: 64KiB, header_timeout: 60s, idle_timeout: 60s, max_connections: 512}
 attestation: {tcti: "$SIGNET_TEST_TCTI", ak: ak.json, event_log: $W/boot-log.json, pcr: 23, batch_window: 250ms, max_batch: 4096}
 Y
 "$SIGNET" attest reference --pcr 23 --measure binary="$W/verifierd" --measure config="$W/verifierd.yaml" \
@@ -111,14 +115,14 @@ tpm2_checkquote -u export/ak.tpm2b.pub -m export/quote.msg -s export/quote.sig -
   -g sha256 -l "$(cat export/pcr-list.txt)" -q "$want" > checkquote.out 2>&1 || { cat checkquote.out; fail "tpm2_checkquote"; }
 pass "tpm2_checkquote verifies the batched quote with the batch qualifying data"
 
-# --- 200 concurrent clients, each with its own nonce ---
+# --- CLIENTS concurrent clients, each with its own nonce ---
 before=$(curl -sS --cacert ca.pem "$URL/metrics" | awk '/^verifierd_attestation_quotes_total/ {print $2}')
-seq 200 | xargs -P 200 -I{} sh -c '"$@" --url "'"$URL"'" > /dev/null 2> client-{}.err || echo "client {} exit $?"' _ "${VERIFY[@]}" > clients.out
-[[ ! -s clients.out ]] || { head clients.out; cat "$(ls client-*.err | head -1)"; fail "some clients did not verify"; }
+seq "$CLIENTS" | xargs -P "$CLIENTS" -I{} sh -c '"$@" --url "'"$URL"'" > /dev/null 2> client-{}.err || echo "client {} exit $?"' _ "${VERIFY[@]}" > clients.out
+[[ ! -s clients.out ]] || { head clients.out; cat "client-$(awk 'NR == 1 {print $2}' clients.out).err"; fail "some clients did not verify"; }
 after=$(curl -sS --cacert ca.pem "$URL/metrics" | awk '/^verifierd_attestation_quotes_total/ {print $2}')
 quotes=$((after - before))
-((quotes < 100)) || fail "200 clients took $quotes quotes"
-pass "200 concurrent clients all verified with $quotes TPM quotes"
+((quotes < CLIENTS / 2)) || fail "$CLIENTS clients took $quotes quotes"
+pass "$CLIENTS concurrent clients all verified with $quotes TPM quotes"
 
 # --- a relay through a TLS endpoint holding another key ---
 RP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

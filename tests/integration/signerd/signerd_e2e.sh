@@ -95,8 +95,8 @@ pass "allowed sign verified by openssl, sigstore-js and signet; the record names
   || fail "signet verify-image refuses what signet sign --signerd wrote"
 rc=0; "$SIGNET" sign --signerd "https://127.0.0.1:$PORT" --cacert "$W/ca.pem" --client-cert "$W/pipeline-a.pem" \
   --client-key "$W/pipeline-a.key" --image "$IMAGE@sha256:$OTHER" --provenance "$W/prov.dsse.json" --out "$W/client-deny" \
-  > /dev/null 2>&1 || rc=$?
-[[ $rc == 1 && ! -e $W/client-deny/simplesigning.sig ]] || fail "signet sign --signerd on a deny: exit $rc"
+  > "$W/client-deny.txt" 2>&1 || rc=$?
+[[ $rc == 1 && ! -e $W/client-deny/simplesigning.sig ]] || fail "signet sign --signerd on a deny: exit $rc: $(cat "$W/client-deny.txt")"
 pass "signet sign --signerd: outputs verify; a deny exits 1 with nothing released"
 
 # 1c. A caller named by its URI subjectAltName.

@@ -37,7 +37,15 @@ for ((r = 0; r < ROUNDS; r++)); do
   start_signerd "$W/signerd.yaml" "$W/signerd-$r.log"
   cpids=()
   for c in 0 1 2 3; do mkdir -p "$W/r$r-c$c"; client "$W/r$r-c$c" & cpids+=("$!"); done
-  sleep "0.$((3 + RANDOM % 7))"
+  # Kill only once this round has released something (a slow build, such as the asan preset,
+  # must not turn the loop into ten kills before the first answer), then after a random delay
+  # so the kill lands at a different point of a request each round.
+  for ((t = 0; t < 600; t++)); do
+    compgen -G "$W/r$r-c*/*.json" > /dev/null && break
+    kill -0 "$PID" 2> /dev/null || fail "signerd died by itself in round $r"
+    sleep 0.1
+  done
+  sleep "0.$((RANDOM % 5))"
   kill -9 "$PID"
   wait "$PID" 2> /dev/null || true
   for p in "${cpids[@]}"; do wait "$p" || true; done

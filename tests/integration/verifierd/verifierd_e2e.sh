@@ -66,7 +66,7 @@ tls: {certificate: server.pem, key: server.key}
 policies: {default: good.yaml, wrongkey: wrongkey.yaml, aged: aged.yaml}
 evidence: {directories: [evidence/]}
 admission: {default_mode: enforce, namespaces: {sandbox: audit}, deadline: 8s}
-limits: {max_body: 4MiB, header_timeout: 5s, idle_timeout: 60s, max_connections: 64}
+limits: {max_body: 4MiB, header_timeout: 60s, idle_timeout: 60s, max_connections: 64}  # generous: see signerd lib.sh
 evaluation_time: $AT
 Y
 

@@ -75,6 +75,14 @@ struct QuoteOpts {
 // the evidence is written.
 Status Quote(const QuoteOpts& o, const TpmOpener& open_tpm);
 
+// QuoteEvidence opens the TPM, quotes `pcrs` with the AK of `ak` over `qualifying_data`, closes it
+// and returns the evidence around the quote: AK public area, EK certificate, TPM manufacturer and
+// firmware version, and `log` (the core of Quote, shared with the batching endpoint; the caller
+// fills the nonce, channel binding or batch root). TPM errors are returned unchanged.
+Result<attestation::TpmEvidence> QuoteEvidence(const AkFile& ak, ByteView qualifying_data,
+                                               const attestation::EventLog& log, const std::vector<uint32_t>& pcrs,
+                                               const TpmOpener& open_tpm);
+
 // ActivateChallenge answers `challenge` with TPM2_ActivateCredential for the AK of `ak` (the core
 // of Activate, shared with the HTTP endpoint). kInvalidArgument for a challenge made for another
 // AK (before the TPM is opened); VerificationFailed CREDENTIAL_ACTIVATION_FAILED for a released
