@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package, end to end on this machine (root): scripts/package from the release the
-# `release` fixture built, lintian clean of errors (inside scripts/package), install with dpkg -i,
+# `release` fixture built, lintian clean of errors (inside scripts/package), install with apt-get (dpkg underneath),
 # then `signet --version`, `systemd-analyze verify` of the installed units, and verifierd /
 # signerd --check-config on the shipped example configs as the `signet` user (with the TLS
 # material, builder key and PIN credential they name, made here), a broken config refused with
@@ -19,12 +19,15 @@ installed=0
 cleanup() {
   if ((installed)); then
     rm -rf /etc/signet/tls /etc/signet/trust /etc/signet/credentials/signerd-pin
-    dpkg --purge signet > /dev/null 2>&1 || true
+    apt_get purge signet > /dev/null 2>&1 || true
   fi
   rm -rf "$W"
 }
 trap cleanup EXIT
 source "$SRC/scripts/lib/daemon.sh"
+# apt-get, not bare dpkg: it waits for the dpkg lock (other engineers' and CI's installs on this
+# machine) instead of failing, and installs nothing else when the Depends are already there.
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=600 "$@"; }
 
 "$SRC/scripts/package" --out "$W/deb" --release "$RELEASE" > "$W/package.log" 2>&1 ||
   { cat "$W/package.log" >&2; fail "scripts/package (lintian errors fail it)"; }
@@ -32,7 +35,7 @@ deb=$(ls "$W"/deb/signet_*.deb)
 dpkg-deb -f "$deb" Depends | grep -q 'libssl3' || fail "Depends does not come from the linked libraries: $(dpkg-deb -f "$deb" Depends)"
 
 installed=1
-dpkg -i "$deb" > "$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log" >&2; fail "dpkg -i"; }
+apt_get install --no-install-recommends "$deb" > "$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log" >&2; fail "apt-get install $deb"; }
 
 # --- what the package installed ---
 signet --version | grep -q "^signet " || fail "signet --version: $(signet --version 2>&1)"
@@ -90,9 +93,9 @@ as_signet cat /etc/signet/credentials/signerd-pin > /dev/null 2>&1 && fail "the 
 
 # --- purge: nothing is left ---
 rm -rf /etc/signet/tls /etc/signet/trust /etc/signet/credentials/signerd-pin
-dpkg --purge signet > "$W/purge.log" 2>&1 || { cat "$W/purge.log" >&2; fail "dpkg --purge"; }
+apt_get purge signet > "$W/purge.log" 2>&1 || { cat "$W/purge.log" >&2; fail "apt-get purge signet"; }
 installed=0
-cat "$W/purge.log"
+grep -E "^(Removing|Purging)" "$W/purge.log" || true
 left=()
 for p in /usr/bin/signet /usr/bin/signerd /usr/bin/verifierd /etc/signet /var/lib/signet /usr/share/signet \
   /usr/share/doc/signet /lib/systemd/system/signerd.service /lib/systemd/system/verifierd.service; do
