@@ -13,6 +13,23 @@ if(NOT SIGNET_SANITIZE AND NOT SIGNET_FUZZ)
   target_compile_definitions(signet_options INTERFACE $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)
 endif()
 target_link_options(signet_options INTERFACE -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
+# Reproducible builds (issue 19, scripts/release): a build id that is a hash of the linked bytes,
+# never a random or time-based one (Debian's GCC default, made explicit).
+target_link_options(signet_options INTERFACE -Wl,--build-id=sha1)
+option(SIGNET_REPRODUCIBLE "Map the source and build directories out of every output (scripts/release)" OFF)
+if(SIGNET_REPRODUCIBLE)
+  # No __DATE__/__TIME__/__TIMESTAMP__ in our code (an error under -Werror; SOURCE_DATE_EPOCH would
+  # pin them anyway, but a build stamp in a binary whose hash is a TPM reference value is a
+  # mistake). Only here, so the other presets' compile commands (and their ccache keys) stay as
+  # they were.
+  target_compile_options(signet_options INTERFACE -Wdate-time)
+  # Every target, generated protobuf code included: __FILE__ in assertions and log macros, and any
+  # debug info, name paths relative to the tree, so the checkout and build directories do not reach
+  # the binaries. GCC tries the maps last-given first, so the build directory (which may sit
+  # inside the source tree) is mapped before the source directory's shorter prefix.
+  add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
+                      -ffile-prefix-map=${PROJECT_BINARY_DIR}/=build/)
+endif()
 if(SIGNET_SANITIZE)
   target_compile_options(signet_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(signet_options INTERFACE -fsanitize=address,undefined)
