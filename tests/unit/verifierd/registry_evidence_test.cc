@@ -8,6 +8,7 @@
 
 #include "signet/core/findings.h"
 #include "signet/core/yaml.h"
+#include "signet/verifierd/admission.h"
 #include "signet/verifierd/registry_evidence.h"
 #include "verifierd_fixture.h"
 
@@ -120,7 +121,9 @@ TEST(RegistryConfig, KeysResolvedAndStrict) {
                           "registry: [a]\n", "registry: {config: [a]}\n"}) {
     auto r = ParseConfig(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_NE(r.error().message().find("registry"), std::string::npos) << r.error().message();
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message().find("registry"), std::string::npos) << r.error().message();
+    }
   }
 }
 
