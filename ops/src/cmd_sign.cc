@@ -19,6 +19,7 @@
 #include "signet/signer/signing_service.h"
 #include "signet/service/client.h"
 #include "sign_client.h"
+#include "sign_push.h"
 #include "version.h"
 #include "wiring.h"
 
@@ -40,6 +41,7 @@ struct SignFlags {
   std::string cacert;
   std::string client_cert;
   std::string client_key;
+  PushFlags push;  // --push, --registry-config, --registry-ca (sign_push.h)
 };
 
 Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<std::string>& kvs) {
@@ -274,7 +276,13 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
       "mTLS), which holds the key, the policy and the audit log; the decision is printed and the same\n"
       "files are written to --out, with the same exit codes (a caller or image signerd refuses, 401/403:\n"
       "1 with signerd's code; 400: 2; 429, 503, other errors and network failures: 3, printing\n"
-      "Retry-After when given). --key, --module, --pin-env, --policy and --audit-log are refused with it.");
+      "Retry-After when given). --key, --module, --pin-env, --policy and --audit-log are refused with it.\n"
+      "With --push (either mode), after signing it uploads to the image's registry: the simple-signing\n"
+      "payload as cosign's `.sig` layer (tag sha256-<hex>.sig, annotation dev.cosignproject.cosign/\n"
+      "signature, appended to an existing .sig manifest), and image.sigstore.json and vsa.sigstore.json\n"
+      "as OCI 1.1 referrers (artifactType application/vnd.dev.sigstore.bundle.v0.3+json; the sha256-<hex>\n"
+      "referrers tag is updated when the registry has no referrers API). A failed push exits 3; the\n"
+      "image is signed and --out is written all the same.");
   sign->add_option("--key", f->key, "pkcs11: URI of the signing key (local signing)");
   AddKeyBackendFlags(sign, f->backend);
   sign->add_option("--policy", f->policy, "Gate policy (YAML) (local signing)");
@@ -295,7 +303,14 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
   sign->add_option("--cacert", f->cacert, "PEM CA bundle signerd's certificate must chain to (with --signerd)");
   sign->add_option("--client-cert", f->client_cert, "PEM client certificate chain for mTLS (with --signerd)");
   sign->add_option("--client-key", f->client_key, "PEM private key of --client-cert (with --signerd)");
-  sign->callback([&cli, &backends, f] { cli.action = [&backends, f] { return RunSign(backends, *f); }; });
+  sign->add_flag("--push", f->push.push, "After signing, upload the signature, bundle and VSA to the image's registry");
+  sign->add_option("--registry-config", f->push.registry_config,
+                   "With --push: a docker config.json with the registry's credentials (auths entries; helpers are not run)");
+  sign->add_option("--registry-ca", f->push.registry_ca,
+                   "With --push: a PEM CA bundle trusted for the registry in addition to the system store");
+  sign->callback([&cli, &backends, f] {
+    cli.action = [&backends, f] { return SignThenPush(f->push, f->image, f->out, [&] { return RunSign(backends, *f); }); };
+  });
 
   auto v = std::make_shared<VerifyImageFlags>();
   auto* vi = cli.app.add_subcommand(

@@ -229,6 +229,17 @@ class RegistryImpl final : public Registry {
     return found;
   }
 
+  Result<bool> ReferrersApi(std::string_view repository, std::string_view digest) override {
+    SIGNET_RETURN_IF_ERROR(CheckRepository(repository));
+    if (!IsDigest(digest)) return InvalidArgument("subject digest must be sha256:<hex>");
+    SIGNET_ASSIGN_OR_RETURN(ClientResponse r,
+                            Do("GET", "/v2/" + std::string(repository) + "/referrers/" + std::string(digest),
+                               PullScope(repository), "", "", {{"Accept", std::string(kOciIndex)}}));
+    if (r.status == 200) return true;
+    if (r.status == 404) return false;
+    return StatusError(r, "referrers");
+  }
+
  private:
   static std::string ManifestPath(std::string_view repository, std::string_view reference) {
     return "/v2/" + std::string(repository) + "/manifests/" + std::string(reference);

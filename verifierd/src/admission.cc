@@ -139,6 +139,12 @@ ImageOutcome Judge(const Result<v1::VerifyResponse>& r) {
   }
   o.allowed = r->allowed();
   if (o.allowed) return o;
+  // A registry failure (registry_evidence.h) is named as such, not as the evidence it hid.
+  if (r->findings_size() > 0 && r->findings(0).input() == "registry") {
+    o.code = r->findings(0).code();
+    o.detail = r->findings(0).message();
+    return o;
+  }
   for (const auto& l : r->chain()) {
     if (l.status() == "FAIL" || l.status() == "MISSING") {
       o.code = l.code();

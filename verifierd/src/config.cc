@@ -119,7 +119,7 @@ Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::st
   if (root.kind != YamlNode::Kind::kMap) return Bad("(top)", root.line, "must be a mapping");
   VerifierdConfig c;
   static const std::set<std::string> kTop = {"policies", "evidence", "admission", "evaluation_time", "cache",
-                                               "attestation"};
+                                               "attestation", "registry"};
   for (const auto& m : root.members) {
     if (!IsServerSectionKey(m.key) && kTop.count(m.key) == 0) return Bad(m.key, m.value.line, "unknown key");
   }
@@ -190,6 +190,18 @@ Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::st
   }
   if (const YamlNode* at = root.Find("attestation")) {
     SIGNET_ASSIGN_OR_RETURN(c.attestation, ParseAttestationSection(*at, config_dir));
+  }
+  if (const YamlNode* rg = root.Find("registry")) {
+    SIGNET_RETURN_IF_ERROR(CheckKeys(*rg, "registry", {"config", "ca"}));
+    RegistrySourceConfig r;
+    for (const char* key : {"config", "ca"}) {
+      const YamlNode* n = rg->Find(key);
+      if (n == nullptr) continue;
+      SIGNET_ASSIGN_OR_RETURN(std::string v, Scalar(*n, std::string("registry.") + key));
+      if (v.empty()) return Bad(std::string("registry.") + key, n->line, "empty path");
+      (std::string_view(key) == "config" ? r.config : r.ca) = Resolve(config_dir, v);
+    }
+    c.registry = std::move(r);
   }
   return c;
 }

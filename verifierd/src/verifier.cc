@@ -157,12 +157,17 @@ Result<std::shared_ptr<const VerifierState>> VerifierState::Load(const Verifierd
     s->policies_[name] = std::move(e);
   }
   SIGNET_ASSIGN_OR_RETURN(s->store_, EvidenceStore::Build(config.evidence_directories));
+  if (config.registry) {
+    SIGNET_ASSIGN_OR_RETURN(s->remote_, MakeRegistryEvidence(*config.registry));
+  }
   return std::shared_ptr<const VerifierState>(std::move(s));
 }
 
 std::shared_ptr<const VerifierState> VerifierState::FromGates(std::vector<PolicyEntry> policies, VerifierdConfig config,
-                                                              std::shared_ptr<const EvidenceStore> store) {
+                                                              std::shared_ptr<const EvidenceStore> store,
+                                                              std::shared_ptr<const RemoteEvidence> remote) {
   std::shared_ptr<VerifierState> s(new VerifierState());
+  s->remote_ = std::move(remote);
   s->config_ = std::move(config);
   for (auto& p : policies) s->policies_[p.name] = std::move(p);
   if (store == nullptr) {
@@ -185,6 +190,26 @@ Status VerifierState::Ready() const {
   }
   if (store_ == nullptr) return Unavailable("no evidence index");
   return OkStatus();
+}
+
+// RegistryDenial is the verdict when the registry could not be read: the evaluation of what else
+// there was (so chain[] says what is missing), denied, with the registry's finding first. Never
+// cached: the next request asks the registry again.
+static v1::VerifyResponse RegistryDenial(const PolicyEntry& entry, const v1::VerifyRequest& req,
+                                         const std::vector<const EvidenceFile*>& files, Timestamp at,
+                                         const Error& error, VerifyTrace* trace) {
+  Timestamp expires;
+  v1::VerifyResponse out = *Evaluate(entry, req, files, at, true, &expires);
+  v1::VerifyResponse denied = out;
+  denied.set_allowed(false);
+  denied.clear_findings();
+  v1::Finding* first = denied.add_findings();
+  first->set_code(RegistryFailureCode(error));
+  first->set_message("evidence from the registry: " + error.message());
+  first->set_input("registry");
+  for (const auto& f : out.findings()) *denied.add_findings() = f;
+  if (trace != nullptr) trace->cache_hit = false;
+  return denied;
 }
 
 Result<v1::VerifyResponse> HandleVerify(const VerifierState& state, VerifyCache* cache, const v1::VerifyRequest& req,
@@ -224,6 +249,13 @@ Result<v1::VerifyResponse> HandleVerify(const VerifierState& state, VerifyCache*
   } else if (std::string hex = DigestHexOf(req.image()); !hex.empty()) {
     stored = state.store().Lookup(hex);
     for (const auto& f : stored) files.push_back(f.get());
+    if (state.remote() != nullptr) {
+      Result<std::vector<EvidenceFile>> fetched = state.remote()->Fetch(req.image());
+      if (!fetched.ok()) return RegistryDenial(*entry, req, files, state.config().evaluation_time.value_or(options.now),
+                              fetched.error(), trace);
+      own = std::move(*fetched);
+      for (const auto& f : own) files.push_back(&f);
+    }
   }
   // 3. Cache key.
   const bool fixed_time = state.config().evaluation_time.has_value();

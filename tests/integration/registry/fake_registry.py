@@ -6,7 +6,7 @@ port 0; prints "PORT <n>" once listening. Every request is appended to LOG as on
 
   fake_registry.py CERT KEY LOG MODE...
 modes: auth=none|basic|bearer  realm=https|http  swap-manifest  swap-blob  lie-digest
-       cross-origin  referrers-api  page=N
+       cross-origin  referrers-api  page=N  fail-upload (the monolithic PUT of an upload answers 500)
 """
 import base64
 import hashlib
@@ -125,6 +125,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     location = "https://elsewhere.example" + location
                 return self.reply(202, b"", {"Location": location})
             if self.command == "PUT":
+                if "fail-upload" in MODES:
+                    return self.reply(500, b'{"errors":[{"code":"UNKNOWN"}]}')
                 d = query.get("digest", [""])[0]
                 if digest(body) != d:
                     return self.reply(400, b'{"errors":[{"code":"DIGEST_INVALID"}]}')

@@ -121,6 +121,43 @@ ref=$(p put-manifest team/app "sha256:$(sha256sum bundle-ref.json | cut -d' ' -f
 [[ $(p referrers team/app "$img") == "$ref application/vnd.dev.sigstore.bundle.v0.3+json" ]] || fail "referrers API"
 [[ -z $(p referrers team/app "$img" application/spdx+json) ]] || fail "referrers API filter"
 
+echo "== push: cosign .sig layers appended once, referrers via the tag schema (token auth)"
+start_fake auth=bearer
+push_image
+printf '{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' "$img" > payload1.json
+printf 'another payload' > payload2.json
+sig1=$(p push-sig team/app "$img" payload1.json MEUCIQ1=) || fail "push-sig: $sig1"
+[[ $(p push-sig team/app "$img" payload1.json MEUCIQ1=) == "$sig1" ]] || fail "the same signature pushed twice changed the manifest"
+[[ $(p manifest team/app "sha256-${img#sha256:}.sig" | grep -c simplesigning) == 1 ]] || fail "one layer expected"
+sig2=$(p push-sig team/app "$img" payload2.json MEUCIQ2=)
+[[ $sig2 != "$sig1" ]] || fail "a second signature did not change the manifest"
+out=$(p manifest team/app "sha256-${img#sha256:}.sig")
+[[ $(grep -c simplesigning <<< "$out") == 2 ]] || fail "the second signature was not appended: $out"
+grep -q "^PUT /v2/team/app/manifests/sha256-${img#sha256:}.sig bearer-ok" requests.log || fail "the .sig manifest was not PUT with the token"
+printf '{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}' > bundle.json
+bt=application/vnd.dev.sigstore.bundle.v0.3+json
+ref1=$(p push-referrer team/app "$img" "$bt" bundle.json) || fail "push-referrer: $ref1"
+[[ $(p push-referrer team/app "$img" "$bt" bundle.json) == "$ref1" ]] || fail "push-referrer twice"
+[[ $(p referrers team/app "$img") == "$ref1 $bt" ]] || fail "referrers tag schema after push: $(p referrers team/app "$img")"
+out=$(p manifest team/app "$ref1"); [[ $out == "$ref1 application/vnd.oci.image.manifest.v1+json"* ]] || fail "referrer manifest: $out"
+printf 'vsa' > vsa.json
+ref2=$(p push-referrer team/app "$img" "$bt" vsa.json)
+[[ $(p referrers team/app "$img" | wc -l) == 2 ]] || fail "second referrer not added to the tag schema index"
+out=$(p push-sig team/app "sha256:nothex" payload1.json X || true); expect_error INVALID_ARGUMENT "$out"
+
+echo "== push with the referrers API: the tag schema is left alone"
+start_fake referrers-api
+push_image
+ref=$(p push-referrer team/app "$img" "$bt" bundle.json)
+[[ $(p referrers team/app "$img") == "$ref $bt" ]] || fail "referrers API after push"
+! grep -q "^PUT /v2/team/app/manifests/sha256-" requests.log || fail "the referrers tag was written although the API exists"
+
+echo "== a failing upload: nothing is tagged"
+start_fake auth=basic fail-upload
+out=$(p push-sig team/app "$img" payload1.json MEUCIQ1= || true); expect_error UNAVAILABLE "$out"
+! grep -q "^PUT /v2/team/app/manifests/" requests.log || fail "a manifest was PUT after a failed blob upload"
+out=$(p push-referrer team/app "$img" "$bt" bundle.json || true); [[ $out == "ERROR "* ]] || fail "push-referrer on a failing registry: $out"
+
 echo "== bad names never reach the network"
 out=$(p manifest Team/App 1.0 || true); expect_error INVALID_ARGUMENT "$out"
 out=$(p manifest team/app "../x" || true); expect_error INVALID_ARGUMENT "$out"

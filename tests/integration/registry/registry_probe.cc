@@ -10,6 +10,8 @@
 //     put-manifest REPO REF TYPE FILE   digest
 //     tags REPO                    one tag per line
 //     referrers REPO DIGEST [TYPE] one "digest artifactType" per line
+//     push-sig REPO DIGEST PAYLOAD SIG      the .sig manifest's digest (registry/push.h)
+//     push-referrer REPO DIGEST TYPE FILE   the referrer's digest (subject read from the registry)
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "signet/registry/push.h"
 #include "signet/registry/registry.h"
 
 namespace {
@@ -107,6 +110,28 @@ int main(int argc, char** argv) {
     auto refs = r.Referrers(rest[0], rest[1], rest.size() == 3 ? rest[2] : "");
     if (!refs.ok()) return Fail(refs.error());
     for (const auto& d : *refs) std::printf("%s %s\n", d.digest.c_str(), d.artifact_type.c_str());
+    return 0;
+  }
+  if (op == "push-sig" && rest.size() == 4) {
+    auto d = signet::registry::PushCosignSignature(r, rest[0], rest[1], ReadAll(rest[2]), rest[3]);
+    if (!d.ok()) return Fail(d.error());
+    std::printf("%s\n", d->c_str());
+    return 0;
+  }
+  if (op == "push-referrer" && rest.size() == 4) {
+    auto m = r.GetManifest(rest[0], rest[1]);
+    if (!m.ok()) return Fail(m.error());
+    signet::registry::Descriptor subject;
+    subject.media_type = m->media_type;
+    subject.digest = m->digest;
+    subject.size = static_cast<int64_t>(m->bytes.size());
+    signet::registry::ReferrerArtifact artifact;
+    artifact.artifact_type = rest[2];
+    artifact.media_type = rest[2];
+    artifact.bytes = ReadAll(rest[3]);
+    auto d = signet::registry::PushReferrer(r, rest[0], subject, artifact);
+    if (!d.ok()) return Fail(d.error());
+    std::printf("%s\n", d->c_str());
     return 0;
   }
   return Usage();

@@ -123,6 +123,8 @@ namespace signet::findings {
   X(kAcceptVsaWithoutReleaseSigners, "ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS", "accept_vsa is set but the policy lists no release_signers") \
   /* OCI registries (registry/registry.h). */                                                                        \
   X(kRegistryDigestMismatch, "REGISTRY_DIGEST_MISMATCH", "a registry served content that does not match its digest") \
+  X(kRegistryEvidenceUnavailable, "REGISTRY_EVIDENCE_UNAVAILABLE",                                                  \
+    "verifierd could not read the image's evidence from its registry (unreachable, refused, not found): denied")    \
   /* Daemon API errors (service/http.h, verifierd): the code of an error response body. */                            \
   X(kBodyTooLarge, "BODY_TOO_LARGE", "the request body exceeds limits.max_body (413)")                                \
   X(kHeaderTooLarge, "HEADER_TOO_LARGE", "the request header exceeds limits.max_header (431)")                        \

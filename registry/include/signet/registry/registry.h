@@ -80,6 +80,10 @@ class Registry {
   virtual Result<std::vector<Descriptor>> Referrers(std::string_view repository, std::string_view digest,
                                                     std::string_view artifact_type = "") = 0;
 
+  // ReferrersApi reports whether the registry implements the OCI 1.1 referrers API for
+  // `repository` (GET /v2/<name>/referrers/<digest>: 200 yes, 404 no; anything else an error).
+  virtual Result<bool> ReferrersApi(std::string_view repository, std::string_view digest) = 0;
+
   // host returns the registry host this client talks to.
   virtual const std::string& host() const = 0;
 };

@@ -9,6 +9,9 @@
 //                 event_log: /run/signet/boot-log.json, pcr: 23,        # absent, the
 //                 batch_window: 50ms, max_batch: 4096,                  # /v1/attestation routes
 //                 min_quote_interval: 0ms}                              # are not served (404)
+//   registry: {config: config.json, ca: registry-ca.pem}  # optional: with no inline evidence,
+//                                                         # evidence is also read from the image's
+//                                                         # registry (both keys optional)
 //
 // Unknown keys are errors (naming the key path and line, never a value); relative paths resolve
 // against the config file's directory.
@@ -63,6 +66,15 @@ struct AttestationConfig {
   std::chrono::milliseconds min_quote_interval{0};
 };
 
+// RegistrySourceConfig is the optional `registry` section: where /v1/verify and /v1/admission
+// read evidence when a request carries none (registry/evidence.h). `config` is a docker
+// config.json (credentials; "" anonymous), `ca` a PEM bundle trusted in addition to the system
+// store ("" system store only). Both resolved.
+struct RegistrySourceConfig {
+  std::string config;
+  std::string ca;
+};
+
 // VerifierdConfig is every key verifierd reads besides the server section.
 struct VerifierdConfig {
   std::map<std::string, std::string> policies;  // name -> resolved policy path
@@ -71,6 +83,7 @@ struct VerifierdConfig {
   std::optional<Timestamp> evaluation_time;
   CacheConfig cache;
   std::optional<AttestationConfig> attestation;
+  std::optional<RegistrySourceConfig> registry;
 };
 
 // IsServerSectionKey reports whether `key` belongs to service/'s section (listen, tls, limits).

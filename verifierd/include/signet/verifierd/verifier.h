@@ -21,6 +21,7 @@
 #include "signet/verifierd/cache.h"
 #include "signet/verifierd/config.h"
 #include "signet/verifierd/evidence.h"
+#include "signet/verifierd/registry_evidence.h"
 #include "verifierd/proto/verifierd.pb.h"
 
 namespace signet::verifierd {
@@ -44,19 +45,24 @@ class VerifierState {
  public:
   // Load builds the state from `config`: 1. every policy is loaded as `signet gate` loads it
   // (LoadPolicy, lint errors refuse, trusted root parsed); 2. the evidence directories are
-  // indexed. Fails kInvalidArgument/kNotFound naming the policy or directory.
+  // indexed; 3. with a `registry` section, its files are checked (MakeRegistryEvidence). Fails
+  // kInvalidArgument/kNotFound naming the policy, directory or registry key.
   static Result<std::shared_ptr<const VerifierState>> Load(const VerifierdConfig& config);
 
   // FromGates builds a state from already loaded gates (tests; the parity hook, whose policies
-  // are the gate tests' own and are not linted). `store` may be null (no evidence store).
+  // are the gate tests' own and are not linted). `store` may be null (no evidence store);
+  // `remote` may be null (no registry).
   static std::shared_ptr<const VerifierState> FromGates(std::vector<PolicyEntry> policies, VerifierdConfig config,
-                                                        std::shared_ptr<const EvidenceStore> store);
+                                                        std::shared_ptr<const EvidenceStore> store,
+                                                        std::shared_ptr<const RemoteEvidence> remote = nullptr);
 
   // FindPolicy returns the policy called `name`, or nullptr.
   const PolicyEntry* FindPolicy(const std::string& name) const;
   const VerifierdConfig& config() const { return config_; }
   // store is never null (an empty store when no directories are configured).
   const EvidenceStore& store() const { return *store_; }
+  // remote is the registry evidence source, or nullptr when the config has no `registry`.
+  const RemoteEvidence* remote() const { return remote_.get(); }
   // Ready is OK when at least one policy (with its trust root) is loaded.
   Status Ready() const;
 
@@ -65,6 +71,7 @@ class VerifierState {
   std::map<std::string, PolicyEntry> policies_;
   VerifierdConfig config_;
   std::shared_ptr<const EvidenceStore> store_;
+  std::shared_ptr<const RemoteEvidence> remote_;
 };
 
 // VerifyCache caches verify responses (see cache.h for the rules).
@@ -84,7 +91,9 @@ struct VerifyTrace {
 // HandleVerify answers one /v1/verify request. Steps:
 //   1. the policy must be configured (else kInvalidArgument, finding UNKNOWN_POLICY);
 //   2. the evidence is the request's (classified; `role` as given) or, when empty, the store's
-//      files for the reference's digest;
+//      files for the reference's digest plus, with a `registry` config, what the image's registry
+//      holds about it (registry_evidence.h). A registry failure denies: the verdict (never
+//      cached) carries the registry's finding first and allowed=false;
 //   3. the cache key is (subject, policy digest, trust-root digest, evidence-set digest, time
 //      mode); a hit is returned as stored, a burst for one key evaluates once;
 //   4. evaluation: with accept_vsa, an acceptable VSA stands in for the evidence; otherwise
