@@ -35,6 +35,14 @@ class CallerAppender final : public signer::AuditAppender {
     last_decision_ = named.decision;
     return log_.Append(named);
   }
+  // A state directory's transparency log also logs the released signatures (state_log.h).
+  Result<signer::SignedAppend> AppendWithSignatures(const signer::AuditRecord& record,
+                                                    const std::vector<signer::SignatureLogEntry>& signatures) override {
+    signer::AuditRecord named = record;
+    named.inputs.push_back(input_);
+    last_decision_ = named.decision;
+    return log_.AppendWithSignatures(named, signatures);
+  }
   const std::string& last_decision() const { return last_decision_; }
 
  private:
