@@ -14,7 +14,8 @@ JsonValue Verifier(ByteView spki_der, SignatureAlgorithm alg) {
   JsonValue pk;
   pk.Set("rawBytes", JsonValue::String(Base64Encode(spki_der)));
   JsonValue v;
-  v.Set("keyDetails", JsonValue::String(KeyDetailsName(alg))).Set("publicKey", std::move(pk));
+  if (std::string details = KeyDetailsName(alg); !details.empty()) v.Set("keyDetails", JsonValue::String(details));
+  v.Set("publicKey", std::move(pk));
   return v;
 }
 
@@ -68,7 +69,7 @@ std::string KeyDetailsName(SignatureAlgorithm alg) {
     case SignatureAlgorithm::kRsaPssSha256:
       break;  // any size: no single name
   }
-  return "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+  return "";
 }
 
 Result<std::string> HashedRekordBody(ByteView sha256_digest, ByteView signature, ByteView spki_der,

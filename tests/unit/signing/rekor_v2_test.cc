@@ -59,7 +59,10 @@ TEST(RekorV2Test, DsseBodyHashesThePayloadNotThePae) {
 TEST(RekorV2Test, KeyDetailsNames) {
   EXPECT_EQ(KeyDetailsName(SignatureAlgorithm::kEcdsaP384Sha384), "PKIX_ECDSA_P384_SHA_384");
   EXPECT_EQ(KeyDetailsName(SignatureAlgorithm::kRsa2048Pkcs1Sha256), "PKIX_RSA_PKCS1V15_2048_SHA256");
-  EXPECT_EQ(KeyDetailsName(SignatureAlgorithm::kRsaPssSha256), "PUBLIC_KEY_DETAILS_UNSPECIFIED");
+  EXPECT_EQ(KeyDetailsName(SignatureAlgorithm::kRsaPssSha256), "");
+  auto body = DsseBody(AsBytes(std::string_view("x")), kSig, kSpki, SignatureAlgorithm::kRsaPssSha256);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(body->find("keyDetails"), std::string::npos);
 }
 
 TEST(RekorV2Test, LogIdStartsWithTheNoteKeyId) {

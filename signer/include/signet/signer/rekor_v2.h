@@ -39,7 +39,8 @@ inline constexpr char kRekorKindHashedRekord[] = "hashedrekord";
 inline constexpr char kRekorKindDsse[] = "dsse";
 
 // KeyDetailsName returns the Sigstore PublicKeyDetails name of `alg` ("PKIX_ECDSA_P256_SHA_256",
-// "PKIX_ED25519", ...); "PUBLIC_KEY_DETAILS_UNSPECIFIED" when no single name fits. Cannot fail.
+// "PKIX_ED25519", ...); empty when no single name fits (RSA-PSS of any size), and the entry's
+// verifier then has no keyDetails. Cannot fail.
 std::string KeyDetailsName(SignatureAlgorithm alg);
 
 // HashedRekordBody renders the canonical hashedrekord v0.0.2 entry of `signature` over a
