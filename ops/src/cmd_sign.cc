@@ -191,8 +191,10 @@ int RunSign(Backends& backends, const SignFlags& f) {
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
 
-  const signer::SigningService service(
-      *gate, {std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit});
+  signer::SigningServiceOptions options;
+  options.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
+  // options.timestamp: the TSA's RFC 3161 stamp over each bundle's signature (null = none).
+  const signer::SigningService service(*gate, std::move(options));
   signer::ServiceSignRequest request;
   request.image = std::move(*image);
   request.provenance = std::move(*provenance);

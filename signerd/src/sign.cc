@@ -149,8 +149,9 @@ std::shared_ptr<const SignerdState> SignerdState::FromGate(SignerdConfig config,
   auto s = std::shared_ptr<SignerdState>(new SignerdState());
   s->config_ = std::move(config);
   s->gate_ = std::make_unique<const policy::Gate>(std::move(gate));
-  s->service_ = std::make_unique<const signer::SigningService>(*s->gate_,
-                                                               signer::SigningServiceOptions{std::move(verifier_id)});
+  signer::SigningServiceOptions options;
+  options.verifier_id = std::move(verifier_id);
+  s->service_ = std::make_unique<const signer::SigningService>(*s->gate_, std::move(options));
   return s;
 }
 
