@@ -20,6 +20,7 @@
 #include "signet/service/client.h"
 #include "sign_client.h"
 #include "sign_push.h"
+#include "state_dir.h"
 #include "version.h"
 #include "wiring.h"
 
@@ -36,6 +37,7 @@ struct SignFlags {
   std::vector<std::string> annotations;
   std::string out;
   std::string audit_log;
+  std::string state_dir;  // the transparency log of `signet log init` (replaces --audit-log)
   // --signerd: the pipeline client (the key, PIN, policy and audit log are the server's).
   std::string signerd;
   std::string cacert;
@@ -100,6 +102,10 @@ Status CheckSignMode(const SignFlags& f) {
     }
     if (f.key.empty()) return InvalidArgument("--key is required (or --signerd URL)");
     if (f.policy.empty()) return InvalidArgument("--policy is required (or --signerd URL)");
+    if (!f.state_dir.empty() && !f.audit_log.empty()) {
+      return InvalidArgument("--state-dir and --audit-log are exclusive: --state-dir logs into DIR/log/, the "
+                             "transparency log; --audit-log into a hash-chained file");
+    }
     return OkStatus();
   }
   std::vector<std::string> local;
@@ -108,6 +114,7 @@ Status CheckSignMode(const SignFlags& f) {
   if (!f.backend.pin_env.empty()) local.push_back("--pin-env");
   if (!f.policy.empty()) local.push_back("--policy");
   if (!f.audit_log.empty()) local.push_back("--audit-log");
+  if (!f.state_dir.empty()) local.push_back("--state-dir");
   if (!local.empty()) {
     std::string names;
     for (const auto& n : local) names += (names.empty() ? "" : ", ") + n;
@@ -186,8 +193,10 @@ int RunSign(Backends& backends, const SignFlags& f) {
   auto gate = LoadGate(f.policy);
   if (!gate.ok()) return ReportError(gate.error());
 
-  const signer::SigningService service(
-      *gate, {std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit});
+  signer::SigningServiceOptions options;
+  options.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
+  // options.timestamp: the TSA's RFC 3161 stamp over each bundle's signature (null = none).
+  const signer::SigningService service(*gate, std::move(options));
   signer::ServiceSignRequest request;
   request.image = std::move(*image);
   request.provenance = std::move(*provenance);
@@ -201,12 +210,26 @@ int RunSign(Backends& backends, const SignFlags& f) {
 
   auto key = OpenSigningKey(backends, f.key, f.backend);
   if (!key.ok()) return ReportError(key.error());
+  // The log: the state directory's transparency log, or the hash-chained audit file.
   std::string log_path;
-  auto log = OpenAuditLog(f.audit_log, &log_path);
-  if (!log.ok()) return ReportError(log.error());
+  OpenedStateLog state_log;
+  std::unique_ptr<signer::AuditLog> audit_log;
+  signer::AuditAppender* log = nullptr;
+  if (!f.state_dir.empty()) {
+    auto opened = OpenStateLog(backends, f.state_dir, f.backend);
+    if (!opened.ok()) return ReportError(opened.error());
+    state_log = std::move(*opened);
+    log = state_log.log.get();
+    log_path = f.state_dir + "/log";
+  } else {
+    auto opened = OpenAuditLog(f.audit_log, &log_path);
+    if (!opened.ok()) return ReportError(opened.error());
+    audit_log = std::move(*opened);
+    log = audit_log.get();
+  }
 
   SystemClock clock;
-  auto outcome = service.Sign(*prepared, *key->key, **log, clock);
+  auto outcome = service.Sign(*prepared, *key->key, *log, clock);
   if (!outcome.ok()) return ReportError(outcome.error());
   if (prepared->image().refusal) return PrintRefusedReference(prepared->image());
   std::printf("%s\n", WriteJson(outcome->decision.ToJson(), 2).c_str());
@@ -214,6 +237,12 @@ int RunSign(Backends& backends, const SignFlags& f) {
   for (const auto& w : outcome->written) std::fprintf(stderr, "signet: wrote %s\n", w.c_str());
   std::fprintf(stderr, "signet: audit entry %llu in %s\n", static_cast<unsigned long long>(outcome->audit_entry.seq),
                log_path.c_str());
+  for (const auto& rs : outcome->signatures) {
+    if (!rs.logged) continue;
+    std::fprintf(stderr, "signet: %s: %s entry %llu, covered by the checkpoint of size %llu\n", rs.output.c_str(),
+                 rs.logged->kind.c_str(), static_cast<unsigned long long>(rs.logged->index),
+                 static_cast<unsigned long long>(rs.logged->tree_size));
+  }
   return kExitOk;
 }
 
@@ -276,7 +305,9 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
       "mTLS), which holds the key, the policy and the audit log; the decision is printed and the same\n"
       "files are written to --out, with the same exit codes (a caller or image signerd refuses, 401/403:\n"
       "1 with signerd's code; 400: 2; 429, 503, other errors and network failures: 3, printing\n"
-      "Retry-After when given). --key, --module, --pin-env, --policy and --audit-log are refused with it.\n"
+      "Retry-After when given). --key, --module, --pin-env, --policy, --audit-log and --state-dir are refused\n"
+      "with it. With --state-dir DIR (see `signet log init`) the records and each signature's Rekor v2 entry\n"
+      "go into DIR/log/, and a signature is released only once its entry is covered by a signed checkpoint.\n"
       "With --push (either mode), after signing it uploads to the image's registry: the simple-signing\n"
       "payload as cosign's `.sig` layer (tag sha256-<hex>.sig, annotation dev.cosignproject.cosign/\n"
       "signature, appended to an existing .sig manifest), and image.sigstore.json and vsa.sigstore.json\n"
@@ -299,6 +330,10 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
   sign->add_option("--audit-log", f->audit_log,
                    "Audit log file (default: $SIGNET_STATE_DIR/audit.log, /var/lib/signet/audit.log for root, "
                    "else ~/.local/state/signet/audit.log)");
+  sign->add_option("--state-dir", f->state_dir,
+                   "Appliance state directory made by `signet log init`: log every record and each released "
+                   "signature (Rekor v2 entry) into DIR/log/, the transparency log, and put each bundle's entry "
+                   "(inclusion proof, checkpoint) into it; replaces --audit-log (the two are exclusive)");
   sign->add_option("--signerd", f->signerd, "https://HOST:PORT of signerd: sign there instead of locally");
   sign->add_option("--cacert", f->cacert, "PEM CA bundle signerd's certificate must chain to (with --signerd)");
   sign->add_option("--client-cert", f->client_cert, "PEM client certificate chain for mTLS (with --signerd)");

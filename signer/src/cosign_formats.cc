@@ -117,7 +117,8 @@ JsonValue VsaStatement(const ImageRef& image, const VsaParams& params) {
 
 std::string KeyHint(ByteView spki_der) { return Base64Encode(Sha256(spki_der)); }
 
-std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der) {
+std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der,
+                       const BundleMaterial& extra) {
   std::string hint = KeyHint(spki_der);
   JsonValue sig;
   sig.Set("sig", JsonValue::String(Base64Encode(signature))).Set("keyid", JsonValue::String(hint));
@@ -128,7 +129,18 @@ std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView
   JsonValue pk;
   pk.Set("hint", JsonValue::String(hint));
   JsonValue material;
-  material.Set("publicKey", std::move(pk)).Set("tlogEntries", JsonValue::MakeArray());
+  material.Set("publicKey", std::move(pk)).Set("tlogEntries", JsonValue::MakeArray(extra.tlog_entries));
+  if (!extra.rfc3161_timestamps.empty()) {
+    JsonValue stamps = JsonValue::MakeArray();
+    for (const Bytes& t : extra.rfc3161_timestamps) {
+      JsonValue ts;
+      ts.Set("signedTimestamp", JsonValue::String(Base64Encode(t)));
+      stamps.Push(std::move(ts));
+    }
+    JsonValue tvd;
+    tvd.Set("rfc3161Timestamps", std::move(stamps));
+    material.Set("timestampVerificationData", std::move(tvd));
+  }
   JsonValue bundle;
   bundle.Set("mediaType", JsonValue::String(kBundleV03MediaType))
       .Set("verificationMaterial", std::move(material))

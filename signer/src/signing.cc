@@ -19,6 +19,7 @@
 #include "signet/core/encoding.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
+#include "signet/signer/rekor_v2.h"
 
 namespace signet::signer {
 
@@ -332,14 +333,53 @@ Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key,
   const Bytes& simple_sig = (*sigs)[0];
   const Bytes& stmt_sig = (*sigs)[1];
   const Bytes& vsa_sig = (*sigs)[2];
+  const Bytes& spki = key.public_key_spki();
+  const SignatureAlgorithm alg = key.algorithm();
+
+  // The log entries of the three signatures, and the timestamps of the two bundles'.
+  out.signatures.resize(3);
+  ReleasedSignature& rs_simple = out.signatures[0];
+  ReleasedSignature& rs_image = out.signatures[1];
+  ReleasedSignature& rs_vsa = out.signatures[2];
+  rs_simple.output = "simplesigning.sig";
+  rs_simple.payload = simple;
+  rs_simple.signature = simple_sig;
+  rs_image.output = "image.sigstore.json";
+  rs_image.payload_type = kInTotoPayloadType;
+  rs_image.payload = statement;
+  rs_image.signature = stmt_sig;
+  rs_vsa.output = "vsa.sigstore.json";
+  rs_vsa.payload_type = kInTotoPayloadType;
+  rs_vsa.payload = vsa;
+  rs_vsa.signature = vsa_sig;
+  for (ReleasedSignature& rs : out.signatures) {
+    Result<std::string> body = rs.payload_type.empty()
+                                   ? HashedRekordBody(Sha256(AsBytes(rs.payload)), rs.signature, spki, alg)
+                                   : DsseBody(AsBytes(rs.payload), rs.signature, spki, alg);
+    if (!body.ok()) return std::move(body).error();
+    rs.entry = {rs.payload_type.empty() ? kRekorKindHashedRekord : kRekorKindDsse, std::move(*body)};
+    if (req.timestamp && !rs.payload_type.empty()) {
+      auto stamp = req.timestamp(rs.signature);
+      if (!stamp.ok()) {
+        // Signed, but not stamped: recorded as a failed signing, nothing released.
+        *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id());
+        record->findings = {kFailedDeviceError};
+        return std::move(stamp).error().Prefix("the timestamp authority did not stamp the signature");
+      }
+      rs.timestamps.push_back(std::move(*stamp));
+    }
+  }
 
   *record = MakeRecord(req, d, kAuditDecisionAllow, key.key_id());
 
+  BundleMaterial image_material, vsa_material;
+  image_material.rfc3161_timestamps = rs_image.timestamps;
+  vsa_material.rfc3161_timestamps = rs_vsa.timestamps;
   out.outputs = {
       {"simplesigning.json", std::move(simple)},
       {"simplesigning.sig", Base64Encode(simple_sig)},
-      {"image.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(statement), stmt_sig, key.public_key_spki())},
-      {"vsa.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(vsa), vsa_sig, key.public_key_spki())},
+      {"image.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(statement), stmt_sig, spki, image_material)},
+      {"vsa.sigstore.json", DsseBundle(kInTotoPayloadType, AsBytes(vsa), vsa_sig, spki, vsa_material)},
       {"decision.json", WriteJson(d.ToJson(), 2) + "\n"},
   };
   return out;
@@ -357,8 +397,36 @@ Result<SignOutcome> DecideSignAndLog(const policy::Gate& gate, fw::SigningKey& k
     }
     return std::move(out).error();
   }
-  // 3. The decision is durable before any signature leaves this process.
-  SIGNET_ASSIGN_OR_RETURN(out->audit_entry, log.Append(record));
+  // 3. The decision is durable before any signature leaves this process; in a transparency log
+  // every signature has its entry, covered by a signed checkpoint.
+  if (!out->decision.allowed) {
+    SIGNET_ASSIGN_OR_RETURN(out->audit_entry, log.Append(record));
+    return out;
+  }
+  std::vector<SignatureLogEntry> entries;
+  for (const auto& rs : out->signatures) entries.push_back(rs.entry);
+  SIGNET_ASSIGN_OR_RETURN(SignedAppend logged, log.AppendWithSignatures(record, entries));
+  out->audit_entry = std::move(logged.record);
+  if (logged.signatures.empty()) return out;  // a log without signature entries (the audit file)
+  if (logged.signatures.size() != out->signatures.size()) {
+    return Internal("the log returned " + std::to_string(logged.signatures.size()) + " signature entries for " +
+                    std::to_string(out->signatures.size()) + " signatures; nothing released");
+  }
+  for (size_t i = 0; i < out->signatures.size(); ++i) {
+    ReleasedSignature& rs = out->signatures[i];
+    rs.logged = std::move(logged.signatures[i]);
+    if (rs.payload_type.empty()) continue;
+    // The bundle again, now carrying its entry.
+    SIGNET_ASSIGN_OR_RETURN(JsonValue tlog_entry, TlogEntryJson(*rs.logged));
+    BundleMaterial material;
+    material.tlog_entries.push_back(std::move(tlog_entry));
+    material.rfc3161_timestamps = rs.timestamps;
+    for (auto& [name, content] : out->outputs) {
+      if (name == rs.output) {
+        content = DsseBundle(rs.payload_type, AsBytes(rs.payload), rs.signature, key.public_key_spki(), material);
+      }
+    }
+  }
   return out;
 }
 

@@ -40,6 +40,7 @@ Result<PreparedSignRequest> SigningService::Prepare(ServiceSignRequest request) 
   // 2.
   req.policy_uri = std::move(request.policy_uri);
   req.verifier_id = options_.verifier_id;
+  req.timestamp = options_.timestamp;
   req.verified_levels = loaded.policy.verified_levels;
   // 3.
   SIGNET_RETURN_IF_ERROR(CheckSignRequest(req));

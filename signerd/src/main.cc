@@ -12,6 +12,9 @@
 #include "signet/service/daemon.h"
 #include "signet/service/rate_limiter.h"
 #include "signet/signer/audit_log.h"
+#include "signet/signer/state_log.h"
+#include "signet/translog/appliance_config.h"
+#include "signet/translog/log.h"
 #include "signet/signerd/config.h"
 #include "signet/signerd/key_holder.h"
 #include "signet/signerd/sign.h"
@@ -29,7 +32,10 @@ constexpr char kVersion[] = "0.1.0";
 // Runtime is what outlives reloads: the audit log, the key and the per-caller buckets.
 struct Runtime {
   std::unique_ptr<signet::ops::Backends> backends;
-  std::unique_ptr<signet::signer::AuditLog> log;
+  // The log key of a state directory's transparency log, open as long as the log that uses it.
+  std::unique_ptr<signet::fw::KeyStore> log_key_store;
+  std::unique_ptr<signet::fw::SigningKey> log_key;
+  std::unique_ptr<signet::signer::AuditAppender> log;
   std::unique_ptr<sd::KeyHolder> keys;
   std::unique_ptr<service::RateLimiter> limiter;
   signet::SystemClock clock;
@@ -66,21 +72,47 @@ Result<std::shared_ptr<signet::fw::SigningKey>> OpenKey(signet::ops::Backends& b
   return std::shared_ptr<signet::fw::SigningKey>(std::move(held), key);
 }
 
+// OpenLog opens state_dir's transparency log when `signet log init` made one there (its log-state
+// file; the log key is appliance.yaml's, with the PIN file unless its URI names a pin-source):
+// records and each released signature become entries, and the bundles carry them. Otherwise the
+// hash-chained state_dir/audit.log, as before.
+Status OpenLog(Runtime& rt, const signet::signerd::SignerdConfig& config, service::DaemonContext& context) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(config.state_dir) / signet::translog::kStateFileName, ec)) {
+    SIGNET_ASSIGN_OR_RETURN(signet::translog::ApplianceConfig ac, signet::translog::ReadApplianceConfig(config.state_dir));
+    signet::ops::KeyStoreConfig kc;
+    kc.uri = ac.log_key_uri.find("pin-source=") == std::string::npos ? sd::WithPinSource(ac.log_key_uri, config.pin_path)
+                                                                      : ac.log_key_uri;
+    SIGNET_ASSIGN_OR_RETURN(rt.log_key_store, rt.backends->OpenKeyStore(kc));
+    SIGNET_ASSIGN_OR_RETURN(rt.log_key, rt.log_key_store->FindKey(ac.log_key_uri, signet::fw::OpenOptions{}));
+    SIGNET_ASSIGN_OR_RETURN(signet::translog::NoteSigner signer,
+                            signet::translog::NoteSigner::Create(ac.origin, *rt.log_key));
+    if (signer.verifier_key() != ac.log_verifier_key) {
+      return signet::InvalidArgument("the log key is not the one appliance.yaml records");
+    }
+    SIGNET_ASSIGN_OR_RETURN(rt.log, signet::signer::StateLog::Open(config.state_dir, std::move(signer)));
+    context.logger.Info("logging into the transparency log", {service::LogField("state_dir", config.state_dir)});
+    return signet::OkStatus();
+  }
+  const std::string log_path = (std::filesystem::path(config.state_dir) / "audit.log").string();
+  Result<std::unique_ptr<signet::signer::AuditLog>> log = signet::signer::AuditLog::Open(log_path);
+  if (!log.ok()) return std::move(log).error().Prefix("audit log " + log_path);
+  if ((*log)->torn_bytes_repaired() > 0) {
+    context.logger.Warn("cut a torn final audit entry (never acknowledged, nothing was released for it)",
+                        {service::LogField("bytes", static_cast<uint64_t>((*log)->torn_bytes_repaired()))});
+  }
+  rt.log = std::move(*log);
+  return signet::OkStatus();
+}
+
 Status Routes(const std::shared_ptr<Runtime>& rt, service::Router& router, service::StateSnapshot<SignerdState> state,
               service::DaemonContext& context) {
   // The key, the PIN file, state_dir and the rate limit are taken once, at start (a reload that
   // changes them takes effect after a restart); callers and the policy follow every reload.
   const std::shared_ptr<const SignerdState> initial = state.Get();
   const sd::SignerdConfig& config = initial->config();
-  const std::string log_path = (std::filesystem::path(config.state_dir) / "audit.log").string();
-  Result<std::unique_ptr<signet::signer::AuditLog>> log = signet::signer::AuditLog::Open(log_path);
-  if (!log.ok()) return std::move(log).error().Prefix("audit log " + log_path);
-  rt->log = std::move(*log);
-  if (rt->log->torn_bytes_repaired() > 0) {
-    context.logger.Warn("cut a torn final audit entry (never acknowledged, nothing was released for it)",
-                        {service::LogField("bytes", static_cast<uint64_t>(rt->log->torn_bytes_repaired()))});
-  }
   rt->backends = signet::ops::BuildBackends(signet::ops::BackendConfigFromEnvironment());
+  SIGNET_RETURN_IF_ERROR(OpenLog(*rt, config, context));
   rt->keys = std::make_unique<sd::KeyHolder>(
       [backends = rt->backends.get(), uri = config.key_uri, pin = config.pin_path] {
         return OpenKey(*backends, uri, pin);

@@ -35,6 +35,14 @@ class CallerAppender final : public signer::AuditAppender {
     last_decision_ = named.decision;
     return log_.Append(named);
   }
+  // A state directory's transparency log also logs the released signatures (state_log.h).
+  Result<signer::SignedAppend> AppendWithSignatures(const signer::AuditRecord& record,
+                                                    const std::vector<signer::SignatureLogEntry>& signatures) override {
+    signer::AuditRecord named = record;
+    named.inputs.push_back(input_);
+    last_decision_ = named.decision;
+    return log_.AppendWithSignatures(named, signatures);
+  }
   const std::string& last_decision() const { return last_decision_; }
 
  private:
@@ -141,8 +149,9 @@ std::shared_ptr<const SignerdState> SignerdState::FromGate(SignerdConfig config,
   auto s = std::shared_ptr<SignerdState>(new SignerdState());
   s->config_ = std::move(config);
   s->gate_ = std::make_unique<const policy::Gate>(std::move(gate));
-  s->service_ = std::make_unique<const signer::SigningService>(*s->gate_,
-                                                               signer::SigningServiceOptions{std::move(verifier_id)});
+  signer::SigningServiceOptions options;
+  options.verifier_id = std::move(verifier_id);
+  s->service_ = std::make_unique<const signer::SigningService>(*s->gate_, std::move(options));
   return s;
 }
 

@@ -94,7 +94,7 @@ class SigningServiceTest : public ::testing::Test {
     auto gate = policy::Gate::Create(std::move(*policy), std::nullopt);
     ASSERT_TRUE(gate.ok()) << gate.error().ToString();
     gate_.emplace(std::move(*gate));
-    service_.emplace(*gate_, SigningServiceOptions{"https://signet.dev/appliance@test"});
+    service_.emplace(*gate_, SigningServiceOptions{"https://signet.dev/appliance@test", nullptr});
 
     ON_CALL(key_, algorithm()).WillByDefault(Return(SignatureAlgorithm::kEcdsaP256Sha256));
     ON_CALL(key_, public_key_spki()).WillByDefault(ReturnRef(release_.spki));

@@ -48,6 +48,7 @@
 #include "signet/core/json.h"
 #include "signet/core/result.h"
 #include "signet/core/time.h"
+#include "signet/signer/rekor_v2.h"
 
 namespace signet::signer {
 
@@ -97,12 +98,36 @@ std::string ComputeEntryHash(const AuditEntry& entry);
 // `reserve_bytes` lets a caller keep room for fields it fills in after the check.
 Status CheckAuditRecord(const AuditRecord& record, size_t reserve_bytes = 0);
 
+// SignatureLogEntry is one released signature to log beside its record (rekor_v2.h).
+struct SignatureLogEntry {
+  std::string kind;  // kRekorKindHashedRekord or kRekorKindDsse
+  std::string body;  // HashedRekordBody / DsseBody
+};
+
+// SignedAppend is what AppendWithSignatures returns: the record as stored and one LoggedEntry
+// per signature, in order (none from a log that holds no signature entries).
+struct SignedAppend {
+  AuditEntry record;
+  std::vector<LoggedEntry> signatures;
+};
+
 // AuditAppender is what a signing path needs from an audit log: one durable append.
 class AuditAppender {
  public:
   virtual ~AuditAppender() = default;
   // Append stores `record` as the next entry and returns it once durable (see AuditLog::Append).
   virtual Result<AuditEntry> Append(const AuditRecord& record) = 0;
+  // AppendWithSignatures stores `record` and, in a log that holds them (the transparency log of
+  // state_log.h), one entry per element of `signatures`; it returns once every entry is durable
+  // (and, in the transparency log, covered by a signed checkpoint). The default, used by the
+  // hash-chained AuditLog, stores the record only and returns no signature entries.
+  virtual Result<SignedAppend> AppendWithSignatures(const AuditRecord& record,
+                                                    const std::vector<SignatureLogEntry>& signatures) {
+    (void)signatures;
+    auto entry = Append(record);
+    if (!entry.ok()) return std::move(entry).error();
+    return SignedAppend{std::move(*entry), {}};
+  }
 };
 
 // AuditLog appends to one file. Thread-safe. The file is locked (flock) while open, so two

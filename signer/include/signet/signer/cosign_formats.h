@@ -66,10 +66,20 @@ JsonValue VsaStatement(const ImageRef& image, const VsaParams& params);
 // KeyHint returns base64(SHA-256(spki_der)), the key-based bundle's publicKey.hint.
 std::string KeyHint(ByteView spki_der);
 
+// BundleMaterial is what a bundle carries besides its key hint: transparency-log entries
+// (rekor_v2.h TlogEntryJson) and RFC 3161 timestamps (DER TimeStampResp, as
+// verificationMaterial.timestampVerificationData.rfc3161Timestamps[].signedTimestamp).
+struct BundleMaterial {
+  std::vector<JsonValue> tlog_entries;
+  std::vector<Bytes> rfc3161_timestamps;
+};
+
 // DsseBundle returns a Sigstore bundle v0.3 (application/vnd.dev.sigstore.bundle.v0.3+json)
-// holding a DSSE envelope over `payload` with one signature, key-based (publicKey.hint), no
-// transparency-log entries. Rendered as pretty JSON.
-std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der);
+// holding a DSSE envelope over `payload` with one signature, key-based (publicKey.hint), with
+// `material`'s log entries and timestamps (none by default; timestampVerificationData only when
+// there is a timestamp). Rendered as pretty JSON.
+std::string DsseBundle(std::string_view payload_type, ByteView payload, ByteView signature, ByteView spki_der,
+                       const BundleMaterial& material = {});
 
 }  // namespace signet::signer
 

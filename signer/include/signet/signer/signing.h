@@ -18,6 +18,7 @@
 #ifndef SIGNET_SIGNER_SIGNING_H_
 #define SIGNET_SIGNER_SIGNING_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +33,12 @@
 
 namespace signet::signer {
 
+// TimestampHook returns an RFC 3161 TimeStampResp (DER) over `signature`, which goes into the
+// bundle as verificationMaterial.timestampVerificationData.rfc3161Timestamps[].signedTimestamp.
+// Null: no timestamps. A hook that fails makes the signing `failed` (DEVICE_ERROR): nothing is
+// released without the timestamp the appliance was configured to add.
+using TimestampHook = std::function<Result<Bytes>(ByteView signature)>;
+
 // SignRequest is one `signet sign` invocation.
 struct SignRequest {
   ImageRef image;
@@ -42,6 +49,19 @@ struct SignRequest {
   std::string policy_uri;                    // how the VSA names the policy
   std::string verifier_id;                   // how the VSA names this appliance
   std::vector<std::string> verified_levels;  // VSA verifiedLevels
+  TimestampHook timestamp;                   // stamps each bundle's signature; null = none
+};
+
+// ReleasedSignature is one signature of an allowed request and what its log entry and its
+// bundle need.
+struct ReleasedSignature {
+  std::string output;             // the output file that releases it
+  SignatureLogEntry entry;        // its Rekor v2 entry (rekor_v2.h)
+  std::string payload_type;       // DSSE payload type; empty for the simple-signing signature
+  std::string payload;            // the signed payload (DSSE: the envelope's payload)
+  Bytes signature;
+  std::vector<Bytes> timestamps;  // TimestampHook results (DSSE bundles only)
+  std::optional<LoggedEntry> logged;  // set once the log committed `entry`
 };
 
 // SignOutcome is what happened.
@@ -52,6 +72,8 @@ struct SignOutcome {
   // deny. DecideSignAndLog fills it; WriteOutputs writes it.
   std::vector<std::pair<std::string, std::string>> outputs;
   std::vector<std::string> written;  // output files, in the order written
+  // signatures: the allowed request's signatures (simple signing, image bundle, VSA bundle).
+  std::vector<ReleasedSignature> signatures;
 };
 
 // kOutputFiles are the file names `SignImage` writes into the output directory.
@@ -90,7 +112,9 @@ Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key,
 
 // DecideSignAndLog runs steps 0-3 above and keeps the outputs in memory (SignOutcome::outputs).
 // After it returns OK for an allowed request, the audit entry is durable and the signatures
-// may be released. On a signing failure it appends the `failed` record, then returns the
+// may be released. Step 3 is log.AppendWithSignatures: in a transparency log (state_log.h) each
+// signature gets its Rekor v2 entry, and the two bundles are rendered again carrying their
+// entry (index, inclusion proof, checkpoint) and timestamps. On a signing failure it appends the `failed` record, then returns the
 // signing error. Fails as SignImage, before step 4.
 Result<SignOutcome> DecideSignAndLog(const policy::Gate& gate, fw::SigningKey& key, AuditAppender& log, const Clock& clock,
                                      const SignRequest& request);

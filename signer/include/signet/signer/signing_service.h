@@ -77,6 +77,9 @@ class PreparedSignRequest {
 struct SigningServiceOptions {
   // verifier_id is the VSA's verifier.id, e.g. "https://signet.dev/appliance@0.1.0+<commit>".
   std::string verifier_id;
+  // timestamp stamps each bundle's signature (RFC 3161, signing.h TimestampHook); null = none.
+  // The appliance's TSA (tsa/ StampData) plugs in here.
+  TimestampHook timestamp;
 };
 
 // SigningService runs requests under one gate. It borrows `gate`, which must outlive it. It holds

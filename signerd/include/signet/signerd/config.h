@@ -3,7 +3,7 @@
 //   key: "pkcs11:token=release;object=rel?module-path=/usr/lib/softhsm/libsofthsm2.so"
 //   pin_file: /etc/signet/pin         # or pin_credential: NAME ($CREDENTIALS_DIRECTORY/NAME)
 //   policy: policy.yaml
-//   state_dir: /var/lib/signet        # the audit log is state_dir/audit.log
+//   state_dir: /var/lib/signet        # state_dir/audit.log, or state_dir/log/ after `signet log init`
 //   callers:
 //     - name: pipeline-a
 //       subject: "CN=pipeline-a"      # exact RFC 2253 subject of the client certificate, or

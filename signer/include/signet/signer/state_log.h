@@ -1,0 +1,61 @@
+// StateLog: the signing path's log in an appliance state directory (issue 16 part 2): every audit
+// record and every released signature is an entry of DIR/log/, the tile-based transparency log
+// of translog/log.h. `signet sign --state-dir DIR` and signerd (state_dir) use it alike.
+//
+// Entries:
+//   - an audit record is stored in the stable entry format of audit_log.h (canonical JSON of
+//     EntryToJson), with seq = its index in the log and prev = 64 zeros: the Merkle tree orders
+//     and links the entries, so the hash chain's link is not used here (hash still covers the
+//     entry, so a lone entry can be checked as before);
+//   - a released signature is its Rekor v2 entry (rekor_v2.h).
+// AppendWithSignatures queues the record and its signatures together (one batch when the
+// committer is idle) and returns once all are committed, each with its index, the checkpoint
+// covering it and its inclusion proof: the caller releases the signatures only then.
+//
+// Indices: the StateLog assigns the next index as it queues an entry (entries are committed in
+// queue order) and checks it against the index the log committed; a mismatch fails the append
+// (kInternal), so an entry's seq is always its index. A failed batch closes the log (translog):
+// every later append fails until the StateLog is reopened.
+#ifndef SIGNET_SIGNER_STATE_LOG_H_
+#define SIGNET_SIGNER_STATE_LOG_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "signet/core/bytes.h"
+#include "signet/core/result.h"
+#include "signet/signer/audit_log.h"
+#include "signet/translog/log.h"
+
+namespace signet::signer {
+
+class StateLog final : public AuditAppender {
+ public:
+  // Open opens (and recovers) the log of `state_dir` with `signer`, the log key's note signer
+  // (translog::TransparencyLog::Open's errors).
+  static Result<std::unique_ptr<StateLog>> Open(const std::string& state_dir, translog::NoteSigner signer,
+                                                translog::LogOptions options = {});
+
+  // Append stores `record` alone (a deny, a failed signing, a refused reference).
+  Result<AuditEntry> Append(const AuditRecord& record) override;
+  // AppendWithSignatures stores `record`, then one entry per signature; see the header comment.
+  Result<SignedAppend> AppendWithSignatures(const AuditRecord& record,
+                                            const std::vector<SignatureLogEntry>& signatures) override;
+
+  // log_id is the Rekor v2 log ID of the log key (rekor_v2.h LogKeyId).
+  const Bytes& log_id() const { return log_id_; }
+  translog::TransparencyLog& log() { return *log_; }
+
+ private:
+  StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id);
+  std::unique_ptr<translog::TransparencyLog> log_;
+  Bytes log_id_;
+  std::mutex mu_;  // orders index assignment with queueing
+  uint64_t next_index_ = 0;
+};
+
+}  // namespace signet::signer
+
+#endif  // SIGNET_SIGNER_STATE_LOG_H_

@@ -1,0 +1,98 @@
+#include "signet/signer/state_log.h"
+
+#include <future>
+#include <utility>
+
+#include "signet/attestation/checkpoint.h"
+#include "signet/core/json.h"
+
+namespace signet::signer {
+
+namespace {
+
+using Promise = std::promise<Result<translog::Integrated>>;
+
+// Wait returns the committed entry `want` of `future`, checking it got the index it was queued for.
+Result<translog::Integrated> Wait(std::future<Result<translog::Integrated>>& future, uint64_t want) {
+  Result<translog::Integrated> got = future.get();
+  if (!got.ok()) return std::move(got).error().Prefix("the transparency log did not commit the entry");
+  if (got->index != want) {
+    return Internal("the transparency log committed an entry at index " + std::to_string(got->index) +
+                    ", not at the index it was queued for (" + std::to_string(want) + "); nothing released");
+  }
+  return got;
+}
+
+}  // namespace
+
+StateLog::StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id)
+    : log_(std::move(log)), log_id_(std::move(log_id)) {
+  next_index_ = log_->size();
+}
+
+Result<std::unique_ptr<StateLog>> StateLog::Open(const std::string& state_dir, translog::NoteSigner signer,
+                                                 translog::LogOptions options) {
+  SIGNET_ASSIGN_OR_RETURN(attestation::NoteVerifierKey vkey, attestation::ParseNoteVerifierKey(signer.verifier_key()));
+  Bytes log_id = LogKeyId(vkey.name, vkey.public_key);
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<translog::TransparencyLog> log,
+                          translog::TransparencyLog::Open(state_dir, std::move(signer), options));
+  return std::unique_ptr<StateLog>(new StateLog(std::move(log), std::move(log_id)));
+}
+
+Result<AuditEntry> StateLog::Append(const AuditRecord& record) {
+  SIGNET_ASSIGN_OR_RETURN(SignedAppend out, AppendWithSignatures(record, {}));
+  return std::move(out.record);
+}
+
+Result<SignedAppend> StateLog::AppendWithSignatures(const AuditRecord& record,
+                                                    const std::vector<SignatureLogEntry>& signatures) {
+  SIGNET_RETURN_IF_ERROR(CheckAuditRecord(record));
+  for (const auto& s : signatures) {
+    if (s.body.size() > translog::kMaxEntryBytes) return InvalidArgument("a signature entry is too large to log");
+  }
+  SignedAppend out;
+  std::vector<std::future<Result<translog::Integrated>>> waits;
+  uint64_t first = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first = next_index_;
+    out.record.seq = first;
+    out.record.prev = std::string(64, '0');
+    out.record.record = record;
+    out.record.hash = ComputeEntryHash(out.record);
+    SIGNET_ASSIGN_OR_RETURN(std::string stored, WriteCanonicalJson(EntryToJson(out.record)));
+    if (stored.size() > translog::kMaxEntryBytes) return InvalidArgument("the audit record is too large to log");
+    std::vector<std::string> entries;
+    entries.push_back(std::move(stored));
+    for (const auto& s : signatures) entries.push_back(s.body);
+    for (auto& e : entries) {
+      auto promise = std::make_shared<Promise>();
+      waits.push_back(promise->get_future());
+      log_->AppendAsync(std::move(e), [promise](Result<translog::Integrated> r) { promise->set_value(std::move(r)); });
+    }
+    next_index_ += entries.size();
+  }
+  // Every future is waited for, even after a failure: the callbacks hold the promises.
+  Status failed = OkStatus();
+  for (size_t i = 0; i < waits.size(); ++i) {
+    auto got = Wait(waits[i], first + i);
+    if (!got.ok()) {
+      if (failed.ok()) failed = std::move(got).error();
+      continue;
+    }
+    if (i == 0) continue;
+    LoggedEntry e;
+    e.kind = signatures[i - 1].kind;
+    e.body = signatures[i - 1].body;
+    e.index = got->index;
+    e.tree_size = got->tree_size;
+    e.checkpoint = std::move(got->checkpoint);
+    e.inclusion_proof = std::move(got->inclusion_proof);
+    e.log_id = log_id_;
+    out.signatures.push_back(std::move(e));
+  }
+  if (!failed.ok()) return std::move(failed).error();
+  return out;
+}
+
+}  // namespace signet::signer
