@@ -133,7 +133,7 @@ class TimestampAuthority::Impl {
         serials_(std::move(tsa_dir), options_.serial_block) {}
 
   Result<Bytes> Respond(ByteView query);
-  Result<Bytes> StampData(ByteView data);
+  Result<Bytes> StampDigest(ByteView digest);
   const std::string& chain_pem() const { return chain_pem_; }
   internal::SerialCounter& serials() { return serials_; }
 
@@ -233,12 +233,13 @@ Result<Bytes> TimestampAuthority::Impl::Respond(ByteView query) {
   return out;
 }
 
-Result<Bytes> TimestampAuthority::Impl::StampData(ByteView data) {
+Result<Bytes> TimestampAuthority::Impl::StampDigest(ByteView digest) {
+  if (digest.size() != 32) return InvalidArgument("a SHA-256 digest is 32 bytes");
   if (!ClockSynchronized()) {
     return Unavailable("the TSA refuses to stamp: the system clock is not synchronised")
         .WithFinding(findings::kTsaClockUnsynchronized);
   }
-  Bytes digest = Sha256(data);
+  Bytes imprint_copy(digest.begin(), digest.end());  // OpenSSL's setter takes a non-const pointer
   unsigned char nonce[8];
   TsReqPtr req(TS_REQ_new());
   std::unique_ptr<TS_MSG_IMPRINT, TsMsgImprintFree> imprint(TS_MSG_IMPRINT_new());
@@ -252,7 +253,7 @@ Result<Bytes> TimestampAuthority::Impl::StampData(ByteView data) {
   if (!nonce_bn || BN_to_ASN1_INTEGER(nonce_bn.get(), nonce_int.get()) == nullptr ||
       X509_ALGOR_set0(algo.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr) != 1 ||
       TS_MSG_IMPRINT_set_algo(imprint.get(), algo.get()) != 1 ||
-      TS_MSG_IMPRINT_set_msg(imprint.get(), digest.data(), static_cast<int>(digest.size())) != 1 ||
+      TS_MSG_IMPRINT_set_msg(imprint.get(), imprint_copy.data(), static_cast<int>(imprint_copy.size())) != 1 ||
       TS_REQ_set_version(req.get(), 1) != 1 || TS_REQ_set_msg_imprint(req.get(), imprint.get()) != 1 ||
       TS_REQ_set_nonce(req.get(), nonce_int.get()) != 1 || TS_REQ_set_cert_req(req.get(), 1) != 1) {
     return ossl::OpenSslError(ErrorCode::kInternal, "building the query");
@@ -318,7 +319,8 @@ Result<std::unique_ptr<TimestampAuthority>> TimestampAuthority::Open(const std::
 }
 
 Result<Bytes> TimestampAuthority::Respond(ByteView der_timestamp_query) { return impl_->Respond(der_timestamp_query); }
-Result<Bytes> TimestampAuthority::StampData(ByteView data) { return impl_->StampData(data); }
+Result<Bytes> TimestampAuthority::StampData(ByteView data) { return impl_->StampDigest(Sha256(data)); }
+Result<Bytes> TimestampAuthority::StampDigest(ByteView sha256_digest) { return impl_->StampDigest(sha256_digest); }
 const std::string& TimestampAuthority::chain_pem() const { return impl_->chain_pem(); }
 
 }  // namespace signet::tsa

@@ -119,6 +119,10 @@ class TimestampAuthority {
   // kUnavailable with finding TSA_CLOCK_UNSYNCHRONIZED; other errors as Respond.
   Result<Bytes> StampData(ByteView data);
 
+  // StampDigest is StampData for data known by its SHA-256 digest (32 bytes, else
+  // kInvalidArgument): for large files hashed while streaming.
+  Result<Bytes> StampDigest(ByteView sha256_digest);
+
   // chain_pem returns DIR/tsa/chain.pem as read at Open (leaf first).
   const std::string& chain_pem() const;
 
