@@ -167,7 +167,7 @@ int LogInit(Backends& backends, const LogFlags& f) {
   if (!signer.ok()) return ReportError(signer.error());
   // Never touch an existing state directory's configuration: refuse before writing anything.
   const std::string chain_rel = std::string(tsa::kTsaDirName) + "/" + tsa::kChainFileName;
-  for (const std::string name : {std::string(translog::kStateFileName), std::string(translog::kApplianceConfigFile), chain_rel}) {
+  for (const std::string& name : {std::string(translog::kStateFileName), std::string(translog::kApplianceConfigFile), chain_rel}) {
     if (::access((f.state_dir + "/" + name).c_str(), F_OK) == 0) {
       return ReportError(AlreadyExists(f.state_dir + "/" + name + " exists: the state directory is already initialised"));
     }

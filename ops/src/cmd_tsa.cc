@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
