@@ -160,7 +160,9 @@ int main(int argc, char** argv) {
   static constexpr std::ptrdiff_t kDepth = 32;
   // The in-process SigningService request signerd runs per call (the VSA wiring and checks of
   // Prepare, then the decision and signatures).
-  const signer::SigningService service(*gate, {"https://signet.dev/bench"});
+  signer::SigningServiceOptions service_options;
+  service_options.verifier_id = "https://signet.dev/bench";
+  const signer::SigningService service(*gate, std::move(service_options));
   signer::ServiceSignRequest service_req;
   service_req.image = *signer::ParseRequestedImage(req.image.ToString());
   service_req.provenance = req.provenance;

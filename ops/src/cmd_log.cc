@@ -11,6 +11,7 @@
 
 #include "signet/attestation/checkpoint.h"
 #include "signet/core/encoding.h"
+#include "signet/core/time.h"
 #include "signet/core/file.h"
 #include "signet/core/json.h"
 #include "signet/ops/commands.h"
@@ -19,6 +20,7 @@
 #include "signet/translog/appliance_config.h"
 #include "signet/translog/log.h"
 #include "signet/translog/verify.h"
+#include "signet/tsa/authority.h"
 #include "wiring.h"
 
 namespace signet::ops {
@@ -124,6 +126,8 @@ struct LogFlags {
   std::string state_dir;
   std::string origin;
   std::string log_key;
+  std::string tsa_key;
+  std::string tsa_ca_key;
   KeyBackendFlags backend;
   std::string path;
   std::string from;
@@ -162,12 +166,28 @@ int LogInit(Backends& backends, const LogFlags& f) {
   auto signer = translog::NoteSigner::Create(f.origin, *key->key);
   if (!signer.ok()) return ReportError(signer.error());
   // Never touch an existing state directory's configuration: refuse before writing anything.
-  for (const char* name : {translog::kStateFileName, translog::kApplianceConfigFile}) {
+  const std::string chain_rel = std::string(tsa::kTsaDirName) + "/" + tsa::kChainFileName;
+  for (const std::string& name : {std::string(translog::kStateFileName), std::string(translog::kApplianceConfigFile), chain_rel}) {
     if (::access((f.state_dir + "/" + name).c_str(), F_OK) == 0) {
       return ReportError(AlreadyExists(f.state_dir + "/" + name + " exists: the state directory is already initialised"));
     }
   }
   translog::ApplianceConfig config{f.origin, f.log_key, signer->verifier_key()};
+  if (!f.tsa_key.empty()) {
+    // The TSA: its CA key certifies its leaf key, both in the device (DIR/tsa/chain.pem).
+    auto tsa_key = OpenSigningKey(backends, f.tsa_key, f.backend);
+    if (!tsa_key.ok()) return ReportError(std::move(tsa_key).error().Prefix("the TSA key"));
+    auto tsa_ca_key = OpenSigningKey(backends, f.tsa_ca_key, f.backend);
+    if (!tsa_ca_key.ok()) return ReportError(std::move(tsa_ca_key).error().Prefix("the TSA CA key"));
+    tsa::ChainOptions chain;
+    chain.name = f.origin;
+    SystemClock clock;
+    if (Status st = tsa::CreateTsaChain(f.state_dir, *tsa_key->key, *tsa_ca_key->key, clock, chain); !st.ok()) {
+      return ReportError(st.error());
+    }
+    config.tsa_key_uri = f.tsa_key;
+    config.tsa_ca_key_uri = f.tsa_ca_key;
+  }
   if (Status st = translog::WriteApplianceConfig(f.state_dir, config); !st.ok()) return ReportError(st.error());
   if (Status st = translog::TransparencyLog::Create(f.state_dir, *signer); !st.ok()) return ReportError(st.error());
   if (f.json) {
@@ -175,10 +195,12 @@ int LogInit(Backends& backends, const LogFlags& f) {
     out.Set("state_dir", JsonValue::String(f.state_dir))
         .Set("origin", JsonValue::String(f.origin))
         .Set("verifier_key", JsonValue::String(signer->verifier_key()));
+    if (!f.tsa_key.empty()) out.Set("tsa_chain", JsonValue::String(tsa::ChainPath(f.state_dir)));
     std::printf("%s\n", WriteJson(out, 2).c_str());
   } else {
     std::printf("log initialised in %s/log (origin %s)\nverifier key: %s\n", f.state_dir.c_str(), f.origin.c_str(),
                 signer->verifier_key().c_str());
+    if (!f.tsa_key.empty()) std::printf("TSA chain: %s\n", tsa::ChainPath(f.state_dir).c_str());
   }
   return kExitOk;
 }
@@ -264,12 +286,18 @@ void RegisterLogCommands(Cli& cli, Backends& backends) {
       "init",
       "Create a transparency log in a state directory: DIR/log/ (C2SP tlog-tiles, an empty tree and its\n"
       "first checkpoint signed by the Ed25519 log key) and DIR/appliance.yaml naming the key and its\n"
-      "note verifier key. The TSA keys (--tsa-key, --tsa-ca-key) are not implemented yet and are\n"
-      "refused as unknown options.\n"
-      "Exit 0: created; 2: bad flags, a key that is not Ed25519, or a log already there; 3: device error.");
+      "note verifier key. With --tsa-key and --tsa-ca-key (both ECDSA P-256, two different keys) it also\n"
+      "certifies the timestamp authority: DIR/tsa/chain.pem holds the TSA certificate (EKU timeStamping,\n"
+      "critical, only) then the self-signed TSA CA certificate, both signed in the device, and\n"
+      "appliance.yaml names both keys (never a PIN).\n"
+      "Exit 0: created; 2: bad flags, a key of the wrong type, or a log already there; 3: device error.");
   init->add_option("--state-dir", flags->state_dir, "The state directory (created 0700 if missing)")->required();
   init->add_option("--origin", flags->origin, "The log's origin: a bare host name")->required();
   init->add_option("--log-key", flags->log_key, "pkcs11: URI of the Ed25519 log key")->required();
+  auto* tsa_key = init->add_option("--tsa-key", flags->tsa_key, "pkcs11: URI of the TSA key (ECDSA P-256)");
+  auto* tsa_ca_key = init->add_option("--tsa-ca-key", flags->tsa_ca_key, "pkcs11: URI of the TSA CA key (ECDSA P-256)");
+  tsa_key->needs(tsa_ca_key);
+  tsa_ca_key->needs(tsa_key);
   AddKeyBackendFlags(init, flags->backend);
   init->add_flag("--json", flags->json, "Print the result as JSON");
   init->callback([&cli, &backends, flags] { cli.action = [&backends, flags] { return LogInit(backends, *flags); }; });

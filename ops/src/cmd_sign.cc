@@ -21,6 +21,7 @@
 #include "sign_client.h"
 #include "sign_push.h"
 #include "state_dir.h"
+#include "tsa_wiring.h"
 #include "version.h"
 #include "wiring.h"
 
@@ -195,7 +196,22 @@ int RunSign(Backends& backends, const SignFlags& f) {
 
   signer::SigningServiceOptions options;
   options.verifier_id = std::string("https://signet.dev/appliance@") + kSignetVersion + "+" + kSignetGitCommit;
-  // options.timestamp: the TSA's RFC 3161 stamp over each bundle's signature (null = none).
+  // With --state-dir and a TSA there (log init --tsa-key), every bundle's signature is stamped
+  // (RFC 3161); a stamp that fails fails the signing, logged as failed, nothing released.
+  std::unique_ptr<tsa::TimestampAuthority> authority;
+  if (!f.state_dir.empty()) {
+    auto appliance = translog::ReadApplianceConfig(f.state_dir);
+    if (!appliance.ok()) return ReportError(std::move(appliance).error().Prefix("--state-dir"));
+    if (appliance->tsa_key_uri.empty()) {
+      std::fprintf(stderr, "signet: %s has no TSA (signet log init --tsa-key): the bundles carry no timestamp\n",
+                   f.state_dir.c_str());
+    } else {
+      auto opened = OpenStateDirTsa(backends, f.state_dir, "", f.backend);
+      if (!opened.ok()) return ReportError(std::move(opened).error().Prefix("--state-dir TSA"));
+      authority = std::move(*opened);
+      options.timestamp = [tsa = authority.get()](ByteView signature) { return tsa->StampData(signature); };
+    }
+  }
   const signer::SigningService service(*gate, std::move(options));
   signer::ServiceSignRequest request;
   request.image = std::move(*image);

@@ -28,5 +28,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterSignCommands(cli, *backends);
   signet::ops::RegisterFetchCommand(cli);
   signet::ops::RegisterTrustCommands(cli);
+  signet::ops::RegisterTsaCommands(cli, *backends);
   return signet::ops::Run(cli, argc, argv);
 }

@@ -18,6 +18,7 @@
 #include "signet/signerd/config.h"
 #include "signet/signerd/key_holder.h"
 #include "signet/signerd/sign.h"
+#include "signet/signerd/timestamp.h"
 
 namespace {
 
@@ -40,6 +41,7 @@ struct Runtime {
   std::unique_ptr<service::RateLimiter> limiter;
   signet::SystemClock clock;
   sd::SignRuntime view;
+  std::unique_ptr<sd::TimestampRuntime> timestamps;  // null: state_dir has no TSA
 };
 
 Result<std::shared_ptr<const SignerdState>> Load(const service::ConfigFile& file) {
@@ -105,6 +107,29 @@ Status OpenLog(Runtime& rt, const signet::signerd::SignerdConfig& config, servic
   return signet::OkStatus();
 }
 
+// TimestampRoute registers POST /v1/timestamp when state_dir/appliance.yaml names a TSA.
+Status TimestampRoute(const std::shared_ptr<Runtime>& rt, service::Router& router,
+                      service::StateSnapshot<SignerdState> state, service::DaemonContext& context) {
+  const sd::SignerdConfig& config = state.Get()->config();
+  sd::KeyOpener open_key = [backends = rt->backends.get(), pin = config.pin_path](const std::string& uri) {
+    return OpenKey(*backends, uri, pin);
+  };
+  Result<std::unique_ptr<sd::TimestampRuntime>> ts = sd::OpenTimestampRuntime(config.state_dir, open_key, context.metrics);
+  if (!ts.ok()) return std::move(ts).error().Prefix("timestamp authority");
+  rt->timestamps = std::move(*ts);
+  if (!rt->timestamps) {
+    context.logger.Info("no TSA in state_dir/appliance.yaml; POST /v1/timestamp is off", {});
+    return signet::OkStatus();
+  }
+  context.logger.Info("timestamp authority open", {});
+  return router.Add({"POST", "/v1/timestamp", sd::kTimestampQueryType,
+                     [rt, state](const service::Request& request) -> Result<service::Response> {
+                       std::shared_ptr<const SignerdState> st = state.Get();
+                       return sd::HandleTimestamp(*st, *rt->timestamps,
+                                                  sd::ClientIdentity{request.client_subject, request.client_sans}, request);
+                     }});
+}
+
 Status Routes(const std::shared_ptr<Runtime>& rt, service::Router& router, service::StateSnapshot<SignerdState> state,
               service::DaemonContext& context) {
   // The key, the PIN file, state_dir and the rate limit are taken once, at start (a reload that
@@ -134,11 +159,12 @@ Status Routes(const std::shared_ptr<Runtime>& rt, service::Router& router, servi
     context.logger.Warn("signing key unavailable; /readyz is not ready until it opens",
                         {service::LogField("error", first.error().message())});
   }
-  return router.Add({"POST", "/v1/sign", std::string(service::kJsonContentType),
+  SIGNET_RETURN_IF_ERROR(router.Add({"POST", "/v1/sign", std::string(service::kJsonContentType),
                      [rt, state](const service::Request& request) -> Result<service::Response> {
                        std::shared_ptr<const SignerdState> st = state.Get();
                        return sd::HandleSign(*st, rt->view, sd::ClientIdentity{request.client_subject, request.client_sans}, request);
-                     }});
+                     }}));
+  return TimestampRoute(rt, router, state, context);
 }
 
 }  // namespace

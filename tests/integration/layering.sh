@@ -20,12 +20,13 @@ declare -A ALLOWED=(
   [policy]="core attestation"
   [attester]="core firmware_iface attestation service"
   [translog]="core firmware_iface attestation"
+  [tsa]="core firmware_iface"
   [registry]="core attestation service"
   [service]="core"
-  [signer]="core firmware_iface attestation policy translog service"
+  [signer]="core firmware_iface attestation policy translog tsa service"
   [verifierd]="core firmware_iface attestation policy attester registry service"
-  [signerd]="core firmware_iface attestation policy translog service signer"
-  [ops]="core firmware_iface hsm tpm attestation policy attester translog registry service signer verifierd"
+  [signerd]="core firmware_iface attestation policy translog tsa service signer"
+  [ops]="core firmware_iface hsm tpm attestation policy attester translog tsa registry service signer verifierd"
 )
 # EXTRA[m] lists single headers of a higher module that m may include: a daemon's main() uses
 # the one backend factory, and nothing else of ops/.

@@ -11,8 +11,9 @@
 # usage: state_dir_e2e.sh FIXTURE_DIR SIGNET SOURCE_DIR
 set -euo pipefail
 FIX=$1 SIGNET=$2 SRC=$3
-# The lead sets TIMESTAMP_THRESHOLD=1 once the TSA is wired into `signet sign` (issue 16 part 3).
-TLOG_THRESHOLD=1 TIMESTAMP_THRESHOLD=${SIGNET_TEST_TIMESTAMP_THRESHOLD:-0}
+# The state dir has a TSA (log init --tsa-key), so every bundle carries an RFC 3161 timestamp:
+# @sigstore/verify's default thresholds, one log entry and one timestamp.
+TLOG_THRESHOLD=1 TIMESTAMP_THRESHOLD=${SIGNET_TEST_TIMESTAMP_THRESHOLD:-1}
 set -a; source "$FIX/softhsm/env"; source "$FIX/sigstore-js/env"; set +a
 W=$(mktemp -d "${TMPDIR:-/tmp}/signet-state-e2e-XXXXXX"); trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -30,10 +31,15 @@ label="state-e2e-$$"
 "$SIGNET" key generate --token "$TOKEN" --label "$label" --type ecdsa-p256 > /dev/null
 "$SIGNET" key generate --token "$TOKEN" --label "$label-log" --type ed25519 > /dev/null
 "$SIGNET" key generate --token "$TOKEN" --label "$label-log2" --type ed25519 > /dev/null
+"$SIGNET" key generate --token "$TOKEN" --label "$label-tsa" --type ecdsa-p256 > /dev/null
+"$SIGNET" key generate --token "$TOKEN" --label "$label-tsa-ca" --type ecdsa-p256 > /dev/null
 KEY=$(obj "$label")
 "$SIGNET" key export --key "$KEY" --format pem > "$W/release.pub"
 
-expect_rc 0 "$SIGNET" log init --state-dir "$W/state" --origin log.example --log-key "$(obj "$label-log")"
+expect_rc 0 "$SIGNET" log init --state-dir "$W/state" --origin log.example --log-key "$(obj "$label-log")" \
+  --tsa-key "$(obj "$label-tsa")" --tsa-ca-key "$(obj "$label-tsa-ca")"
+# The test machine's clock may report itself unsynchronised (containers): the TSA's switch for tests.
+sed -i 's/require_synchronized_clock: true/require_synchronized_clock: false/' "$W/state/appliance.yaml"
 cp "$W/state/log/checkpoint" "$W/cp0"
 
 source "$SRC/scripts/lib/builder.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `signet log init|verify|witness|migrate` with the log key in SoftHSM2 (Ed25519, CKM_EDDSA):
 #  - init makes DIR/log (an empty tree, its first checkpoint) and DIR/appliance.yaml without a PIN;
-#  - init refuses a non-Ed25519 key, an existing log, and the not-yet-implemented --tsa-key (exit 2);
+#  - init refuses a non-Ed25519 key, an existing log, and --tsa-key without --tsa-ca-key (exit 2);
 #  - migrate copies a hash-chained audit log (made by `signet sign`) entry by entry, and refuses
 #    a broken one (exit 1) and a non-empty log (exit 2);
 #  - log verify FILE still checks the audit log; log verify DIR/log checks the tile log.
@@ -24,7 +24,7 @@ KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-pat
 ECKEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label-ec;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 
 expect_exit 2 "init with an ECDSA key" "$SIGNET" log init --state-dir "$W/ec" --origin log.example --log-key "$ECKEY"
-expect_exit 2 "init with --tsa-key" "$SIGNET" log init --state-dir "$W/x" --origin log.example --log-key "$KEY" --tsa-key "$KEY"
+expect_exit 2 "init with --tsa-key but no --tsa-ca-key" "$SIGNET" log init --state-dir "$W/x" --origin log.example --log-key "$KEY" --tsa-key "$KEY"
 expect_exit 0 "init" "$SIGNET" log init --state-dir "$W/state" --origin log.example --log-key "$KEY"
 grep -q "verifier key: log.example+" "$W/out" || fail "init printed no verifier key"
 [[ -f $W/state/log/checkpoint && -f $W/state/appliance.yaml ]] || fail "init made no log or appliance.yaml"

@@ -453,6 +453,41 @@ TEST(ApplianceConfigTest, RoundTripsAndNeverStoresAPin) {
   EXPECT_FALSE(ReadApplianceConfig(dir.path()).ok());
 }
 
+TEST(ApplianceConfigTest, TsaSectionRoundTripsAndIsStrict) {
+  TempDir dir;
+  ApplianceConfig c;
+  c.origin = "log.example";
+  c.log_key_uri = "pkcs11:token=t;object=k";
+  c.log_verifier_key = "log.example+01020304+AQ";
+  ASSERT_TRUE(WriteApplianceConfig(dir.path(), c).ok());
+  auto none = ReadApplianceConfig(dir.path());
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->tsa_key_uri.empty());
+  EXPECT_TRUE(none->tsa_require_synchronized_clock);
+  c.tsa_key_uri = "pkcs11:token=t;object=tsa";
+  c.tsa_ca_key_uri = "pkcs11:token=t;object=tsa-ca";
+  c.tsa_policy_oid = "1.2.3.4";
+  c.tsa_require_synchronized_clock = false;
+  ASSERT_TRUE(WriteApplianceConfig(dir.path(), c).ok());
+  auto back = ReadApplianceConfig(dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->tsa_key_uri, c.tsa_key_uri);
+  EXPECT_EQ(back->tsa_ca_key_uri, c.tsa_ca_key_uri);
+  EXPECT_EQ(back->tsa_policy_oid, "1.2.3.4");
+  EXPECT_FALSE(back->tsa_require_synchronized_clock);
+  c.tsa_ca_key_uri = "pkcs11:token=t;object=tsa-ca?pin-value=1234";
+  EXPECT_FALSE(WriteApplianceConfig(dir.path(), c).ok());
+  c.tsa_ca_key_uri.clear();
+  EXPECT_FALSE(WriteApplianceConfig(dir.path(), c).ok());
+  const std::string head = "origin: x\nlog:\n  key: k\n  verifier_key: v\n";
+  std::ofstream(dir.path() + "/appliance.yaml") << head << "tsa:\n  key: a\n  ca_key: b\n  require_synchronized_clock: \"no\"\n";
+  EXPECT_FALSE(ReadApplianceConfig(dir.path()).ok());
+  std::ofstream(dir.path() + "/appliance.yaml") << head << "tsa:\n  key: a\n  ca_key: b\n  other: 1\n";
+  EXPECT_FALSE(ReadApplianceConfig(dir.path()).ok());
+  std::ofstream(dir.path() + "/appliance.yaml") << head << "tsa:\n  key: a\n";
+  EXPECT_FALSE(ReadApplianceConfig(dir.path()).ok());
+}
+
 TEST(NoteSignerTest, RefusesNonEd25519KeysAndBadOrigins) {
   auto key = testing::SoftEd25519Key::Generate();
   EXPECT_FALSE(NoteSigner::Create("https://log.example", *key).ok());

@@ -159,7 +159,10 @@ namespace signet::findings {
   X(kConsistencyProofInvalid, "CONSISTENCY_PROOF_INVALID", "the consistency proof does not link the older tree to the newer one") \
   X(kTlogTilesInvalid, "TLOG_TILES_INVALID", "a stored tile or entry bundle disagrees with the tree recomputed from the entries") \
   X(kTlogRollback, "TLOG_ROLLBACK", "a checkpoint is smaller than one already seen (the log was rolled back)")       \
-  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key")
+  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key") \
+  /* Timestamp authority (tsa/, issue 16 part 3). */                                                                 \
+  X(kTsaClockUnsynchronized, "TSA_CLOCK_UNSYNCHRONIZED", "the TSA refuses to stamp while the system clock is not synchronised") \
+  X(kTsaUnavailable, "TSA_UNAVAILABLE", "the state directory has no timestamp authority configured (signerd /v1/timestamp)")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

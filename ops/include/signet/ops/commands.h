@@ -46,6 +46,7 @@ void RegisterLogCommands(Cli& cli, Backends& backends);     // cmd_log.cc: log i
 void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign, verify-image
 void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fetch-evidence
 void RegisterTrustCommands(Cli& cli);                       // cmd_trust.cc: trust export
+void RegisterTsaCommands(Cli& cli, Backends& backends);     // cmd_tsa.cc: tsa stamp
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
