@@ -27,5 +27,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterLogCommands(cli, *backends);
   signet::ops::RegisterSignCommands(cli, *backends);
   signet::ops::RegisterFetchCommand(cli);
+  signet::ops::RegisterAuditCommand(cli, *backends);
   return signet::ops::Run(cli, argc, argv);
 }

@@ -157,7 +157,17 @@ namespace signet::findings {
   X(kConsistencyProofInvalid, "CONSISTENCY_PROOF_INVALID", "the consistency proof does not link the older tree to the newer one") \
   X(kTlogTilesInvalid, "TLOG_TILES_INVALID", "a stored tile or entry bundle disagrees with the tree recomputed from the entries") \
   X(kTlogRollback, "TLOG_ROLLBACK", "a checkpoint is smaller than one already seen (the log was rolled back)")       \
-  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key")
+  X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key") \
+  /* signet audit (audit/, issue 18 part 4): the auditor's report. */                                               \
+  X(kContProvRenderedDrift, "CONT-PROV-RENDERED-DRIFT", "the rendered manifest pins another digest than the one running") \
+  X(kContProvAuditOnlyAdmission, "CONT-PROV-AUDIT-ONLY-ADMISSION", "verifierd only warns in this namespace (audit mode)") \
+  X(kContProvAdmissionNotConfigured, "CONT-PROV-ADMISSION-NOT-CONFIGURED", "no validating webhook sends reviews to verifierd") \
+  X(kContProvAdmissionFailOpen, "CONT-PROV-ADMISSION-FAIL-OPEN", "a verifierd webhook has failurePolicy Ignore")     \
+  X(kContProvNamespaceNotCovered, "CONT-PROV-NAMESPACE-NOT-COVERED", "no verifierd webhook selects the namespace or pod creation") \
+  X(kContProvUnsignedAdmitted, "CONT-PROV-UNSIGNED-ADMITTED", "verifierd admitted the unsigned probe image in a production namespace") \
+  X(kContProvRunningDigestUnknown, "CONT-PROV-RUNNING-DIGEST-UNKNOWN", "no container reports the running image's digest") \
+  X(kContProvPolicyMismatch, "CONT-PROV-POLICY-MISMATCH", "verifierd decided under another policy than the auditor's")  \
+  X(kContProvProductionNotSampled, "CONT-PROV-PRODUCTION-NOT-SAMPLED", "a production namespace runs nothing, or none is named")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

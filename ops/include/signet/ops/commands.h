@@ -45,6 +45,7 @@ void RegisterGateCommands(Cli& cli);                        // cmd_gate.cc: gate
 void RegisterLogCommands(Cli& cli, Backends& backends);     // cmd_log.cc: log init|verify|witness|migrate
 void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign, verify-image
 void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fetch-evidence
+void RegisterAuditCommand(Cli& cli, Backends& backends);    // cmd_audit.cc: audit
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
