@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "signet/audit/audit.h"
 #include "signet/audit/inputs.h"
@@ -108,23 +109,23 @@ Status PrepareOut(const std::string& out) {
 int RunAudit(Backends& backends, const AuditFlags& f) {
   // 1. Inputs (exit 2 on any of them).
   auto pods_text = ReadFile(f.pods, audit::kMaxInputBytes);
-  if (!pods_text.ok()) return ReportError(pods_text.error().Prefix("--pods"));
+  if (!pods_text.ok()) return ReportError(std::move(pods_text).error().Prefix("--pods"));
   auto pods = audit::ParsePods(*pods_text);
-  if (!pods.ok()) return ReportError(pods.error().Prefix("--pods"));
+  if (!pods.ok()) return ReportError(std::move(pods).error().Prefix("--pods"));
   auto vwc_text = ReadFile(f.webhooks, audit::kMaxInputBytes);
-  if (!vwc_text.ok()) return ReportError(vwc_text.error().Prefix("--webhooks"));
+  if (!vwc_text.ok()) return ReportError(std::move(vwc_text).error().Prefix("--webhooks"));
   auto webhooks = audit::ParseWebhooks(*vwc_text);
-  if (!webhooks.ok()) return ReportError(webhooks.error().Prefix("--webhooks"));
+  if (!webhooks.ok()) return ReportError(std::move(webhooks).error().Prefix("--webhooks"));
   audit::AuditInputs in;
   in.pods = std::move(*pods);
   in.webhooks = std::move(*webhooks);
   if (!f.rendered.empty()) {
     auto rendered = audit::ReadRenderedDirectory(f.rendered);
-    if (!rendered.ok()) return ReportError(rendered.error().Prefix("--rendered"));
+    if (!rendered.ok()) return ReportError(std::move(rendered).error().Prefix("--rendered"));
     in.rendered = std::move(*rendered);
   }
   auto policy = policy::LoadPolicy(f.policy);
-  if (!policy.ok()) return ReportError(policy.error().Prefix("--policy"));
+  if (!policy.ok()) return ReportError(std::move(policy).error().Prefix("--policy"));
   in.policy = &policy->policy;
   in.policy_file_digest = policy->digest;
   if (f.sample == 0) return ReportError(InvalidArgument("--sample must be at least 1"));
@@ -140,20 +141,20 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
     in.at = SystemClock().Now();
   } else {
     auto at = ParseRfc3339(f.at);
-    if (!at.ok()) return ReportError(at.error().Prefix("--at"));
+    if (!at.ok()) return ReportError(std::move(at).error().Prefix("--at"));
     in.at = *at;
   }
   if (Status out = PrepareOut(f.out); !out.ok()) return ReportError(out.error());
 
   // 2. The verifier (and the registry, for tags without a running digest).
   auto url = service::ParseHttpsUrl(f.verifier);
-  if (!url.ok()) return ReportError(url.error().Prefix("--verifier"));
+  if (!url.ok()) return ReportError(std::move(url).error().Prefix("--verifier"));
   service::ClientOptions options;
   options.ca_file = f.verifier_ca;
   options.use_system_store = f.verifier_ca.empty();
   options.user_agent = "signet-audit";
   auto client = service::HttpsClient::Create(*url, options);
-  if (!client.ok()) return ReportError(client.error().Prefix("--verifier"));
+  if (!client.ok()) return ReportError(std::move(client).error().Prefix("--verifier"));
   HttpsVerifier verifier(std::move(*client));
   std::unique_ptr<RegistryResolver> resolver;
   if (!f.registry_config.empty() || !f.registry_ca.empty()) {
@@ -184,9 +185,9 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
   std::optional<translog::Integrated> logged;
   if (!f.state_dir.empty()) {
     auto opened = OpenLogSigner(backends, f.state_dir, f.log_key, f.backend);
-    if (!opened.ok()) return ReportError(opened.error().Prefix("--state-dir"));
+    if (!opened.ok()) return ReportError(std::move(opened).error().Prefix("--state-dir"));
     auto log = translog::TransparencyLog::Open(f.state_dir, *opened->signer);
-    if (!log.ok()) return ReportError(log.error().Prefix("--state-dir"));
+    if (!log.ok()) return ReportError(std::move(log).error().Prefix("--state-dir"));
     JsonValue entry;
     entry.Set("type", JsonValue::String("signet-audit-report/v1"))
         .Set("generatedAt", JsonValue::String(report->generated_at))
@@ -196,7 +197,7 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
     auto canonical = WriteCanonicalJson(entry);
     if (!canonical.ok()) return ReportError(canonical.error());
     auto integrated = (*log)->Append(*canonical);
-    if (!integrated.ok()) return ReportError(integrated.error().Prefix("appending to the log"));
+    if (!integrated.ok()) return ReportError(std::move(integrated).error().Prefix("appending to the log"));
     logged = std::move(*integrated);
   }
 
