@@ -25,11 +25,16 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; [[ -f $W/out ]] && tail -20 "$W/out"; exit 1; }
+fail() {
+  echo "FAIL: $*"
+  [[ -f $W/out ]] && tail -20 "$W/out"
+  [[ -f $W/err ]] && tail -20 "$W/err"
+  exit 1
+}
 pass() { echo "ok: $*"; }
 expect_exit() {  # expect_exit CODE WHAT CMD...
   local want=$1 what=$2 rc=0; shift 2
-  "$@" > "$W/out" 2>&1 || rc=$?
+  "$@" > "$W/out" 2> "$W/err" || rc=$?
   [[ $rc == "$want" ]] || fail "$what: exit $rc, want $want"
 }
 cd "$W"
@@ -92,7 +97,7 @@ expect_exit 0 "log init" "$SIGNET" log init --state-dir "$W/state" --origin audi
 audit() {  # audit OUTDIR [EXTRA...]
   local out=$1; shift
   "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --rendered "$FX/rendered" --policy policy.yaml \
-    --verifier "$URL" --verifier-ca ca.pem --sample 6 --seed 7 --at "$AT" --out "$out" "$@"
+    --verifier "$URL" --verifier-ca ca.pem --sample 7 --seed 7 --at "$AT" --out "$out" "$@"
 }
 
 # --- the fixture story: critical findings, exit 1, report written and logged ---
@@ -101,7 +106,7 @@ cp "$W/out" summary.json
 python3 - "$W/r1/report.json" summary.json "$GOOD" <<'PY' || fail "report.json: $(head -c 3000 "$W/r1/report.json")"
 import json, sys
 r, s, good = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
-assert len(r["images"]) == 6 and r["population"] == 7, (len(r["images"]), r["population"])
+assert len(r["images"]) == 7 and r["population"] == 7, (len(r["images"]), r["population"])
 ns = {i["namespace"] for i in r["images"]}
 assert {"payments", "shop"} <= ns, ns
 assert r["probe"]["sent"] and r["probe"]["denied"] and r["probe"]["namespace"] == "payments", r["probe"]
@@ -134,7 +139,7 @@ fe = [i for i in r["images"] if i["image"] == "docker.io/library/busybox:1.36"][
 assert fe["exceptions"][0]["owner"] == "platform@example.com" and fe["exceptions"][0]["state"] == "live", fe
 assert r["critical"] is True and s["critical"] >= 1 and s["probeDenied"] is True and "logIndex" in s, s
 PY
-pass "report.json: 6 of 7 images (production first), probe denied, audit-mode sandbox, kube-system uncovered, drift, expired exception, tag-only workload"
+pass "report.json: 7 of 7 images, probe denied, audit-mode sandbox, kube-system uncovered, drift, expired exception, tag-only workload"
 
 # The report's SHA-256 is in the log at the printed index, and the log verifies.
 SHA=$(sha256sum r1/report.json | cut -d' ' -f1)
@@ -182,7 +187,7 @@ expect_exit 2 "--sample 0" audit n5 --sample 0
 expect_exit 2 "tag probe image" audit n6 --probe-image docker.io/library/busybox:latest
 expect_exit 2 "http verifier" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "http://127.0.0.1:$PORT" --out n7
 expect_exit 3 "untrusted verifier certificate" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "$URL" --verifier-ca otherca.pem --out n8
-grep -q "certificate verify failed" "$W/out" || fail "untrusted CA: $(cat "$W/out")"
+grep -q "certificate verify failed" "$W/err" || fail "untrusted CA: $(cat "$W/err")"
 expect_exit 3 "unknown verifier policy" audit n9 --verifier-policy nope
 # A closed port: find one by binding port 0 and closing it.
 CLOSED=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
@@ -191,9 +196,9 @@ for d in n3 n5 n6 n8 n9 n10; do [[ ! -e $d/report.json ]] || fail "$d: a report 
 pass "exit 2 for malformed pods/webhooks/rendered, missing policy, non-empty --out, --sample 0, tag probe, http; exit 3 for an untrusted or unreachable verifier and an unknown verifier policy"
 
 # --- report.html in a real browser ---
-NODE_PATH=$SIGNET_TEST_NODE_PATH node "$HERE/browser_check.js" "$W/r1/report.html" "$OUT/audit-report.png" 6 "$W/chromium.pid" \
+NODE_PATH=$SIGNET_TEST_NODE_PATH node "$HERE/browser_check.js" "$W/r1/report.html" "$OUT/audit-report.png" 7 "$W/chromium.pid" \
   > "$W/out" 2>&1 || fail "browser check: $(cat "$W/out")"
 cat "$W/out"
 [[ -s $OUT/audit-report.png ]] || fail "no screenshot"
-pass "chromium: 6 evidence rows, probe row says denied, no request left the page, screenshot $OUT/audit-report.png"
+pass "chromium: 7 evidence rows, probe row says denied, no request left the page, screenshot $OUT/audit-report.png"
 echo "PASS: signet audit end to end"
