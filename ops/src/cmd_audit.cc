@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -145,6 +146,18 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
     in.at = *at;
   }
   if (Status out = PrepareOut(f.out); !out.ok()) return ReportError(out.error());
+  // The log is opened (and locked) before anything is asked, so a broken --state-dir costs no
+  // audit and a written report is always logged.
+  std::optional<OpenedLog> log_key;
+  std::unique_ptr<translog::TransparencyLog> log;
+  if (!f.state_dir.empty()) {
+    auto opened = OpenLogSigner(backends, f.state_dir, f.log_key, f.backend);
+    if (!opened.ok()) return ReportError(std::move(opened).error().Prefix("--state-dir"));
+    log_key = std::move(*opened);
+    auto opened_log = translog::TransparencyLog::Open(f.state_dir, *log_key->signer);
+    if (!opened_log.ok()) return ReportError(std::move(opened_log).error().Prefix("--state-dir"));
+    log = std::move(*opened_log);
+  }
 
   // 2. The verifier (and the registry, for tags without a running digest).
   auto url = service::ParseHttpsUrl(f.verifier);
@@ -183,11 +196,7 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
 
   // 4. The report's digest into the appliance's log.
   std::optional<translog::Integrated> logged;
-  if (!f.state_dir.empty()) {
-    auto opened = OpenLogSigner(backends, f.state_dir, f.log_key, f.backend);
-    if (!opened.ok()) return ReportError(std::move(opened).error().Prefix("--state-dir"));
-    auto log = translog::TransparencyLog::Open(f.state_dir, *opened->signer);
-    if (!log.ok()) return ReportError(std::move(log).error().Prefix("--state-dir"));
+  if (log != nullptr) {
     JsonValue entry;
     entry.Set("type", JsonValue::String("signet-audit-report/v1"))
         .Set("generatedAt", JsonValue::String(report->generated_at))
@@ -196,7 +205,7 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
         .Set("critical", JsonValue::Bool(report->HasCritical()));
     auto canonical = WriteCanonicalJson(entry);
     if (!canonical.ok()) return ReportError(canonical.error());
-    auto integrated = (*log)->Append(*canonical);
+    auto integrated = log->Append(*canonical);
     if (!integrated.ok()) return ReportError(std::move(integrated).error().Prefix("appending to the log"));
     logged = std::move(*integrated);
   }

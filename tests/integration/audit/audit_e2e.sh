@@ -101,7 +101,7 @@ audit() {  # audit OUTDIR [EXTRA...]
 }
 
 # --- the fixture story: critical findings, exit 1, report written and logged ---
-expect_exit 1 "audit of the fixture cluster" audit r1 --state-dir "$W/state" --json
+expect_exit 1 "audit of the fixture cluster" audit r1 --state-dir "$W/state" --log-key "$KEY" --json
 cp "$W/out" summary.json
 python3 - "$W/r1/report.json" summary.json "$GOOD" <<'PY' || fail "report.json: $(head -c 3000 "$W/r1/report.json")"
 import json, sys
@@ -192,8 +192,9 @@ expect_exit 3 "unknown verifier policy" audit n9 --verifier-policy nope
 # A closed port: find one by binding port 0 and closing it.
 CLOSED=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
 expect_exit 3 "verifier unreachable" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "https://127.0.0.1:$CLOSED" --verifier-ca ca.pem --out n10
-for d in n3 n5 n6 n8 n9 n10; do [[ ! -e $d/report.json ]] || fail "$d: a report was written on failure"; done
-pass "exit 2 for malformed pods/webhooks/rendered, missing policy, non-empty --out, --sample 0, tag probe, http; exit 3 for an untrusted or unreachable verifier and an unknown verifier policy"
+expect_exit 2 "uninitialised --state-dir" audit n11 --state-dir "$W/nostate"
+for d in n3 n5 n6 n8 n9 n10 n11; do [[ ! -e $d/report.json ]] || fail "$d: a report was written on failure"; done
+pass "exit 2 for malformed pods/webhooks/rendered, missing policy, non-empty --out, --sample 0, tag probe, http, uninitialised --state-dir; exit 3 for an untrusted or unreachable verifier and an unknown verifier policy"
 
 # --- report.html in a real browser ---
 NODE_PATH=$SIGNET_TEST_NODE_PATH node "$HERE/browser_check.js" "$W/r1/report.html" "$OUT/audit-report.png" 7 "$W/chromium.pid" \
