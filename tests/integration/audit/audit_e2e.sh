@@ -187,7 +187,7 @@ expect_exit 2 "--sample 0" audit n5 --sample 0
 expect_exit 2 "tag probe image" audit n6 --probe-image docker.io/library/busybox:latest
 expect_exit 2 "http verifier" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "http://127.0.0.1:$PORT" --out n7
 expect_exit 3 "untrusted verifier certificate" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "$URL" --verifier-ca otherca.pem --out n8
-grep -q "certificate verify failed" "$W/err" || fail "untrusted CA: $(cat "$W/err")"
+grep -q "TLS handshake with the server failed" "$W/err" || fail "untrusted CA: $(cat "$W/err")"
 expect_exit 3 "unknown verifier policy" audit n9 --verifier-policy nope
 # A closed port: find one by binding port 0 and closing it.
 CLOSED=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
