@@ -139,21 +139,8 @@ struct LogFlags {
   bool json = false;
 };
 
-// OpenLogSigner opens the log key (from --log-key, else appliance.yaml) and its note signer.
-struct OpenedLog {
-  OpenedKey key;
-  std::unique_ptr<translog::NoteSigner> signer;
-};
 Result<OpenedLog> OpenLogSigner(Backends& backends, const LogFlags& f) {
-  SIGNET_ASSIGN_OR_RETURN(translog::ApplianceConfig config, translog::ReadApplianceConfig(f.state_dir));
-  OpenedLog out;
-  SIGNET_ASSIGN_OR_RETURN(out.key, OpenSigningKey(backends, f.log_key.empty() ? config.log_key_uri : f.log_key, f.backend));
-  SIGNET_ASSIGN_OR_RETURN(translog::NoteSigner signer, translog::NoteSigner::Create(config.origin, *out.key.key));
-  if (signer.verifier_key() != config.log_verifier_key) {
-    return InvalidArgument("the log key is not the one appliance.yaml records");
-  }
-  out.signer = std::make_unique<translog::NoteSigner>(std::move(signer));
-  return out;
+  return ops::OpenLogSigner(backends, f.state_dir, f.log_key, f.backend);
 }
 
 int LogInit(Backends& backends, const LogFlags& f) {

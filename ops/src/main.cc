@@ -29,5 +29,6 @@ int main(int argc, char** argv) {
   signet::ops::RegisterFetchCommand(cli);
   signet::ops::RegisterTrustCommands(cli);
   signet::ops::RegisterTsaCommands(cli, *backends);
+  signet::ops::RegisterAuditCommand(cli, *backends);
   return signet::ops::Run(cli, argc, argv);
 }

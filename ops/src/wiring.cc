@@ -11,6 +11,7 @@
 #include "signet/core/file.h"
 #include "signet/hsm/uri.h"
 #include "signet/policy/policy.h"
+#include "signet/translog/appliance_config.h"
 
 namespace signet::ops {
 
@@ -105,6 +106,19 @@ Result<std::string> DefaultAuditLogPath() {
     return InvalidArgument("state directory " + dir + " is not a directory (check SIGNET_STATE_DIR)");
   }
   return dir + "/audit.log";
+}
+
+Result<OpenedLog> OpenLogSigner(Backends& backends, const std::string& state_dir, const std::string& log_key,
+                                const KeyBackendFlags& flags) {
+  SIGNET_ASSIGN_OR_RETURN(translog::ApplianceConfig config, translog::ReadApplianceConfig(state_dir));
+  OpenedLog out;
+  SIGNET_ASSIGN_OR_RETURN(out.key, OpenSigningKey(backends, log_key.empty() ? config.log_key_uri : log_key, flags));
+  SIGNET_ASSIGN_OR_RETURN(translog::NoteSigner signer, translog::NoteSigner::Create(config.origin, *out.key.key));
+  if (signer.verifier_key() != config.log_verifier_key) {
+    return InvalidArgument("the log key is not the one appliance.yaml records");
+  }
+  out.signer = std::make_unique<translog::NoteSigner>(std::move(signer));
+  return out;
 }
 
 }  // namespace signet::ops

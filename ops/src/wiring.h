@@ -17,6 +17,7 @@
 #include "signet/policy/gate.h"
 #include "signet/policy/inputs.h"
 #include "signet/policy/policy.h"
+#include "signet/translog/log.h"
 
 namespace signet::ops {
 
@@ -47,6 +48,18 @@ Result<std::unique_ptr<fw::KeyStore>> OpenKeyStoreFromUri(Backends& backends, co
 // URI's module-path, else flags.module, else $SIGNET_PKCS11_MODULE; the PIN from the URI's
 // pin-source, else the variable named by flags.pin_env, else pin-value (warns on stderr).
 Result<OpenedKey> OpenSigningKey(Backends& backends, const std::string& uri, const KeyBackendFlags& flags);
+
+// OpenedLog is the appliance's log key and the note signer over it (the key outlives the signer).
+struct OpenedLog {
+  OpenedKey key;
+  std::unique_ptr<translog::NoteSigner> signer;
+};
+
+// OpenLogSigner opens the log key of the state directory `state_dir` (from `log_key`, else its
+// appliance.yaml) and its note signer. kInvalidArgument when the key is not the one
+// appliance.yaml records.
+Result<OpenedLog> OpenLogSigner(Backends& backends, const std::string& state_dir, const std::string& log_key,
+                                const KeyBackendFlags& flags);
 
 // LoadPolicyTrustedRoot reads and parses the trusted root `policy` names (nullopt when it names
 // none). A broken pin is a configuration error, so every failure is kInvalidArgument (exit 2),

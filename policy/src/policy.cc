@@ -256,7 +256,7 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top)", {"version", "trusted_root", "builders", "sources",
                                                    "max_age", "require", "exceptions", "verified_levels",
                                                    "images", "annotations", "release_signers",
-                                                   "accept_vsa"}));
+                                                   "accept_vsa", "production_namespaces"}));
   Policy p;
   const YamlNode* v = root.Find("version");
   if (v == nullptr) return Bad("version", "missing");
@@ -321,6 +321,18 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
 
   if (const YamlNode* im = root.Find("images")) {
     SIGNET_ASSIGN_OR_RETURN(p.images, GetStringList(*im, "images"));
+  }
+  if (const YamlNode* pn = root.Find("production_namespaces")) {
+    SIGNET_ASSIGN_OR_RETURN(p.production_namespaces, GetStringList(*pn, "production_namespaces"));
+    std::set<std::string> seen;
+    for (size_t i = 0; i < p.production_namespaces.size(); ++i) {
+      const std::string& ns = p.production_namespaces[i];
+      // A Kubernetes namespace is an RFC 1123 label; anything else would match no pod.
+      bool ok = !ns.empty() && ns.size() <= 63 && ns.front() != '-' && ns.back() != '-';
+      for (char c : ns) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+      if (!ok) return Bad("production_namespaces[" + std::to_string(i) + "]", "must be a namespace name (RFC 1123 label)");
+      if (!seen.insert(ns).second) return Bad("production_namespaces[" + std::to_string(i) + "]", "listed twice");
+    }
   }
   if (const YamlNode* an = root.Find("annotations")) {
     SIGNET_ASSIGN_OR_RETURN(p.annotations, GetStringList(*an, "annotations"));

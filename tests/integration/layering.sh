@@ -26,7 +26,8 @@ declare -A ALLOWED=(
   [signer]="core firmware_iface attestation policy translog tsa service"
   [verifierd]="core firmware_iface attestation policy attester registry service"
   [signerd]="core firmware_iface attestation policy translog tsa service signer"
-  [ops]="core firmware_iface hsm tpm attestation policy attester translog tsa registry service signer verifierd"
+  [audit]="core attestation policy"
+  [ops]="core firmware_iface hsm tpm attestation policy attester translog tsa registry service signer verifierd audit"
 )
 # EXTRA[m] lists single headers of a higher module that m may include: a daemon's main() uses
 # the one backend factory, and nothing else of ops/.

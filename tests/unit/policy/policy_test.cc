@@ -435,6 +435,21 @@ TEST(PolicyTest, VerifiedLevelsForTheSummary) {
   }
 }
 
+// production_namespaces (signet audit): namespace names, each once; decisions never read it.
+TEST(PolicyTest, ProductionNamespaces) {
+  auto p = ParsePolicy(std::string(kMinimal) + "production_namespaces: [payments, shop-eu-1]\n");
+  ASSERT_TRUE(p.ok()) << p.error().ToString();
+  EXPECT_EQ(p->production_namespaces, (std::vector<std::string>{"payments", "shop-eu-1"}));
+  EXPECT_TRUE(ParsePolicy(std::string(kMinimal))->production_namespaces.empty());
+  for (const char* bad : {"production_namespaces: [Payments]\n", "production_namespaces: [\"\"]\n",
+                          "production_namespaces: payments\n", "production_namespaces: [-x]\n",
+                          "production_namespaces: [a, a]\n", "production_namespaces: [a/b]\n"}) {
+    auto r = ParsePolicy(std::string(kMinimal) + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("production_namespaces"), std::string::npos) << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace signet::policy
 

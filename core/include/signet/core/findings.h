@@ -162,7 +162,17 @@ namespace signet::findings {
   X(kCosignatureInvalid, "COSIGNATURE_INVALID", "a tlog-cosignature/v1 line does not verify with the witness key") \
   /* Timestamp authority (tsa/, issue 16 part 3). */                                                                 \
   X(kTsaClockUnsynchronized, "TSA_CLOCK_UNSYNCHRONIZED", "the TSA refuses to stamp while the system clock is not synchronised") \
-  X(kTsaUnavailable, "TSA_UNAVAILABLE", "the state directory has no timestamp authority configured (signerd /v1/timestamp)")
+  X(kTsaUnavailable, "TSA_UNAVAILABLE", "the state directory has no timestamp authority configured (signerd /v1/timestamp)") \
+  /* signet audit (audit/, issue 18 part 4): the auditor's report. */                                               \
+  X(kContProvRenderedDrift, "CONT-PROV-RENDERED-DRIFT", "the rendered manifest pins another digest than the one running") \
+  X(kContProvAuditOnlyAdmission, "CONT-PROV-AUDIT-ONLY-ADMISSION", "verifierd only warns in this namespace (audit mode)") \
+  X(kContProvAdmissionNotConfigured, "CONT-PROV-ADMISSION-NOT-CONFIGURED", "no validating webhook sends reviews to verifierd") \
+  X(kContProvAdmissionFailOpen, "CONT-PROV-ADMISSION-FAIL-OPEN", "a verifierd webhook has failurePolicy Ignore")     \
+  X(kContProvNamespaceNotCovered, "CONT-PROV-NAMESPACE-NOT-COVERED", "no verifierd webhook selects the namespace or pod creation") \
+  X(kContProvUnsignedAdmitted, "CONT-PROV-UNSIGNED-ADMITTED", "verifierd admitted the unsigned probe image in a production namespace") \
+  X(kContProvRunningDigestUnknown, "CONT-PROV-RUNNING-DIGEST-UNKNOWN", "no container reports the running image's digest") \
+  X(kContProvPolicyMismatch, "CONT-PROV-POLICY-MISMATCH", "verifierd decided under another policy than the auditor's")  \
+  X(kContProvProductionNotSampled, "CONT-PROV-PRODUCTION-NOT-SAMPLED", "a production namespace runs nothing, or none is named")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

@@ -47,6 +47,7 @@ void RegisterSignCommands(Cli& cli, Backends& backends);    // cmd_sign.cc: sign
 void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fetch-evidence
 void RegisterTrustCommands(Cli& cli);                       // cmd_trust.cc: trust export
 void RegisterTsaCommands(Cli& cli, Backends& backends);     // cmd_tsa.cc: tsa stamp
+void RegisterAuditCommand(Cli& cli, Backends& backends);    // cmd_audit.cc: audit
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);

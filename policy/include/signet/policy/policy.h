@@ -140,6 +140,10 @@ struct Policy {
   // policy's digest may stand in for re-verifying the evidence (verifierd). Requires
   // release_signers (lint error ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS).
   bool accept_vsa = false;
+  // production_namespaces: the Kubernetes namespaces this policy calls production. `signet audit`
+  // samples every one of them first and sends its unsigned-image probe to the first. Decisions
+  // do not read it. Absent: none.
+  std::vector<std::string> production_namespaces;
 
   // FindBuilder returns the builder called `name`, or nullptr.
   const BuilderPolicy* FindBuilder(std::string_view name) const;
