@@ -100,6 +100,7 @@ if verify_js "$W/e5.json" "$W/trusted_root.json"; then fail "@sigstore/verify ac
 
 # 5. A root naming another log key refuses the bundle.
 expect_rc 0 "$SIGNET" log init --state-dir "$W/state2" --origin log.example --log-key "$(obj "$label-log2")"
+mkdir -p "$W/state2/tsa" && cp "$W/state/tsa/chain.pem" "$W/state2/tsa/"  # the same TSA: only the log key differs
 expect_rc 0 "$SIGNET" trust export --state-dir "$W/state2" --out "$W/other_root.json"
 if verify_js "$W/out/image.sigstore.json" "$W/other_root.json"; then fail "a root with another log key accepts the bundle"; fi
 grep -q "refused: TLOG" "$W/js.out" || fail "other root: refused for another reason: $(cat "$W/js.out")"
