@@ -37,6 +37,13 @@ std::string VersionString() {
   return std::string("signet ") + kSignetVersion + " (commit " + kSignetGitCommit + ")";
 }
 
+CLI::App* CommandGroup(Cli& cli, const std::string& name, const std::string& description) {
+  for (CLI::App* sub : cli.app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  return cli.app.add_subcommand(name, description);
+}
+
 void RegisterVersionCommand(Cli& cli) {
   cli.app.set_version_flag("--version", VersionString(), "Print the version and git commit, then exit");
   auto* cmd = cli.app.add_subcommand("version", "Print the version and git commit");

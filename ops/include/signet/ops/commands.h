@@ -35,6 +35,12 @@ struct Cli {
 // ReportError prints `error` to stderr as "signet: <message>" and returns its exit code.
 int ReportError(const Error& error);
 
+// CommandGroup returns the subcommand `name` of the app, adding it with `description` when no
+// command group registered it yet: two cmd_*.cc files may add subcommands to one group (the
+// "ceremony" group's init lives apart from its approve/verify). Registration order then does not
+// matter.
+CLI::App* CommandGroup(Cli& cli, const std::string& name, const std::string& description);
+
 // Register* add command groups. Each is defined in its own ops/src/cmd_*.cc. `backends` must
 // outlive Run(): the commands open devices through it when they run.
 void RegisterVersionCommand(Cli& cli);                      // cli.cc
