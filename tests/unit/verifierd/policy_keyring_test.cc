@@ -11,7 +11,7 @@
 #include "signet/verifierd/config.h"
 #include "verifierd_fixture.h"
 
-namespace signet::verifierd {
+namespace signet::verifierd::testing {
 namespace {
 
 namespace ct = custody::testing;
@@ -87,4 +87,4 @@ TEST(PolicyKeyringConfigTest, ParsesAndResolves) {
 }
 
 }  // namespace
-}  // namespace signet::verifierd
+}  // namespace signet::verifierd::testing
