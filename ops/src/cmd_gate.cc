@@ -7,6 +7,8 @@
 //   signet policy check FILE
 //     lints a policy; prints one line per problem (or JSON with --json); exit 0 when there is no
 //     error (warnings allowed), 1 when there is one, 2 when the policy does not load.
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -15,6 +17,8 @@
 
 #include "signet/attestation/trusted_root.h"
 #include "signet/core/file.h"
+#include "signet/core/findings.h"
+#include "signet/core/yaml.h"
 #include "signet/core/json.h"
 #include "signet/core/time.h"
 #include "signet/ops/commands.h"
@@ -22,6 +26,8 @@
 #include "signet/policy/gate.h"
 #include "signet/policy/inputs.h"
 #include "signet/policy/policy.h"
+#include "keyring_wiring.h"
+#include "signet/custody/policy_approval.h"
 #include "wiring.h"
 
 namespace signet::ops {
@@ -95,7 +101,87 @@ int RunPolicyCheck(const std::string& path, bool json) {
   return error ? kExitDenied : kExitOk;
 }
 
+
+struct PolicyApproveFlags {
+  std::string policy;
+  std::string key;
+  std::string custodian;
+  std::string approvals;
+  KeyBackendFlags backend;
+};
+
+struct PolicyVerifyFlags {
+  std::string policy;
+  std::string keyring;
+  std::string approvals;
+};
+
+// ApprovePolicyFile signs the policy's exact bytes into its approvals file (replaced atomically).
+Status ApprovePolicyFile(Backends& backends, const PolicyApproveFlags& f) {
+  SIGNET_ASSIGN_OR_RETURN(std::string bytes, ReadFile(f.policy, kMaxYamlBytes));
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<custody::ApprovalSigner> signer, OpenApprovalSigner(backends, f.key, f.backend));
+  const std::string path = f.approvals.empty() ? custody::PolicyApprovalsPath(f.policy) : f.approvals;
+  custody::PolicyApprovals approvals;
+  if (::access(path.c_str(), F_OK) == 0) {
+    SIGNET_ASSIGN_OR_RETURN(std::string text, ReadFile(path, custody::kMaxPolicyApprovalsBytes));
+    auto parsed = custody::ParsePolicyApprovals(text);
+    if (!parsed.ok()) return std::move(parsed).error().Prefix(path);
+    approvals = std::move(*parsed);
+  }
+  const std::string name = f.custodian.empty() ? signer->key_id().substr(0, 16) : f.custodian;
+  SIGNET_RETURN_IF_ERROR(custody::ApprovePolicy(approvals, bytes, name, *signer));
+  SIGNET_RETURN_IF_ERROR(WriteFileAtomic(path, custody::SerializePolicyApprovals(approvals)));
+  std::printf("approved %s (%s) as %s: %zu signature(s) in %s\n", f.policy.c_str(), approvals.policy_digest.c_str(),
+              name.c_str(), approvals.signatures.size(), path.c_str());
+  return OkStatus();
+}
+
+Status VerifyPolicyFile(const PolicyVerifyFlags& f) {
+  SIGNET_ASSIGN_OR_RETURN(std::string bytes, ReadFile(f.policy, kMaxYamlBytes));
+  const std::string digest = custody::PolicyDigest(bytes);
+  const std::string path = f.approvals.empty() ? custody::PolicyApprovalsPath(f.policy) : f.approvals;
+  SIGNET_RETURN_IF_ERROR(custody::VerifyPolicyApprovalFiles(digest, path, f.keyring));
+  std::printf("policy verify: OK, %s approved by a quorum of %s\n", digest.c_str(), f.keyring.c_str());
+  return OkStatus();
+}
+
 }  // namespace
+
+void RegisterPolicyApprovalCommands(Cli& cli, Backends& backends) {
+  CLI::App* policy = CommandGroup(cli, "policy", "Gate policy tools");
+  auto a = std::make_shared<PolicyApproveFlags>();
+  auto* approve = policy->add_subcommand(
+      "approve",
+      "Approve a policy file as a custodian: sign its exact bytes (sha256) into P.approvals.json\n"
+      "(or --approvals FILE). Approvals of other bytes in that file are dropped.\n"
+      "Exit 0 signed, 2 bad input, 3 device error.");
+  approve->add_option("--policy", a->policy, "Policy YAML file")->required();
+  approve->add_option("--key", a->key, "Custodian key: PEM private key file (P-256/P-384) or pkcs11: URI")->required();
+  approve->add_option("--custodian", a->custodian, "Custodian name recorded with the signature (default: key id prefix)");
+  approve->add_option("--approvals", a->approvals, "Approvals file (default: POLICY.approvals.json)");
+  AddKeyBackendFlags(approve, a->backend);
+  approve->callback([&cli, &backends, a] {
+    cli.action = [&backends, a] {
+      Status s = ApprovePolicyFile(backends, *a);
+      return s.ok() ? kExitOk : ReportError(s.error());
+    };
+  });
+  auto v = std::make_shared<PolicyVerifyFlags>();
+  auto* verify = policy->add_subcommand(
+      "verify",
+      "Check that a quorum (the keyring's threshold) of the keyring's custodians approved the policy's\n"
+      "exact bytes. Exit 0 yes; 1 no (POLICY_NOT_APPROVED, naming who is missing) or a keyring that\n"
+      "does not verify; 2 unusable input.");
+  verify->add_option("--policy", v->policy, "Policy YAML file")->required();
+  verify->add_option("--keyring", v->keyring, "keyring.json whose custodians approve policies")->required();
+  verify->add_option("--approvals", v->approvals, "Approvals file (default: POLICY.approvals.json)");
+  verify->callback([&cli, v] {
+    cli.action = [v] {
+      Status s = VerifyPolicyFile(*v);
+      return s.ok() ? kExitOk : ReportError(s.error());
+    };
+  });
+}
 
 void RegisterGateCommands(Cli& cli) {
   auto flags = std::make_shared<GateFlags>();
@@ -112,7 +198,7 @@ void RegisterGateCommands(Cli& cli) {
   gate->add_option("--at", flags->at, "Evaluation time, RFC 3339 (default: now)");
   gate->callback([&cli, flags] { cli.action = [flags] { return RunGate(*flags); }; });
 
-  auto* policy = cli.app.add_subcommand("policy", "Gate policy tools");
+  auto* policy = CommandGroup(cli, "policy", "Gate policy tools");
   policy->require_subcommand(1);
   auto check_path = std::make_shared<std::string>();
   auto check_json = std::make_shared<bool>(false);

@@ -1,11 +1,18 @@
 // `signet sign` (provenance-gated signing) and `signet verify-image` (self-check of its outputs).
 // A shell over signer::SigningService: flags, the audit log's path, printing and exit codes.
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "signet/attestation/bundle.h"
+#include "signet/attestation/trusted_root.h"
+#include "signet/attestation/verifier.h"
+#include "signet/core/findings.h"
 #include "signet/core/public_key.h"
 #include "signet/core/file.h"
 #include "signet/core/json.h"
@@ -20,6 +27,7 @@
 #include "signet/service/client.h"
 #include "sign_client.h"
 #include "sign_push.h"
+#include "keyring_wiring.h"
 #include "state_dir.h"
 #include "tsa_wiring.h"
 #include "version.h"
@@ -264,23 +272,93 @@ int RunSign(Backends& backends, const SignFlags& f) {
 
 struct VerifyImageFlags {
   std::string key;
+  std::string keyring;
+  std::string revocations;
+  std::string trusted_root;
   std::string image;
   std::string dir;
   bool json = false;
 };
 
+// KeyringChoice is the keyring key version whose signatures verified, and its trusted times.
+struct KeyringChoice {
+  PublicKey key;
+  std::vector<Timestamp> times;
+};
+
+// PickKeyringKey tries every release key of the keyring (keyring order) and keeps the first under
+// which every signature format found verifies; its trusted times come from image.sigstore.json
+// verified against --trusted-root (log entries, RFC 3161 timestamps) when one is given. No key
+// verifying is the refusal of the first key tried (or KEYRING_KEY_UNKNOWN with no release key).
+Result<KeyringChoice> PickKeyringKey(const VerifyImageFlags& f, const policy::ImageRef& image,
+                                     const custody::Keyring& keyring, std::vector<policy::ImageCheck>& checks) {
+  std::vector<PublicKey> keys = KeyringKeysFor(keyring, "release");
+  if (keys.empty()) return VerificationFailed(findings::kKeyringKeyUnknown, "the keyring has no release key");
+  std::optional<std::vector<policy::ImageCheck>> first;
+  for (const PublicKey& key : keys) {
+    SIGNET_ASSIGN_OR_RETURN(std::vector<policy::ImageCheck> got, policy::VerifyImageSignatures(image, key, f.dir));
+    bool all = true;
+    for (const auto& c : got) all = all && c.ok;
+    if (!all) {
+      if (!first) first = std::move(got);
+      continue;
+    }
+    checks = std::move(got);
+    KeyringChoice choice{key, {}};
+    const std::string bundle_path = f.dir + "/image.sigstore.json";
+    if (!f.trusted_root.empty() && ::access(bundle_path.c_str(), F_OK) == 0) {
+      SIGNET_ASSIGN_OR_RETURN(std::string root_json, ReadFile(f.trusted_root, attestation::kMaxTrustedRootBytes));
+      SIGNET_ASSIGN_OR_RETURN(attestation::TrustedRoot root, attestation::TrustedRoot::Parse(root_json));
+      SIGNET_ASSIGN_OR_RETURN(std::string bundle_json, ReadFile(bundle_path, attestation::kMaxBundleBytes));
+      SIGNET_ASSIGN_OR_RETURN(attestation::Bundle bundle, attestation::ParseBundle(bundle_json));
+      SIGNET_ASSIGN_OR_RETURN(attestation::Artifact artifact, attestation::Artifact::FromDigestString(image.digest()));
+      attestation::VerificationPolicy vp;
+      vp.key = key;
+      SystemClock clock;
+      SIGNET_ASSIGN_OR_RETURN(attestation::VerifiedBundle verified,
+                              attestation::VerifyBundle(bundle, root, vp, artifact, clock));
+      for (const auto& t : verified.times()) choice.times.push_back(t.time);
+    }
+    return choice;
+  }
+  checks = std::move(*first);
+  return VerificationFailed(findings::kSignatureInvalid, "no release key of the keyring verifies the signatures");
+}
+
 int RunVerifyImage(const VerifyImageFlags& f) {
+  if (f.key.empty() == f.keyring.empty()) return ReportError(InvalidArgument("give exactly one of --key and --keyring"));
+  if (f.keyring.empty() && (!f.revocations.empty() || !f.trusted_root.empty())) {
+    return ReportError(InvalidArgument("--revocations and --trusted-root need --keyring"));
+  }
   auto image = policy::ParseImageRef(f.image);
   if (!image.ok()) return ReportError(image.error());
-  auto pem = ReadFile(f.key, 1 << 20);
-  if (!pem.ok()) return ReportError(pem.error());
-  auto key = PublicKey::FromPem(*pem);
-  if (!key.ok()) return ReportError(key.error());
-  auto checks = policy::VerifyImageSignatures(*image, *key, f.dir);
-  if (!checks.ok()) return ReportError(checks.error());
+  std::vector<policy::ImageCheck> checks;
+  std::string keyring_verdict;
+  if (!f.keyring.empty()) {
+    SystemClock clock;
+    const Timestamp now = clock.Now();
+    auto keyring = LoadVerifiedKeyring(f.keyring, f.revocations, now);
+    if (!keyring.ok()) return ReportError(keyring.error());
+    auto choice = PickKeyringKey(f, *image, *keyring, checks);
+    if (!choice.ok() && checks.empty()) return ReportError(choice.error());
+    if (choice.ok()) {
+      Status s = CheckKeyringTimes(*keyring, choice->key, "release", choice->times, now);
+      if (!s.ok()) return ReportError(s.error());
+      keyring_verdict = "keyring key " + custody::KeyId(choice->key) +
+                        (choice->times.empty() ? " (active, no trusted time)" : " (trusted time inside its window)");
+    }
+  } else {
+    auto pem = ReadFile(f.key, 1 << 20);
+    if (!pem.ok()) return ReportError(pem.error());
+    auto key = PublicKey::FromPem(*pem);
+    if (!key.ok()) return ReportError(key.error());
+    auto got = policy::VerifyImageSignatures(*image, *key, f.dir);
+    if (!got.ok()) return ReportError(got.error());
+    checks = std::move(*got);
+  }
   bool ok = true;
   JsonValue arr = JsonValue::MakeArray();
-  for (const auto& c : *checks) {
+  for (const auto& c : checks) {
     ok = ok && c.ok;
     JsonValue o;
     o.Set("format", JsonValue::String(c.format)).Set("file", JsonValue::String(c.file)).Set("ok", JsonValue::Bool(c.ok));
@@ -291,9 +369,11 @@ int RunVerifyImage(const VerifyImageFlags& f) {
                   c.ok ? "" : ": ", c.ok ? "" : (c.finding + " " + c.message).c_str());
     }
   }
+  if (!keyring_verdict.empty() && !f.json) std::printf("OK   %s\n", keyring_verdict.c_str());
   if (f.json) {
     JsonValue out;
     out.Set("verified", JsonValue::Bool(ok)).Set("image", JsonValue::String(image->ToString())).Set("checks", std::move(arr));
+    if (!keyring_verdict.empty()) out.Set("keyring", JsonValue::String(keyring_verdict));
     std::printf("%s\n", WriteJson(out, 2).c_str());
   }
   return ok ? kExitOk : kExitDenied;
@@ -368,8 +448,18 @@ void RegisterSignCommands(Cli& cli, Backends& backends) {
       "verify-image",
       "Check the signatures `signet sign` wrote for an image with a public key: the cosign\n"
       "simple-signing pair and/or the Sigstore bundle found in --signature DIR.\n"
+      "With --keyring K instead of --key: K must verify (quorum, version chain), some release key of it\n"
+      "must verify every format found, and the key version must be valid at the signature's trusted\n"
+      "time (image.sigstore.json's log/TSA times, verified with --trusted-root) or, without one, be\n"
+      "active now (findings KEY_OUTSIDE_VALIDITY, KEY_REVOKED, KEYRING_QUORUM_NOT_MET,\n"
+      "KEYRING_CHAIN_BROKEN, REVOCATION_LIST_STALE with --revocations).\n"
       "Exit 0 every format found verifies, 1 one does not, 2 unusable input.");
-  vi->add_option("--key", v->key, "PEM public key")->required();
+  vi->add_option("--key", v->key, "PEM public key");
+  vi->add_option("--keyring", v->keyring, "keyring.json (signet.keyring/v1) in place of --key");
+  vi->add_option("--revocations", v->revocations, "revocations.json signed by the keyring's custodians (with --keyring)");
+  vi->add_option("--trusted-root", v->trusted_root,
+                 "trusted_root.json verifying image.sigstore.json's log entries and timestamps: the trusted "
+                 "signing time (with --keyring)");
   vi->add_option("--image", v->image, "REGISTRY/REPO@sha256:HEX")->required();
   vi->add_option("--signature", v->dir, "Directory with simplesigning.json/.sig and/or image.sigstore.json")->required();
   vi->add_flag("--json", v->json, "Print the result as JSON");

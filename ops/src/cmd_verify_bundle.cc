@@ -14,6 +14,7 @@
 #include "signet/core/findings.h"
 #include "signet/core/public_key.h"
 #include "signet/attestation/trusted_root.h"
+#include "keyring_wiring.h"
 #include "signet/attestation/verifier.h"
 #include "signet/core/encoding.h"
 #include "signet/core/file.h"
@@ -32,6 +33,7 @@ Protocol (sigstore-conformance CLI protocol; arguments always in this order):
   signet verify-bundle --bundle FILE --certificate-identity IDENTITY
                        --certificate-oidc-issuer URL [--trusted-root FILE] FILE_OR_DIGEST
   signet verify-bundle --bundle FILE --key PATH_TO_KEY [--trusted-root FILE] FILE_OR_DIGEST
+  signet verify-bundle --bundle FILE --keyring KEYRING [--revocations FILE] [--trusted-root FILE] FILE_OR_DIGEST
 
 FILE_OR_DIGEST is the signed artifact's path, or, when no such file exists,
 "sha256:<64 lowercase hex>" (message signatures are then verified from the digest alone;
@@ -39,7 +41,10 @@ for a DSSE bundle the digest must be a subject of its in-toto statement).
 Keyless bundles: the certificate must chain to a trusted-root Fulcio CA at the verified
 signing time (Rekor SET or RFC 3161 timestamp), carry a valid SCT, and name exactly the
 given SAN (IDENTITY) and OIDC issuer (URL). --key bundles: the PEM public key is the only
-trusted key; the bundle's key hint is ignored. --trusted-root is required: nothing is
+trusted key; the bundle's key hint is ignored. --keyring bundles: a release key version of a
+quorum-verified keyring (see "Keyrings and custodians" in the README) that verifies the bundle and
+was valid at every verified signing time (KEY_OUTSIDE_VALIDITY, KEY_REVOKED; with --revocations a
+list past next_update is REVOCATION_LIST_STALE). --trusted-root is required: nothing is
 fetched from the network.
 
 Exit status: 0 verified; 1 refused (the finding code is printed, e.g. SIGNATURE_INVALID,
@@ -52,6 +57,8 @@ struct Args {
   std::string identity;
   std::string issuer;
   std::string key;
+  std::string keyring;
+  std::string revocations;
   std::string trusted_root;
   std::string input;
   bool json = false;
@@ -156,11 +163,50 @@ Status CheckSignatureEncodings(std::string_view bundle_json) {
   return OkStatus();
 }
 
+// VerifyWithKeyring verifies the bundle under each release key of the keyring (keyring order) and
+// accepts the first that verifies only if that key version was valid at every verified signing
+// time of the bundle (a bundle always has at least one: VerifyBundle step 4). With no key
+// verifying, the refusal under the first key is returned.
+Result<attestation::VerifiedBundle> VerifyWithKeyring(const Args& args) {
+  SystemClock clock;
+  SIGNET_ASSIGN_OR_RETURN(custody::Keyring keyring, LoadVerifiedKeyring(args.keyring, args.revocations, clock.Now()));
+  std::vector<PublicKey> keys = KeyringKeysFor(keyring, "release");
+  if (keys.empty()) return VerificationFailed(findings::kKeyringKeyUnknown, "the keyring has no release key");
+  SIGNET_ASSIGN_OR_RETURN(std::string root_json, ReadFile(args.trusted_root, attestation::kMaxTrustedRootBytes));
+  SIGNET_ASSIGN_OR_RETURN(attestation::TrustedRoot root, attestation::TrustedRoot::Parse(root_json));
+  SIGNET_ASSIGN_OR_RETURN(std::string bundle_json, ReadFile(args.bundle, attestation::kMaxBundleBytes));
+  SIGNET_RETURN_IF_ERROR(CheckSignatureEncodings(bundle_json));
+  SIGNET_ASSIGN_OR_RETURN(attestation::Bundle bundle, attestation::ParseBundle(bundle_json));
+  std::optional<Error> first;
+  for (const PublicKey& key : keys) {
+    attestation::VerificationPolicy policy;
+    policy.key = key;
+    SIGNET_ASSIGN_OR_RETURN(attestation::Artifact artifact, LoadArtifact(args.input, NeedsArtifactBytes(bundle, policy)));
+    auto verified = attestation::VerifyBundle(bundle, root, policy, artifact, clock);
+    if (!verified.ok()) {
+      if (!first) first = verified.error();
+      continue;
+    }
+    std::vector<Timestamp> times;
+    for (const auto& t : verified->times()) times.push_back(t.time);
+    SIGNET_RETURN_IF_ERROR(CheckKeyringTimes(keyring, key, "release", times, clock.Now()));
+    return verified;
+  }
+  return *first;
+}
+
 Result<attestation::VerifiedBundle> Verify(const Args& args) {
   if (args.trusted_root.empty()) {
     return InvalidArgument("--trusted-root is required (verification is offline)");
   }
   attestation::VerificationPolicy policy;
+  if (!args.keyring.empty()) {
+    if (!args.key.empty() || !args.identity.empty() || !args.issuer.empty()) {
+      return InvalidArgument("--keyring excludes --key and --certificate-identity/--certificate-oidc-issuer");
+    }
+    return VerifyWithKeyring(args);
+  }
+  if (!args.revocations.empty()) return InvalidArgument("--revocations needs --keyring");
   if (!args.key.empty()) {
     if (!args.identity.empty() || !args.issuer.empty()) {
       return InvalidArgument("--key excludes --certificate-identity/--certificate-oidc-issuer");
@@ -221,6 +267,9 @@ void RegisterVerifyBundleCommand(Cli& cli) {
   cmd->add_option("--certificate-identity", args->identity, "Expected certificate SAN, compared exactly");
   cmd->add_option("--certificate-oidc-issuer", args->issuer, "Expected OIDC issuer, compared exactly");
   cmd->add_option("--key", args->key, "PEM public key (managed-key bundles)");
+  cmd->add_option("--keyring", args->keyring,
+                  "keyring.json in place of --key: a release key version valid at the bundle's verified time");
+  cmd->add_option("--revocations", args->revocations, "revocations.json signed by the keyring's custodians (with --keyring)");
   cmd->add_option("--trusted-root", args->trusted_root, "Sigstore trusted_root.json (required)");
   cmd->add_flag("--json", args->json, "Print the verified identity record and checks as JSON");
   cmd->add_option("FILE_OR_DIGEST", args->input, "Artifact path, or sha256:<hex> when no such file exists")

@@ -30,5 +30,7 @@ int main(int argc, char** argv) {
   signet::ops::RegisterTrustCommands(cli);
   signet::ops::RegisterTsaCommands(cli, *backends);
   signet::ops::RegisterAuditCommand(cli, *backends);
+  signet::ops::RegisterCeremonyCommands(cli, *backends);
+  signet::ops::RegisterPolicyApprovalCommands(cli, *backends);
   return signet::ops::Run(cli, argc, argv);
 }

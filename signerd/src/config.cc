@@ -19,6 +19,8 @@ const char kConfigKeysHelp[] =
     "  pin_file: PATH                         the user PIN (mode 0600 or stricter), or\n"
     "  pin_credential: NAME                   the PIN from $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential)\n"
     "  policy: PATH                           the gate policy (as `signet sign --policy`)\n"
+    "  policy_keyring: PATH                   optional keyring.json: load the policy only with a quorum of its\n"
+    "                                         custodians' approvals (PATH.approvals.json, `signet policy verify`)\n"
     "  state_dir: PATH                        the audit log (state_dir/audit.log), or the transparency log\n"
     "                                         state_dir/log/ when `signet log init` made one there\n"
     "  callers: [{name, subject | san, images: [GLOB...]}]\n"
@@ -129,7 +131,8 @@ Result<Caller> ParseCaller(const YamlNode& n, const std::string& where) {
 Result<SignerdConfig> ParseSignerdConfig(const YamlNode& root, const std::string& config_dir,
                                          const service::ServerConfig& server, std::string_view credentials_dir) {
   if (root.kind != YamlNode::Kind::kMap) return Bad("(top)", root.line, "must be a mapping");
-  static const std::set<std::string> kTop = {"key", "pin_file", "pin_credential", "policy", "state_dir", "callers"};
+  static const std::set<std::string> kTop = {"key", "pin_file", "pin_credential", "policy", "policy_keyring", "state_dir",
+                                               "callers"};
   for (const auto& m : root.members) {
     if (!service::IsServerKey(m.key) && kTop.count(m.key) == 0) return Bad(m.key, m.value.line, "unknown key");
   }
@@ -166,6 +169,11 @@ Result<SignerdConfig> ParseSignerdConfig(const YamlNode& root, const std::string
   if (pol == nullptr) return Bad("policy", root.line, "is required");
   SIGNET_ASSIGN_OR_RETURN(std::string p, Scalar(*pol, "policy"));
   c.policy = Resolve(config_dir, p);
+  if (const YamlNode* pk = root.Find("policy_keyring")) {
+    SIGNET_ASSIGN_OR_RETURN(std::string k, Scalar(*pk, "policy_keyring"));
+    if (k.empty()) return Bad("policy_keyring", pk->line, "empty path");
+    c.policy_keyring = Resolve(config_dir, k);
+  }
   const YamlNode* sd = root.Find("state_dir");
   if (sd == nullptr) return Bad("state_dir", root.line, "is required");
   SIGNET_ASSIGN_OR_RETURN(std::string s, Scalar(*sd, "state_dir"));

@@ -1,4 +1,5 @@
 // POST /v1/sign (see signet/signerd/sign.h).
+#include "signet/custody/policy_approval.h"
 #include "signet/signerd/sign.h"
 
 #include <utility>
@@ -126,6 +127,12 @@ Result<std::shared_ptr<const SignerdState>> SignerdState::Load(SignerdConfig con
   // it names is parsed; every failure is a configuration error.
   auto loaded = policy::LoadPolicy(config.policy);
   if (!loaded.ok()) return std::move(loaded).error().Prefix("policy " + config.policy);
+  // Quorum-approved policies: the approvals must cover the very bytes LoadPolicy read.
+  if (!config.policy_keyring.empty()) {
+    Status approved = custody::VerifyPolicyApprovalFiles(loaded->digest, custody::PolicyApprovalsPath(config.policy),
+                                                         config.policy_keyring);
+    if (!approved.ok()) return Error(approved.error()).Prefix("policy " + config.policy + " is not approved");
+  }
   for (const auto& f : policy::LintPolicy(loaded->policy)) {
     if (f.level == policy::LintFinding::Level::kError) {
       return InvalidArgument("policy " + config.policy + " fails its lint: " + f.code + " at " + f.where + ": " +

@@ -119,7 +119,7 @@ Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::st
   if (root.kind != YamlNode::Kind::kMap) return Bad("(top)", root.line, "must be a mapping");
   VerifierdConfig c;
   static const std::set<std::string> kTop = {"policies", "evidence", "admission", "evaluation_time", "cache",
-                                               "attestation", "registry"};
+                                               "attestation", "registry", "policy_keyring"};
   for (const auto& m : root.members) {
     if (!IsServerSectionKey(m.key) && kTop.count(m.key) == 0) return Bad(m.key, m.value.line, "unknown key");
   }
@@ -136,6 +136,11 @@ Result<VerifierdConfig> ParseVerifierdConfig(const YamlNode& root, const std::st
     SIGNET_ASSIGN_OR_RETURN(std::string path, Scalar(m.value, "policies." + m.key));
     if (path.empty()) return Bad("policies." + m.key, m.value.line, "empty path");
     c.policies[m.key] = Resolve(config_dir, path);
+  }
+  if (const YamlNode* pk = root.Find("policy_keyring")) {
+    SIGNET_ASSIGN_OR_RETURN(std::string path, Scalar(*pk, "policy_keyring"));
+    if (path.empty()) return Bad("policy_keyring", pk->line, "empty path");
+    c.policy_keyring = Resolve(config_dir, path);
   }
   if (const YamlNode* ev = root.Find("evidence")) {
     SIGNET_RETURN_IF_ERROR(CheckKeys(*ev, "evidence", {"directories"}));

@@ -11,6 +11,7 @@
 #include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/core/findings.h"
+#include "signet/custody/policy_approval.h"
 #include "signet/policy/image_ref.h"
 #include "signet/service/proto_json.h"
 
@@ -20,9 +21,15 @@ namespace {
 
 // LoadGate loads a policy exactly as `signet gate` does (ops/src/wiring.cc LoadGate): lint
 // errors refuse it, the trusted root it names is parsed. Also returns the root's digest.
-Result<PolicyEntry> LoadEntry(const std::string& name, const std::string& path) {
+Result<PolicyEntry> LoadEntry(const std::string& name, const std::string& path, const std::string& policy_keyring) {
   auto loaded = policy::LoadPolicy(path);
   if (!loaded.ok()) return std::move(loaded).error().Prefix("policy " + name + " (" + path + ")");
+  // Quorum-approved policies: the approvals must cover the very bytes LoadPolicy read.
+  if (!policy_keyring.empty()) {
+    Status approved =
+        custody::VerifyPolicyApprovalFiles(loaded->digest, custody::PolicyApprovalsPath(path), policy_keyring);
+    if (!approved.ok()) return Error(approved.error()).Prefix("policy " + name + " (" + path + ") is not approved");
+  }
   for (const auto& f : policy::LintPolicy(loaded->policy)) {
     if (f.level == policy::LintFinding::Level::kError) {
       return InvalidArgument("policy " + name + " (" + path + ") fails its lint: " + f.code + " at " + f.where + ": " +
@@ -153,7 +160,7 @@ Result<std::shared_ptr<const VerifierState>> VerifierState::Load(const Verifierd
   std::shared_ptr<VerifierState> s(new VerifierState());
   s->config_ = config;
   for (const auto& [name, path] : config.policies) {
-    SIGNET_ASSIGN_OR_RETURN(PolicyEntry e, LoadEntry(name, path));
+    SIGNET_ASSIGN_OR_RETURN(PolicyEntry e, LoadEntry(name, path, config.policy_keyring));
     s->policies_[name] = std::move(e);
   }
   SIGNET_ASSIGN_OR_RETURN(s->store_, EvidenceStore::Build(config.evidence_directories));

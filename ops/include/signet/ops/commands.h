@@ -54,6 +54,8 @@ void RegisterFetchCommand(Cli& cli);                        // cmd_fetch.cc: fet
 void RegisterTrustCommands(Cli& cli);                       // cmd_trust.cc: trust export
 void RegisterTsaCommands(Cli& cli, Backends& backends);     // cmd_tsa.cc: tsa stamp
 void RegisterAuditCommand(Cli& cli, Backends& backends);    // cmd_audit.cc: audit
+void RegisterCeremonyCommands(Cli& cli, Backends& backends);  // cmd_ceremony.cc: ceremony approve|verify
+void RegisterPolicyApprovalCommands(Cli& cli, Backends& backends);  // cmd_gate.cc: policy approve|verify
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);

@@ -46,6 +46,10 @@ struct SignerdConfig {
   std::string key_uri;    // as configured (no PIN in it)
   std::string pin_path;   // the PIN file: pin_file, or $CREDENTIALS_DIRECTORY/pin_credential
   std::string policy;     // resolved path
+  // policy_keyring: a keyring.json (resolved) whose custodians must approve the policy
+  // (POLICY.approvals.json, `signet policy verify`); "" = off. An unapproved policy is refused at
+  // start and on reload (the previous configuration keeps serving).
+  std::string policy_keyring;
   std::string state_dir;  // resolved path
   std::vector<Caller> callers;
   uint32_t requests_per_minute_per_caller = 0;  // copied from the server's limits (0 = unlimited)

@@ -84,6 +84,10 @@ struct VerifierdConfig {
   CacheConfig cache;
   std::optional<AttestationConfig> attestation;
   std::optional<RegistrySourceConfig> registry;
+  // policy_keyring: a keyring.json (resolved) whose custodians must approve every policy
+  // (`signet policy verify`): a policy without a quorum of approvals (POLICY.approvals.json) is
+  // refused at start and on reload (the previous configuration keeps serving). Empty: off.
+  std::string policy_keyring;
 };
 
 // IsServerSectionKey reports whether `key` belongs to service/'s section (listen, tls, limits).
