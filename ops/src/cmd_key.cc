@@ -56,6 +56,8 @@ JsonValue AttributesJson(const fw::KeyAttributes& a) {
       {"decrypt", JsonValue::Bool(a.can_decrypt)},
       {"unwrap", JsonValue::Bool(a.can_unwrap)},
       {"derive", JsonValue::Bool(a.can_derive)},
+      {"wrap_with_trusted", JsonValue::Bool(a.wrap_with_trusted)},
+      {"backup_capable", JsonValue::Bool(fw::IsBackupCapable(a))},
   });
 }
 
@@ -117,11 +119,12 @@ int RunList(Backends& backends, const KeyFlags& f) {
   }
   if (keys->empty()) std::printf("no keys on this token\n");
   for (const auto& k : *keys) {
-    std::printf("%s\n  type: %s  key id: %s\n  sensitive: %s  extractable: %s  never-extractable: %s\n",
+    std::printf("%s\n  type: %s  key id: %s\n  sensitive: %s  extractable: %s  never-extractable: %s  "
+                "backup-capable: %s\n",
                 k.uri.c_str(), std::string(SignatureAlgorithmName(k.algorithm)).c_str(),
                 k.public_key_spki.empty() ? "(no public key object)" : KeyIdOf(k.public_key_spki).c_str(),
                 YesNo(k.attributes.sensitive).c_str(), YesNo(k.attributes.extractable).c_str(),
-                YesNo(k.attributes.never_extractable).c_str());
+                YesNo(k.attributes.never_extractable).c_str(), YesNo(fw::IsBackupCapable(k.attributes)).c_str());
   }
   return kExitOk;
 }
@@ -177,9 +180,15 @@ int RunCheck(Backends& backends, const KeyFlags& f) {
     if (!good) rc = kExitDenied;
   };
   check("CKA_SENSITIVE=true", a.sensitive, "");
-  check("CKA_EXTRACTABLE=false", !a.extractable, "");
-  check("CKA_NEVER_EXTRACTABLE=true", a.never_extractable, "");
-  check("CKA_ALWAYS_SENSITIVE=true", a.always_sensitive, "");
+  if (fw::IsBackupCapable(a)) {
+    // Backup-capable (issue 17): extractable, but only wrapped under a CKA_TRUSTED key. Not weak.
+    // A restored key was unwrapped, so it is never "always sensitive" either.
+    std::printf("  [ok] backup-capable: CKA_EXTRACTABLE=true only with CKA_WRAP_WITH_TRUSTED=true\n");
+  } else {
+    check("CKA_EXTRACTABLE=false", !a.extractable, a.extractable ? " (and no CKA_WRAP_WITH_TRUSTED)" : "");
+    check("CKA_NEVER_EXTRACTABLE=true", a.never_extractable, "");
+    check("CKA_ALWAYS_SENSITIVE=true", a.always_sensitive, "");
+  }
   check("CKA_PRIVATE=true", a.is_private, "");
   check("CKA_SIGN=true", a.can_sign, "");
   check("sign only (no CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE)", !a.can_decrypt && !a.can_unwrap && !a.can_derive, "");
