@@ -18,16 +18,17 @@ declare -A ALLOWED=(
   [tpm]="core firmware_iface"
   [attestation]="core"
   [policy]="core attestation"
+  [custody]="core attestation"
   [attester]="core firmware_iface attestation service"
   [translog]="core firmware_iface attestation"
   [tsa]="core firmware_iface"
   [registry]="core attestation service"
   [service]="core"
   [signer]="core firmware_iface attestation policy translog tsa service"
-  [verifierd]="core firmware_iface attestation policy attester registry service"
-  [signerd]="core firmware_iface attestation policy translog tsa service signer"
+  [verifierd]="core firmware_iface attestation policy attester registry service custody"
+  [signerd]="core firmware_iface attestation policy translog tsa service signer custody"
   [audit]="core attestation policy"
-  [ops]="core firmware_iface hsm tpm attestation policy attester translog tsa registry service signer verifierd audit"
+  [ops]="core firmware_iface hsm tpm attestation policy custody attester translog tsa registry service signer verifierd audit"
 )
 # EXTRA[m] lists single headers of a higher module that m may include: a daemon's main() uses
 # the one backend factory, and nothing else of ops/.
@@ -90,7 +91,7 @@ self_test() {
   local t rc
   t=$(mktemp -d)
   trap 'rm -rf "$t"' RETURN
-  mkdir -p "$t/core/src" "$t/policy/src" "$t/attestation/src" "$t/ops/src" "$t/signer/src"
+  mkdir -p "$t/core/src" "$t/policy/src" "$t/attestation/src" "$t/ops/src" "$t/signer/src" "$t/custody/src"
   echo '#include "signet/core/result.h"' >"$t/policy/src/ok.cc"
   echo '#include "signet/attestation/dsse.h"' >>"$t/policy/src/ok.cc"
   echo 'int main() { auto b = BuildBackends({}); }' >"$t/ops/src/main.cc"
@@ -110,6 +111,7 @@ self_test() {
     'signerd/src/x.cc|#include "signet/ops/commands.h"'
     'signerd/src/x.cc|#include "signet/hsm/key_store.h"'
     'signer/src/x.cc|#include "signet/ops/backends.h"'
+    'custody/src/x.cc|#include "signet/firmware_iface/signing_key.h"'
   )
   local p file text
   for p in "${plants[@]}"; do

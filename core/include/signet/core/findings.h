@@ -163,6 +163,19 @@ namespace signet::findings {
   /* Timestamp authority (tsa/, issue 16 part 3). */                                                                 \
   X(kTsaClockUnsynchronized, "TSA_CLOCK_UNSYNCHRONIZED", "the TSA refuses to stamp while the system clock is not synchronised") \
   X(kTsaUnavailable, "TSA_UNAVAILABLE", "the state directory has no timestamp authority configured (signerd /v1/timestamp)") \
+  /* Key custody: keyrings, revocation lists, ceremony transcripts, shares (custody/, issue 17). */                  \
+  X(kKeyringQuorumNotMet, "KEYRING_QUORUM_NOT_MET",                                                                 \
+    "fewer distinct custodians than the threshold validly signed a keyring, revocation list or policy")             \
+  X(kKeyringChainBroken, "KEYRING_CHAIN_BROKEN",                                                                    \
+    "a keyring version is not the next version endorsed by a quorum of the previous one, or not the pinned chain")  \
+  X(kKeyringKeyUnknown, "KEYRING_KEY_UNKNOWN", "the signing key is not in the keyring for this purpose")              \
+  X(kKeyOutsideValidity, "KEY_OUTSIDE_VALIDITY",                                                                    \
+    "the signing time lies outside the key version's window, or there is no trusted time and the key is not active") \
+  X(kKeyRevoked, "KEY_REVOKED", "the key was revoked at or before the signature's trusted time (or there is none)")  \
+  X(kRevocationListStale, "REVOCATION_LIST_STALE", "the revocation list is past its next_update: fail closed")        \
+  X(kTranscriptChainBroken, "TRANSCRIPT_CHAIN_BROKEN", "a ceremony transcript line does not chain to the one before")  \
+  X(kPolicyNotApproved, "POLICY_NOT_APPROVED", "the policy file lacks a quorum of custodian approvals")               \
+  X(kShareInvalid, "SHARE_INVALID", "a custodian share file does not authenticate (tampered, malformed or another key's)") \
   /* signet audit (audit/, issue 18 part 4): the auditor's report. */                                               \
   X(kContProvRenderedDrift, "CONT-PROV-RENDERED-DRIFT", "the rendered manifest pins another digest than the one running") \
   X(kContProvAuditOnlyAdmission, "CONT-PROV-AUDIT-ONLY-ADMISSION", "verifierd only warns in this namespace (audit mode)") \
