@@ -160,7 +160,7 @@ int RunRestore(Backends& backends, RestoreFlags f) {
   Result<RestorePlan> plan = PlanRestore(f);
   if (!plan.ok()) return ReportError(plan.error());
   auto so_pin = ReadSoPin(f.so_pin_file);
-  if (!so_pin.ok()) return ReportError(so_pin.error().Prefix("--so-pin-file"));
+  if (!so_pin.ok()) return ReportError(std::move(so_pin).error().Prefix("--so-pin-file"));
   auto transcript = custody::Transcript::Open(f.transcript);
   if (!transcript.ok()) return ReportError(transcript.error());
 

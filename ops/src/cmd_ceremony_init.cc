@@ -159,7 +159,7 @@ Result<std::string> RunInitSteps(Backends& backends, const InitFlags& f, std::st
                                                             {"custodians", std::move(custodians)},
                                                             {"keys", std::move(specs)}}),
                                      clock.Now())
-                             .status());
+                             );
 
   // 4. The keys, each with its public key and the attributes the token reports.
   custody::Keyring keyring;
@@ -180,7 +180,7 @@ Result<std::string> RunInitSteps(Backends& backends, const InitFlags& f, std::st
     auto key = store->GenerateKey(options);
     if (!key.ok()) return std::move(key).error().Prefix("key \"" + spec.label + "\"");
     SIGNET_ASSIGN_OR_RETURN(custody::KeyringKey entry, NewKeyringKey(**key, spec.purpose, config.token, spec.backup, now));
-    SIGNET_RETURN_IF_ERROR(transcript.Append("generate_key", GeneratedKeyDetails(**key, entry), clock.Now()).status());
+    SIGNET_RETURN_IF_ERROR(transcript.Append("generate_key", GeneratedKeyDetails(**key, entry), clock.Now()));
     keyring.keys.push_back(std::move(entry));
     ceremony.AddKey(std::move(key).value());
   }
@@ -209,11 +209,11 @@ Result<std::string> RunInitSteps(Backends& backends, const InitFlags& f, std::st
                                                                                  {"wrap", JsonValue::Bool(true)},
                                                                                  {"unwrap", JsonValue::Bool(true)}})}}),
                     clock.Now())
-            .status());
+            );
     for (const auto& key : ceremony.keys()) {
       if (!fw::IsBackupCapable(key->attributes())) continue;
       SIGNET_ASSIGN_OR_RETURN(JsonValue details, WriteBackup(*store, *key, ceremony_id, check, staging + "/backup"));
-      SIGNET_RETURN_IF_ERROR(transcript.Append("backup", std::move(details), clock.Now()).status());
+      SIGNET_RETURN_IF_ERROR(transcript.Append("backup", std::move(details), clock.Now()));
     }
     const int count = static_cast<int>(config.custodians.size());
     SIGNET_ASSIGN_OR_RETURN(std::vector<custody::Share> shares, custody::Split(wrapping, config.threshold, count));
@@ -242,7 +242,7 @@ Result<std::string> RunInitSteps(Backends& backends, const InitFlags& f, std::st
                                                               {"wrapping_key_check", JsonValue::String(check)},
                                                               {"shares", std::move(share_details)}}),
                                        clock.Now())
-                               .status());
+                               );
   }
 
   // 6. The keyring, version 1, unsigned: `ceremony approve` adds the custodians' signatures.
@@ -254,7 +254,7 @@ Result<std::string> RunInitSteps(Backends& backends, const InitFlags& f, std::st
                                                             {"file", JsonValue::String("keyring.json")},
                                                             {"sha256", JsonValue::String(Sha256Hex(keyring_text))}}),
                                      clock.Now())
-                             .status());
+                             );
 
   // 7. Publish: DIR (absent or empty) becomes the staging directory.
   struct stat st {};

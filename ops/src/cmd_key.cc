@@ -247,7 +247,7 @@ int RunRotate(Backends& backends, const KeyFlags& f) {
   Result<SignatureAlgorithm> alg = fw::ParseSigningKeyAlgorithm(f.type);
   if (!alg.ok()) return ReportError(alg.error());
   auto overlap = ParseDuration(f.overlap);
-  if (!overlap.ok()) return ReportError(overlap.error().Prefix("--overlap"));
+  if (!overlap.ok()) return ReportError(std::move(overlap).error().Prefix("--overlap"));
   auto keyring = LoadApprovedKeyring(f.keyring);
   if (!keyring.ok()) return ReportError(keyring.error());
   auto transcript = custody::Transcript::Open(f.transcript);
@@ -318,9 +318,9 @@ int RunRevoke(const KeyFlags& f) {
     return ReportError(InvalidArgument("--reason must be compromise or superseded"));
   }
   auto effective = ParseRfc3339(f.effective);
-  if (!effective.ok()) return ReportError(effective.error().Prefix("--effective"));
+  if (!effective.ok()) return ReportError(std::move(effective).error().Prefix("--effective"));
   auto next_update = ParseDuration(f.next_update);
-  if (!next_update.ok()) return ReportError(next_update.error().Prefix("--next-update"));
+  if (!next_update.ok()) return ReportError(std::move(next_update).error().Prefix("--next-update"));
   if (next_update->count() <= 0) return ReportError(InvalidArgument("--next-update must be positive"));
   auto keyring = LoadApprovedKeyring(f.keyring);
   if (!keyring.ok()) return ReportError(keyring.error());
@@ -344,7 +344,7 @@ int RunRevoke(const KeyFlags& f) {
   custody::RevocationList list;
   if (auto existing = ReadFile(revocations_path, custody::kMaxRevocationsBytes); existing.ok()) {
     auto parsed = custody::ParseRevocationList(*existing);
-    if (!parsed.ok()) return ReportError(parsed.error().Prefix(revocations_path));
+    if (!parsed.ok()) return ReportError(std::move(parsed).error().Prefix(revocations_path));
     list = std::move(parsed).value();
   } else if (existing.error().code() != ErrorCode::kNotFound) {
     return ReportError(existing.error());
