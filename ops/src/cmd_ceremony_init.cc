@@ -282,6 +282,7 @@ int RunInit(Backends& backends, const InitFlags& f) {
 
 void RegisterCeremonyInitCommand(Cli& cli, Backends& backends) {
   auto* group = CommandGroup(cli, "ceremony", "Key ceremonies: init, approve, verify (M-of-N custodians)");
+  group->require_subcommand(1);
   auto flags = std::make_shared<InitFlags>();
   auto* init = group->add_subcommand("init", "Create the keys, the trusted wrapping key, backups, shares, keyring and transcript");
   init->add_option("--config", flags->config, "ceremony.yaml")->required();
