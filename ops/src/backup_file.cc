@@ -73,7 +73,9 @@ Result<BackupFile> ParseBackupFile(std::string_view json) {
     if (c < 0x20 || c == 0x7F) return InvalidArgument("backup file: \"label\" must not contain control characters");
   }
   SIGNET_ASSIGN_OR_RETURN(std::string algorithm, doc.GetString("algorithm"));
-  SIGNET_ASSIGN_OR_RETURN(out.wrapped.algorithm, fw::ParseSigningKeyAlgorithm(algorithm));
+  auto alg = fw::ParseSigningKeyAlgorithm(algorithm);
+  if (!alg.ok()) return std::move(alg).error().Prefix("backup file: \"algorithm\"");
+  out.wrapped.algorithm = *alg;
   SIGNET_ASSIGN_OR_RETURN(out.wrapped.mechanism, doc.GetString("mechanism"));
   if (out.wrapped.mechanism != "CKM_AES_KEY_WRAP_KWP" && out.wrapped.mechanism != "CKM_AES_KEY_WRAP_PAD") {
     return InvalidArgument("backup file: \"mechanism\" must be CKM_AES_KEY_WRAP_KWP or CKM_AES_KEY_WRAP_PAD");

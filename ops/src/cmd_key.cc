@@ -297,6 +297,7 @@ int RunRotate(Backends& backends, const KeyFlags& f) {
   next.keys.push_back(std::move(entry).value());
   auto text = custody::SerializeKeyring(next);
   if (!text.ok()) return fail(text.error());
+  const size_t closed_count = closed.array().size();
   details.Set("overlap", JsonValue::String(f.overlap));
   details.Set("closes", std::move(closed));
   details.Set("old_not_after", JsonValue::String(closes));
@@ -308,7 +309,7 @@ int RunRotate(Backends& backends, const KeyFlags& f) {
   if (Status s = WriteFileAtomic(f.keyring, *text, 0644); !s.ok()) return ReportError(s.error());
   std::printf("rotated %s: new key \"%s\" (key id %s); the old key%s window closes at %s\n"
               "keyring version %lld written; it is valid once a quorum runs `signet ceremony approve --transcript %s`\n",
-              f.purpose.c_str(), f.label.c_str(), (*key)->key_id().c_str(), closed.array().size() == 1 ? "'s" : "s'",
+              f.purpose.c_str(), f.label.c_str(), (*key)->key_id().c_str(), closed_count == 1 ? "'s" : "s'",
               closes.c_str(), static_cast<long long>(next.version), f.transcript.c_str());
   return kExitOk;
 }
