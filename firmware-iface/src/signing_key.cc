@@ -13,6 +13,8 @@ bool IsSigningKeyAlgorithm(SignatureAlgorithm alg) {
          std::end(kSigningKeyAlgorithms);
 }
 
+bool IsBackupCapable(const KeyAttributes& a) { return a.sensitive && a.extractable && a.wrap_with_trusted; }
+
 Result<SignatureAlgorithm> ParseSigningKeyAlgorithm(std::string_view name) {
   return ParseSignatureAlgorithm(name, kSigningKeyAlgorithms, "key type");
 }

@@ -202,3 +202,37 @@ Result<Bytes> SpkiFromRsa(ByteView modulus, ByteView exponent) {
 }
 
 }  // namespace signet::hsm
+
+namespace signet::hsm {
+
+Result<PublicKeyFields> PublicKeyFieldsFromSpki(SignatureAlgorithm alg, ByteView spki) {
+  SIGNET_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromSpkiDer(spki, alg));
+  // canonical_id is "<type>\0" then the uncompressed EC point, the raw Ed25519 key, or the RSA
+  // modulus and exponent, each with a 4-byte big-endian length (core/public_key.h).
+  const Bytes& id = key.canonical_id();
+  const auto nul = std::find(id.begin(), id.end(), uint8_t{0});
+  if (nul == id.end()) return Internal("public key without a canonical id");
+  ByteView value(&*nul + 1, static_cast<size_t>(id.end() - nul - 1));
+  PublicKeyFields out;
+  if (alg == SignatureAlgorithm::kRsa3072PssSha256) {
+    auto take = [&value](Bytes* field) {
+      if (value.size() < 4) return false;
+      const size_t n = (size_t{value[0]} << 24) | (size_t{value[1]} << 16) | (size_t{value[2]} << 8) | value[3];
+      if (value.size() - 4 < n) return false;
+      field->assign(value.begin() + 4, value.begin() + 4 + static_cast<std::ptrdiff_t>(n));
+      value = value.subspan(4 + n);
+      return true;
+    };
+    if (!take(&out.modulus) || !take(&out.exponent) || !value.empty()) return Internal("malformed RSA canonical id");
+    return out;
+  }
+  if (value.size() != PointSize(alg)) return Internal("unexpected public point size");
+  SIGNET_ASSIGN_OR_RETURN(out.ec_params, EcParamsFor(alg));
+  // PKCS#11 Current Mechanisms §2.3.3: CKA_EC_POINT is a DER OCTET STRING; every size here is < 128.
+  out.ec_point.push_back(0x04);
+  out.ec_point.push_back(static_cast<uint8_t>(value.size()));
+  out.ec_point.insert(out.ec_point.end(), value.begin(), value.end());
+  return out;
+}
+
+}  // namespace signet::hsm

@@ -125,7 +125,7 @@ struct KeyObject {
 const std::vector<CK_ATTRIBUTE_TYPE> kPrivateAttributes = {
     CKA_LABEL, CKA_ID, CKA_KEY_TYPE, CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_ALWAYS_SENSITIVE,
     CKA_NEVER_EXTRACTABLE, CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE, CKA_EC_PARAMS, CKA_EC_POINT,
-    CKA_MODULUS, CKA_PUBLIC_EXPONENT};
+    CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_WRAP_WITH_TRUSTED};
 
 CK_RV ReadKeyObject(const CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, KeyObject* key) {
   std::map<CK_ATTRIBUTE_TYPE, Bytes> a;
@@ -145,6 +145,7 @@ CK_RV ReadKeyObject(const CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, CK_OBJECT_H
   key->attributes.can_decrypt = Flag(a, CKA_DECRYPT, false);
   key->attributes.can_unwrap = Flag(a, CKA_UNWRAP, false);
   key->attributes.can_derive = Flag(a, CKA_DERIVE, false);
+  key->attributes.wrap_with_trusted = Flag(a, CKA_WRAP_WITH_TRUSTED, false);
   key->key_type = Ulong(a, CKA_KEY_TYPE).value_or(CK_UNAVAILABLE_INFORMATION);
   key->ec_params = Value(a, CKA_EC_PARAMS);
   key->ec_point = Value(a, CKA_EC_POINT);
@@ -246,6 +247,8 @@ std::string MechanismName(CK_MECHANISM_TYPE m) {
     case CKM_EC_KEY_PAIR_GEN: return "CKM_EC_KEY_PAIR_GEN";
     case CKM_EC_EDWARDS_KEY_PAIR_GEN: return "CKM_EC_EDWARDS_KEY_PAIR_GEN";
     case CKM_RSA_PKCS_KEY_PAIR_GEN: return "CKM_RSA_PKCS_KEY_PAIR_GEN";
+    case CKM_AES_KEY_WRAP_KWP: return "CKM_AES_KEY_WRAP_KWP";
+    case CKM_AES_KEY_WRAP_PAD: return "CKM_AES_KEY_WRAP_PAD";
     default: return "mechanism";
   }
 }
@@ -365,9 +368,10 @@ Status CheckStrength(const KeyAttributes& a, const std::string& uri, const fw::O
     return FailedPrecondition("key " + uri + " is not sensitive (CKA_SENSITIVE=false); refusing to use it "
                               "unless weak keys are explicitly allowed");
   }
-  if (a.extractable) {
-    return FailedPrecondition("key " + uri + " is extractable (CKA_EXTRACTABLE=true); refusing to use it "
-                              "unless weak keys are explicitly allowed");
+  // A backup-capable key leaves the token only wrapped under a trusted key: not weak.
+  if (a.extractable && !fw::IsBackupCapable(a)) {
+    return FailedPrecondition("key " + uri + " is extractable (CKA_EXTRACTABLE=true) without CKA_WRAP_WITH_TRUSTED; "
+                              "refusing to use it unless weak keys are explicitly allowed");
   }
   return OkStatus();
 }
@@ -421,35 +425,16 @@ class Pkcs11KeyStore final : public fw::KeyStore {
   }
 
   Result<std::unique_ptr<fw::SigningKey>> GenerateKey(const fw::GenerateOptions& options) override {
-    if (!fw::IsSigningKeyAlgorithm(options.algorithm)) {
-      return InvalidArgument(std::string(SignatureAlgorithmName(options.algorithm)) +
-                             " is not a signing key profile (use ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072)");
-    }
+    SIGNET_RETURN_IF_ERROR(CheckProfile(options.algorithm));
     const std::string& label = options.label;
-    if (label.empty() || label.size() > 128) return InvalidArgument("key label must be 1 to 128 bytes");
-    for (unsigned char c : label) {
-      if (c < 0x20 || c == 0x7F) return InvalidArgument("key label must not contain control characters");
-    }
     const TokenIdentity token = ctx_->pool->token();
-    if ((token.flags & CKF_WRITE_PROTECTED) != 0) {
-      return FailedPrecondition("token \"" + token.label + "\" is read-only (CKF_WRITE_PROTECTED)");
-    }
+    SIGNET_RETURN_IF_ERROR(CheckWritable(token));
     SIGNET_RETURN_IF_ERROR(CheckMechanisms(options.algorithm));
     const CK_FUNCTION_LIST* fn = ctx_->module->fn();
 
     // 1. The label must be free, so that object=<label> selects the new key alone.
+    SIGNET_RETURN_IF_ERROR(CheckLabelFree(label));
     std::string lbl = label;
-    size_t existing = 0;
-    SIGNET_RETURN_IF_ERROR(ctx_->pool->Execute("checking the key label", [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
-      std::vector<CK_ATTRIBUTE> templ = {{CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())}};
-      std::vector<CK_OBJECT_HANDLE> found;
-      const CK_RV rv = FindObjects(fn, s, templ, &found, 1);
-      existing = found.size();
-      return rv;
-    }));
-    if (existing != 0) {
-      return AlreadyExists("an object labelled \"" + label + "\" already exists on token \"" + token.label + "\"");
-    }
 
     // 2. A fresh random CKA_ID (16 bytes: collisions are not a practical concern).
     Bytes id(16);
@@ -477,7 +462,8 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     }
     std::vector<CK_ATTRIBUTE> priv = {
         {CKA_TOKEN, &yes, 1},      {CKA_PRIVATE, &yes, 1},   {CKA_SENSITIVE, &yes, 1},
-        {CKA_EXTRACTABLE, &no, 1}, {CKA_SIGN, &yes, 1},      {CKA_DECRYPT, &no, 1},
+        {CKA_EXTRACTABLE, options.backup ? &yes : &no, 1}, {CKA_WRAP_WITH_TRUSTED, options.backup ? &yes : &no, 1},
+        {CKA_SIGN, &yes, 1},      {CKA_DECRYPT, &no, 1},
         {CKA_UNWRAP, &no, 1},      {CKA_DERIVE, &no, 1},     {CKA_SIGN_RECOVER, &no, 1},
         {CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())},
         {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())},
@@ -500,21 +486,9 @@ class Pkcs11KeyStore final : public fw::KeyStore {
 
     // 4. Read it back through the normal path and self-test it; on any failure remove both halves
     // so that nothing half-created stays on the token.
-    Result<std::unique_ptr<fw::SigningKey>> key = OpenGenerated(fn, priv_h, options.algorithm);
+    Result<std::unique_ptr<fw::SigningKey>> key = OpenGenerated(fn, priv_h, options.algorithm, options.backup);
     Status ok = key.ok() ? fw::SelfTest(**key) : Status(key.error());
-    if (!ok.ok()) {
-      key = ok.error();
-      const Status removed = ctx_->pool->ExecuteReadWrite("removing the failed key", [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
-        const CK_RV rv1 = fn->C_DestroyObject(s, priv_h);
-        const CK_RV rv2 = fn->C_DestroyObject(s, pub_h);
-        return rv1 != CKR_OK ? rv1 : rv2;
-      });
-      Error e = std::move(ok).error();
-      if (!removed.ok()) {
-        return std::move(e).Prefix("new key failed its checks and could NOT be removed (" + removed.error().message() + ")");
-      }
-      return std::move(e).Prefix("new key failed its checks and was removed");
-    }
+    if (!ok.ok()) return RemovePair(priv_h, pub_h, std::move(ok).error(), "new key");
     return key;
   }
 
@@ -565,7 +539,345 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     return out;
   }
 
+  Status ImportWrappingKey(std::string_view label_view, const SecretBytes& value, const SecretBytes& so_pin) override {
+    if (value.size() != 32) return InvalidArgument("the wrapping key must be 32 bytes (AES-256)");
+    const std::string label(label_view);
+    const TokenIdentity token = ctx_->pool->token();
+    SIGNET_RETURN_IF_ERROR(CheckWritable(token));
+    SIGNET_RETURN_IF_ERROR(CheckLabelFree(label));
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    // 1. The security officer creates a public *session* object marked CKA_TRUSTED: only an SO may
+    // set CKA_TRUSTED, and an SO cannot create private objects (SoftHSM2: CKR_USER_NOT_LOGGED_IN).
+    // 2. The user copies it into a private token object (C_CopyObject may turn CKA_PRIVATE on;
+    // CKA_TRUSTED is copied) and destroys the session object, which would die with the session
+    // anyway. So the key value is never stored on the token outside a private object.
+    // See hsm/ARCHITECTURE.md.
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_AES;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    std::string lbl = label;
+    CK_OBJECT_HANDLE session_h = CK_INVALID_HANDLE, token_h = CK_INVALID_HANDLE;
+    bool honoured = false;
+    Status created = ctx_->pool->ExecuteAsSecurityOfficer(
+        "creating the trusted wrapping key",
+        so_pin,
+        [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+          // PKCS#11 reads templates only; the module never writes through CKA_VALUE here.
+          std::vector<CK_ATTRIBUTE> templ = {
+              {CKA_CLASS, &cls, sizeof cls},   {CKA_KEY_TYPE, &type, sizeof type}, {CKA_TOKEN, &no, 1},
+              {CKA_PRIVATE, &no, 1},           {CKA_SENSITIVE, &yes, 1},           {CKA_EXTRACTABLE, &no, 1},
+              {CKA_WRAP, &yes, 1},             {CKA_UNWRAP, &yes, 1},              {CKA_ENCRYPT, &no, 1},
+              {CKA_DECRYPT, &no, 1},           {CKA_SIGN, &no, 1},                 {CKA_VERIFY, &no, 1},
+              {CKA_DERIVE, &no, 1},            {CKA_TRUSTED, &yes, 1},
+              {CKA_VALUE, const_cast<uint8_t*>(value.Reveal().data()), static_cast<CK_ULONG>(value.size())},
+          };
+          return fn->C_CreateObject(s, templ.data(), static_cast<CK_ULONG>(templ.size()), &session_h);
+        },
+        [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+          std::vector<CK_ATTRIBUTE> copy = {{CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &yes, 1},
+                                            {CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())}};
+          CK_RV rv = fn->C_CopyObject(s, session_h, copy.data(), static_cast<CK_ULONG>(copy.size()), &token_h);
+          (void)fn->C_DestroyObject(s, session_h);
+          if (rv != CKR_OK) return rv;
+          // 3. Read it back on this session (SoftHSM2 forgets object handles once a slot's last
+          // session closes): the token must have kept what the template asked for.
+          std::map<CK_ATTRIBUTE_TYPE, Bytes> a;
+          rv = ReadAttributes(fn, s, token_h,
+                              {CKA_TRUSTED, CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_WRAP, CKA_UNWRAP}, &a);
+          honoured = rv == CKR_OK && Flag(a, CKA_TRUSTED, false) && Flag(a, CKA_TOKEN, false) &&
+                     Flag(a, CKA_PRIVATE, false) && Flag(a, CKA_SENSITIVE, false) && !Flag(a, CKA_EXTRACTABLE, true) &&
+                     Flag(a, CKA_WRAP, false) && Flag(a, CKA_UNWRAP, false);
+          if (!honoured) (void)fn->C_DestroyObject(s, token_h);
+          return rv;
+        });
+    if (!created.ok()) return std::move(created).error().Prefix("wrapping key \"" + label + "\" on token \"" + token.label + "\"");
+    if (!honoured) {
+      return Internal("token \"" + token.label + "\" did not keep the wrapping key's attributes (trusted, private, "
+                      "sensitive, non-extractable, wrap/unwrap); it was removed");
+    }
+    return OkStatus();
+  }
+
+  Status DestroyWrappingKey(std::string_view label) override {
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    std::string lbl(label);
+    bool found = false;
+    SIGNET_RETURN_IF_ERROR(ctx_->pool->ExecuteReadWrite("destroying the wrapping key", [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      std::vector<CK_OBJECT_HANDLE> handles;
+      CK_RV rv = FindWrappingKeys(fn, s, lbl, &handles);
+      if (rv != CKR_OK) return rv;
+      found = !handles.empty();
+      for (CK_OBJECT_HANDLE h : handles) {
+        rv = fn->C_DestroyObject(s, h);
+        if (rv != CKR_OK) return rv;
+      }
+      return CKR_OK;
+    }));
+    if (!found) return NotFound("no wrapping key \"" + lbl + "\" on token \"" + ctx_->pool->token().label + "\"");
+    return OkStatus();
+  }
+
+  Result<fw::WrappedKey> WrapKey(std::string_view wrapping_label, const fw::SigningKey& key) override {
+    const fw::KeyAttributes& attrs = key.attributes();
+    if (!fw::IsBackupCapable(attrs)) {
+      return FailedPrecondition("key \"" + attrs.label +
+                                "\" is not backup-capable (it needs CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_WRAP_WITH_TRUSTED)");
+    }
+    SIGNET_ASSIGN_OR_RETURN(CK_MECHANISM_TYPE mech, WrapMechanism(CKF_WRAP));
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    std::string lbl(wrapping_label);
+    Bytes out;
+    size_t wrapping_keys = 0;
+    CK_RV wrap_rv = CKR_OK;
+    SIGNET_RETURN_IF_ERROR(ctx_->pool->Execute("wrapping key " + attrs.label, [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      std::vector<CK_OBJECT_HANDLE> wrapping;
+      CK_RV rv = FindWrappingKeys(fn, s, lbl, &wrapping);
+      if (rv != CKR_OK) return rv;
+      wrapping_keys = wrapping.size();
+      if (wrapping.size() != 1) return CKR_OK;
+      CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+      rv = FindPrivateKey(fn, s, attrs, &h);
+      if (rv != CKR_OK) return rv;
+      CK_MECHANISM m{mech, nullptr, 0};
+      CK_ULONG len = 0;
+      rv = fn->C_WrapKey(s, &m, wrapping[0], h, nullptr, &len);
+      if (rv == CKR_OK) {
+        out.resize(len);
+        rv = fn->C_WrapKey(s, &m, wrapping[0], h, out.data(), &len);
+        out.resize(std::min<size_t>(len, out.size()));
+      }
+      if (rv == CKR_KEY_NOT_WRAPPABLE || rv == CKR_KEY_UNEXTRACTABLE || rv == CKR_WRAPPING_KEY_TYPE_INCONSISTENT) {
+        wrap_rv = rv;  // a refusal, not a session problem: report it below
+        return CKR_OK;
+      }
+      return rv;
+    }));
+    if (wrapping_keys != 1) {
+      return NotFound(std::to_string(wrapping_keys) + " wrapping keys labelled \"" + lbl + "\" on token \"" +
+                      ctx_->pool->token().label + "\" (exactly one is needed)");
+    }
+    if (wrap_rv != CKR_OK) {
+      return Error(ErrorCode::kFailedPrecondition, "token refused to wrap key \"" + attrs.label + "\" under \"" + lbl +
+                                                       "\" (" + CkrName(wrap_rv) + "; is the wrapping key CKA_TRUSTED?)")
+          .WithDomain("pkcs11", static_cast<int64_t>(wrap_rv));
+    }
+    fw::WrappedKey wrapped;
+    wrapped.label = attrs.label;
+    wrapped.id = attrs.id;
+    wrapped.algorithm = key.algorithm();
+    wrapped.mechanism = MechanismName(mech);
+    wrapped.ciphertext = std::move(out);
+    return wrapped;
+  }
+
+  Result<std::unique_ptr<fw::SigningKey>> UnwrapKey(std::string_view wrapping_label, const fw::WrappedKey& wrapped,
+                                                    ByteView public_key_spki) override {
+    SIGNET_RETURN_IF_ERROR(CheckProfile(wrapped.algorithm));
+    if (wrapped.mechanism != "CKM_AES_KEY_WRAP_KWP" && wrapped.mechanism != "CKM_AES_KEY_WRAP_PAD") {
+      return InvalidArgument("unknown wrapping mechanism \"" + wrapped.mechanism + "\"");
+    }
+    if (wrapped.id.empty() || wrapped.id.size() > 64) return InvalidArgument("wrapped key id must be 1 to 64 bytes");
+    if (wrapped.ciphertext.empty() || wrapped.ciphertext.size() > 8192) {
+      return InvalidArgument("wrapped key must be 1 to 8192 bytes");
+    }
+    // Both names are RFC 5649: KWP where offered, else PAD, whichever wrapped it.
+    SIGNET_ASSIGN_OR_RETURN(CK_MECHANISM_TYPE mech, WrapMechanism(CKF_UNWRAP));
+    SIGNET_ASSIGN_OR_RETURN(PublicKeyFields pub_fields, PublicKeyFieldsFromSpki(wrapped.algorithm, public_key_spki));
+    const TokenIdentity token = ctx_->pool->token();
+    SIGNET_RETURN_IF_ERROR(CheckWritable(token));
+    SIGNET_RETURN_IF_ERROR(CheckLabelFree(wrapped.label));
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+
+    CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY, pub_class = CKO_PUBLIC_KEY;
+    CK_KEY_TYPE key_type = wrapped.algorithm == SignatureAlgorithm::kRsa3072PssSha256 ? CKK_RSA
+                           : wrapped.algorithm == SignatureAlgorithm::kEd25519       ? CKK_EC_EDWARDS
+                                                                                      : CKK_EC;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    std::string lbl = wrapped.label;
+    Bytes id = wrapped.id;
+    Bytes ciphertext = wrapped.ciphertext;
+    std::string wrapping(wrapping_label);
+    size_t wrapping_keys = 0;
+    CK_OBJECT_HANDLE priv_h = CK_INVALID_HANDLE, pub_h = CK_INVALID_HANDLE;
+    CK_RV unwrap_rv = CKR_OK;
+    // 1. Unwrap as a backup-capable, sensitive, sign-only private key with its label and id, and
+    // recreate the public key object from the keyring's public key.
+    Status restored = ctx_->pool->ExecuteReadWrite("restoring key " + lbl, [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      std::vector<CK_OBJECT_HANDLE> wrapping_h;
+      CK_RV rv = FindWrappingKeys(fn, s, wrapping, &wrapping_h);
+      if (rv != CKR_OK) return rv;
+      wrapping_keys = wrapping_h.size();
+      if (wrapping_h.size() != 1) return CKR_OK;
+      std::vector<CK_ATTRIBUTE> priv = {
+          {CKA_CLASS, &priv_class, sizeof priv_class}, {CKA_KEY_TYPE, &key_type, sizeof key_type},
+          {CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &yes, 1}, {CKA_SENSITIVE, &yes, 1}, {CKA_EXTRACTABLE, &yes, 1},
+          {CKA_WRAP_WITH_TRUSTED, &yes, 1}, {CKA_SIGN, &yes, 1}, {CKA_DECRYPT, &no, 1}, {CKA_UNWRAP, &no, 1},
+          {CKA_DERIVE, &no, 1}, {CKA_SIGN_RECOVER, &no, 1},
+          {CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())},
+          {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())},
+      };
+      CK_MECHANISM m{mech, nullptr, 0};
+      rv = fn->C_UnwrapKey(s, &m, wrapping_h[0], ciphertext.data(), static_cast<CK_ULONG>(ciphertext.size()),
+                           priv.data(), static_cast<CK_ULONG>(priv.size()), &priv_h);
+      if (rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_WRAPPED_KEY_LEN_RANGE || rv == CKR_ENCRYPTED_DATA_INVALID ||
+          rv == CKR_ENCRYPTED_DATA_LEN_RANGE || rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_GENERAL_ERROR) {
+        // SoftHSM2 answers a ciphertext that fails RFC 5649's integrity check with CKR_GENERAL_ERROR.
+        unwrap_rv = rv;
+        return CKR_OK;
+      }
+      if (rv != CKR_OK) return rv;
+      std::vector<CK_ATTRIBUTE> pub = {
+          {CKA_CLASS, &pub_class, sizeof pub_class}, {CKA_KEY_TYPE, &key_type, sizeof key_type},
+          {CKA_TOKEN, &yes, 1}, {CKA_PRIVATE, &no, 1}, {CKA_VERIFY, &yes, 1}, {CKA_ENCRYPT, &no, 1},
+          {CKA_WRAP, &no, 1},
+          {CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())},
+          {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())},
+      };
+      if (key_type == CKK_RSA) {
+        pub.push_back({CKA_MODULUS, pub_fields.modulus.data(), static_cast<CK_ULONG>(pub_fields.modulus.size())});
+        pub.push_back({CKA_PUBLIC_EXPONENT, pub_fields.exponent.data(), static_cast<CK_ULONG>(pub_fields.exponent.size())});
+      } else {
+        pub.push_back({CKA_EC_PARAMS, pub_fields.ec_params.data(), static_cast<CK_ULONG>(pub_fields.ec_params.size())});
+        pub.push_back({CKA_EC_POINT, pub_fields.ec_point.data(), static_cast<CK_ULONG>(pub_fields.ec_point.size())});
+      }
+      rv = fn->C_CreateObject(s, pub.data(), static_cast<CK_ULONG>(pub.size()), &pub_h);
+      if (rv != CKR_OK) (void)fn->C_DestroyObject(s, priv_h);
+      return rv;
+    });
+    if (!restored.ok()) return std::move(restored).error().Prefix("restoring key \"" + lbl + "\" on token \"" + token.label + "\"");
+    if (wrapping_keys != 1) {
+      return NotFound(std::to_string(wrapping_keys) + " wrapping keys labelled \"" + wrapping + "\" on token \"" +
+                      token.label + "\" (exactly one is needed)");
+    }
+    if (unwrap_rv != CKR_OK) {
+      return Error(ErrorCode::kVerificationFailed, "the backup of key \"" + lbl + "\" does not unwrap under the "
+                                                   "reconstructed wrapping key (" + CkrName(unwrap_rv) + ")")
+          .WithDomain("pkcs11", static_cast<int64_t>(unwrap_rv));
+    }
+    // 2. The restored private key must sign for the keyring's public key: a self-test against it
+    // (the public object we created holds exactly that key, so SelfTest verifies with it).
+    Result<std::unique_ptr<fw::SigningKey>> key = OpenGenerated(fn, priv_h, wrapped.algorithm, true);
+    if (!key.ok()) return RemovePair(priv_h, pub_h, std::move(key).error(), "restored key \"" + lbl + "\"");
+    Status matches = fw::SelfTest(**key);
+    if (!matches.ok()) {
+      return RemovePair(priv_h, pub_h,
+                        Error(ErrorCode::kVerificationFailed, "it does not sign for the public key it was restored "
+                                                              "for (" + matches.error().message() + ")"),
+                        "restored key \"" + lbl + "\"");
+    }
+    return key;
+  }
+
+  Status DestroyKey(const fw::SigningKey& key) override {
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    const fw::KeyAttributes& attrs = key.attributes();
+    bool found = false;
+    SIGNET_RETURN_IF_ERROR(ctx_->pool->ExecuteReadWrite("destroying key " + attrs.label, [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+      CK_RV rv = FindPrivateKey(fn, s, attrs, &h);
+      if (rv == CKR_KEY_HANDLE_INVALID) return CKR_OK;
+      if (rv != CKR_OK) return rv;
+      found = true;
+      CK_OBJECT_CLASS pub_class = CKO_PUBLIC_KEY;
+      Bytes id = attrs.id;
+      std::vector<CK_ATTRIBUTE> templ = {{CKA_CLASS, &pub_class, sizeof pub_class},
+                                         {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())}};
+      std::vector<CK_OBJECT_HANDLE> pubs;
+      if (!id.empty()) {
+        rv = FindObjects(fn, s, templ, &pubs, 2);
+        if (rv != CKR_OK) return rv;
+      }
+      rv = fn->C_DestroyObject(s, h);
+      if (rv != CKR_OK) return rv;
+      for (CK_OBJECT_HANDLE p : pubs) {
+        rv = fn->C_DestroyObject(s, p);
+        if (rv != CKR_OK) return rv;
+      }
+      return CKR_OK;
+    }));
+    if (!found) return NotFound("key \"" + attrs.label + "\" is no longer on token \"" + ctx_->pool->token().label + "\"");
+    return OkStatus();
+  }
+
  private:
+  static Status CheckProfile(SignatureAlgorithm alg) {
+    if (!fw::IsSigningKeyAlgorithm(alg)) {
+      return InvalidArgument(std::string(SignatureAlgorithmName(alg)) +
+                             " is not a signing key profile (use ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072)");
+    }
+    return OkStatus();
+  }
+
+  static Status CheckWritable(const TokenIdentity& token) {
+    if ((token.flags & CKF_WRITE_PROTECTED) != 0) {
+      return FailedPrecondition("token \"" + token.label + "\" is read-only (CKF_WRITE_PROTECTED)");
+    }
+    return OkStatus();
+  }
+
+  // CheckLabelFree refuses a malformed label or one that an object on the token already has.
+  Status CheckLabelFree(const std::string& label) {
+    if (label.empty() || label.size() > 128) return InvalidArgument("key label must be 1 to 128 bytes");
+    for (unsigned char c : label) {
+      if (c < 0x20 || c == 0x7F) return InvalidArgument("key label must not contain control characters");
+    }
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    std::string lbl = label;
+    size_t existing = 0;
+    SIGNET_RETURN_IF_ERROR(ctx_->pool->Execute("checking the key label", [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      std::vector<CK_ATTRIBUTE> templ = {{CKA_LABEL, lbl.data(), static_cast<CK_ULONG>(lbl.size())}};
+      std::vector<CK_OBJECT_HANDLE> found;
+      const CK_RV rv = FindObjects(fn, s, templ, &found, 1);
+      existing = found.size();
+      return rv;
+    }));
+    if (existing != 0) {
+      return AlreadyExists("an object labelled \"" + label + "\" already exists on token \"" + ctx_->pool->token().label + "\"");
+    }
+    return OkStatus();
+  }
+
+  // FindWrappingKeys finds the AES secret keys labelled `label`.
+  static CK_RV FindWrappingKeys(const CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, std::string& label,
+                                std::vector<CK_OBJECT_HANDLE>* out) {
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    std::vector<CK_ATTRIBUTE> templ = {{CKA_CLASS, &cls, sizeof cls},
+                                       {CKA_LABEL, label.data(), static_cast<CK_ULONG>(label.size())}};
+    return FindObjects(fn, s, templ, out, 2);
+  }
+
+  // FindPrivateKey finds the one private key with `attrs`' CKA_ID and label (CKR_KEY_HANDLE_INVALID
+  // when there is not exactly one).
+  static CK_RV FindPrivateKey(const CK_FUNCTION_LIST* fn, CK_SESSION_HANDLE s, const fw::KeyAttributes& attrs,
+                              CK_OBJECT_HANDLE* out) {
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    Bytes id = attrs.id;
+    std::string label = attrs.label;
+    std::vector<CK_ATTRIBUTE> templ = {{CKA_CLASS, &cls, sizeof cls}};
+    if (!id.empty()) templ.push_back({CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())});
+    if (!label.empty()) templ.push_back({CKA_LABEL, label.data(), static_cast<CK_ULONG>(label.size())});
+    std::vector<CK_OBJECT_HANDLE> found;
+    const CK_RV rv = FindObjects(fn, s, templ, &found, 2);
+    if (rv != CKR_OK) return rv;
+    if (found.size() != 1) return CKR_KEY_HANDLE_INVALID;
+    *out = found[0];
+    return CKR_OK;
+  }
+
+  // WrapMechanism picks CKM_AES_KEY_WRAP_KWP where the token offers it with `flag` (CKF_WRAP or
+  // CKF_UNWRAP), else CKM_AES_KEY_WRAP_PAD (SoftHSM2 2.6 has only PAD; both are RFC 5649).
+  Result<CK_MECHANISM_TYPE> WrapMechanism(CK_FLAGS flag) {
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    const TokenIdentity token = ctx_->pool->token();
+    for (CK_MECHANISM_TYPE mech : {CK_MECHANISM_TYPE{CKM_AES_KEY_WRAP_KWP}, CK_MECHANISM_TYPE{CKM_AES_KEY_WRAP_PAD}}) {
+      CK_MECHANISM_INFO info{};
+      const CK_RV rv = fn->C_GetMechanismInfo(token.slot, mech, &info);
+      if (rv == CKR_OK && (info.flags & flag) != 0) return mech;
+      if (rv != CKR_OK && rv != CKR_MECHANISM_INVALID) return Pkcs11Error("C_GetMechanismInfo", rv);
+    }
+    return Unimplemented("token \"" + token.label + "\" offers neither CKM_AES_KEY_WRAP_KWP nor CKM_AES_KEY_WRAP_PAD");
+  }
+
   // CheckMechanisms confirms that the token offers the key-generation and signing mechanisms of
   // `alg` with the right flags; kUnimplemented naming the missing mechanism otherwise.
   Status CheckMechanisms(SignatureAlgorithm alg) {
@@ -587,8 +899,22 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     return OkStatus();
   }
 
+  // RemovePair destroys a key pair that failed its checks and returns `error` saying so.
+  Error RemovePair(CK_OBJECT_HANDLE priv_h, CK_OBJECT_HANDLE pub_h, Error error, const std::string& what) {
+    const CK_FUNCTION_LIST* fn = ctx_->module->fn();
+    const Status removed = ctx_->pool->ExecuteReadWrite("removing the failed key", [&](CK_SESSION_HANDLE s, uint64_t) -> CK_RV {
+      const CK_RV rv1 = fn->C_DestroyObject(s, priv_h);
+      const CK_RV rv2 = fn->C_DestroyObject(s, pub_h);
+      return rv1 != CKR_OK ? rv1 : rv2;
+    });
+    if (!removed.ok()) {
+      return std::move(error).Prefix(what + " failed its checks and could NOT be removed (" + removed.error().message() + ")");
+    }
+    return std::move(error).Prefix(what + " failed its checks and was removed");
+  }
+
   Result<std::unique_ptr<fw::SigningKey>> OpenGenerated(const CK_FUNCTION_LIST* fn, CK_OBJECT_HANDLE priv_h,
-                                                        SignatureAlgorithm expected) {
+                                                        SignatureAlgorithm expected, bool backup) {
     KeyObject key;
     uint64_t generation = 0;
     SIGNET_RETURN_IF_ERROR(ctx_->pool->Execute("reading the new key", [&](CK_SESSION_HANDLE s, uint64_t gen) -> CK_RV {
@@ -597,8 +923,11 @@ class Pkcs11KeyStore final : public fw::KeyStore {
     }));
     const KeyAttributes& a = key.attributes;
     // The token must have honoured the template.
-    if (!a.sensitive || a.extractable || !a.is_private || !a.token || a.can_decrypt || a.can_unwrap || a.can_derive) {
-      return Internal("token did not honour the key template (sensitive, non-extractable, private, sign-only)");
+    const bool export_ok = backup ? fw::IsBackupCapable(a) : !a.extractable;
+    if (!a.sensitive || !export_ok || !a.is_private || !a.token || a.can_decrypt || a.can_unwrap || a.can_derive) {
+      return Internal(backup ? "token did not honour the key template (sensitive, extractable only with "
+                               "CKA_WRAP_WITH_TRUSTED, private, sign-only)"
+                             : "token did not honour the key template (sensitive, non-extractable, private, sign-only)");
     }
     SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<fw::SigningKey> opened, Open(std::move(key), generation, fw::OpenOptions{}));
     if (opened->algorithm() != expected) return Internal("token generated a different key type than requested");

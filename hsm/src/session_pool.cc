@@ -320,6 +320,51 @@ void SessionPool::Release(const Lease& lease, ReleaseMode mode) {
 Status SessionPool::Execute(std::string_view what, const Op& op) { return Run(what, op, false); }
 Status SessionPool::ExecuteReadWrite(std::string_view what, const Op& op) { return Run(what, op, true); }
 
+Status SessionPool::ExecuteAsSecurityOfficer(std::string_view what, const SecretBytes& so_pin, const Op& so_op,
+                                             const Op& user_op) {
+  {
+    // PKCS#11 refuses an SO login while any read-only session is open
+    // (CKR_SESSION_READ_ONLY_EXISTS): close the idle ones; they reopen on demand.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (CK_SESSION_HANDLE h : idle_) fn_->C_CloseSession(h);
+    open_ -= idle_.size();
+    idle_.clear();
+    cv_.notify_all();
+  }
+  SIGNET_ASSIGN_OR_RETURN(Lease lease, Acquire(true));
+  const std::string label = token().label;
+  // Login state belongs to the application, not the session: log the user out on any session.
+  (void)fn_->C_Logout(lease.handle);
+  Status status;
+  {
+    std::lock_guard<std::mutex> login_lock(login_mu_);
+    Bytes pin(so_pin.Reveal().begin(), so_pin.Reveal().end());
+    const CK_RV rv = fn_->C_Login(lease.handle, CKU_SO, pin.data(), static_cast<CK_ULONG>(pin.size()));
+    OPENSSL_cleanse(pin.data(), pin.size());
+    if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_EXPIRED) {
+      status = Error(ErrorCode::kPermissionDenied, "security officer login to token \"" + label +
+                                                       "\" failed: the SO PIN was rejected (" + CkrName(rv) + ")")
+                   .WithDomain("pkcs11", static_cast<int64_t>(rv));
+    } else if (rv != CKR_OK) {
+      status = Pkcs11Error("security officer login to token \"" + label + "\"", rv);
+    }
+  }
+  if (status.ok()) {
+    const CK_RV rv = so_op(lease.handle, lease.generation);
+    if (rv != CKR_OK) status = Pkcs11Error(std::string(what) + " (as security officer)", rv);
+    (void)fn_->C_Logout(lease.handle);
+  }
+  // The user again, whatever happened: the pool's other sessions rely on that login.
+  Status relogin = Login(lease.handle);
+  if (status.ok() && !relogin.ok()) status = relogin;
+  if (status.ok()) {
+    const CK_RV rv = user_op(lease.handle, lease.generation);
+    if (rv != CKR_OK) status = Pkcs11Error(what, rv);
+  }
+  Release(lease, ReleaseMode::kClose);
+  return status;
+}
+
 Status SessionPool::Run(std::string_view what, const Op& op, bool read_write) {
   std::optional<Error> last;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   signet::ops::Cli cli;
   signet::ops::RegisterVersionCommand(cli);
   signet::ops::RegisterKeyCommands(cli, *backends);
+  signet::ops::RegisterCeremonyInitCommand(cli, *backends);
+  signet::ops::RegisterBackupCommands(cli, *backends);
   signet::ops::RegisterVerifyBundleCommand(cli);
   signet::ops::RegisterAttestCommands(cli, *backends);
   signet::ops::RegisterGateCommands(cli);

@@ -191,9 +191,67 @@ TEST_F(KeyStoreTest, RefusesExtractableKeyNamingTheAttribute) {
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_THAT(key.error().message(), HasSubstr("CKA_EXTRACTABLE=true"));
+  EXPECT_THAT(key.error().message(), HasSubstr("without CKA_WRAP_WITH_TRUSTED"));
   fw::OpenOptions allow;
   allow.allow_weak = true;
   EXPECT_TRUE((*store)->FindKey("pkcs11:object=weak", allow).ok());
+}
+
+TEST_F(KeyStoreTest, AcceptsBackupCapableKeyAsNotWeak) {
+  // Extractable only wrapped under a trusted key (issue 17): sensitive + CKA_WRAP_WITH_TRUSTED.
+  AddEcKey(1, "backup", {0x01}, true, /*extractable=*/true, false);
+  objects_[1][CKA_WRAP_WITH_TRUSTED] = Bool(true);
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  auto key = (*store)->FindKey("pkcs11:object=backup", {});
+  ASSERT_TRUE(key.ok()) << key.error().ToString();
+  EXPECT_TRUE((*key)->attributes().wrap_with_trusted);
+  EXPECT_TRUE(fw::IsBackupCapable((*key)->attributes()));
+  // Not sensitive: still weak, wrap-with-trusted or not.
+  objects_[1][CKA_SENSITIVE] = Bool(false);
+  EXPECT_EQ((*store)->FindKey("pkcs11:object=backup", {}).error().code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(KeyStoreTest, BackupTemplateIsExtractableOnlyWithWrapWithTrusted) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Attrs seen;
+  EXPECT_CALL(mock_, GenerateKeyPair(_, _, _, _, _, _, _, _))
+      .WillOnce([&](CK_SESSION_HANDLE, CK_MECHANISM*, CK_ATTRIBUTE*, CK_ULONG, CK_ATTRIBUTE* priv, CK_ULONG n,
+                    CK_OBJECT_HANDLE* pub_h, CK_OBJECT_HANDLE* priv_h) {
+        for (CK_ULONG i = 0; i < n; ++i) {
+          const auto* p = static_cast<const uint8_t*>(priv[i].pValue);
+          seen[priv[i].type] = Bytes(p, p + priv[i].ulValueLen);
+        }
+        *pub_h = 77;
+        *priv_h = 78;
+        return CKR_OK;
+      });
+  EXPECT_CALL(mock_, DestroyObject(_, 78)).WillOnce(Return(CKR_OK));
+  EXPECT_CALL(mock_, DestroyObject(_, 77)).WillOnce(Return(CKR_OK));
+  fw::GenerateOptions options{"k", SignatureAlgorithm::kEcdsaP256Sha256, /*backup=*/true};
+  EXPECT_FALSE((*store)->GenerateKey(options).ok());
+  EXPECT_EQ(seen[CKA_SENSITIVE], Bool(true));
+  EXPECT_EQ(seen[CKA_EXTRACTABLE], Bool(true));
+  EXPECT_EQ(seen[CKA_WRAP_WITH_TRUSTED], Bool(true));
+  EXPECT_EQ(seen[CKA_DECRYPT], Bool(false));
+  EXPECT_EQ(seen[CKA_UNWRAP], Bool(false));
+}
+
+TEST_F(KeyStoreTest, DevicesWithoutBackupSayUnimplemented) {
+  // The fw::KeyStore defaults (a TPM backend has no trusted wrap): clear kUnimplemented.
+  class NoBackup final : public fw::KeyStore {
+   public:
+    Result<std::unique_ptr<fw::SigningKey>> FindKey(std::string_view, const fw::OpenOptions&) override {
+      return NotFound("none");
+    }
+    Result<std::unique_ptr<fw::SigningKey>> GenerateKey(const fw::GenerateOptions&) override { return NotFound("none"); }
+    Result<std::vector<fw::KeyInfo>> ListKeys() override { return std::vector<fw::KeyInfo>{}; }
+  } store;
+  EXPECT_EQ(store.ImportWrappingKey("w", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(4, 1))).error().code(),
+            ErrorCode::kUnimplemented);
+  EXPECT_EQ(store.DestroyWrappingKey("w").error().code(), ErrorCode::kUnimplemented);
+  EXPECT_EQ(store.UnwrapKey("w", fw::WrappedKey{}, Bytes{}).error().code(), ErrorCode::kUnimplemented);
 }
 
 TEST_F(KeyStoreTest, RefusesNonSensitiveKeyNamingTheAttribute) {

@@ -13,6 +13,7 @@
 #include "signet/core/bytes.h"
 #include "signet/core/public_key.h"
 #include "signet/core/result.h"
+#include "signet/core/secret.h"
 
 namespace signet::fw {
 
@@ -43,7 +44,16 @@ struct KeyAttributes {
   bool can_decrypt = false;
   bool can_unwrap = false;
   bool can_derive = false;
+  // wrap_with_trusted is CKA_WRAP_WITH_TRUSTED: the key leaves the device only wrapped under a
+  // key the security officer marked trusted. Together with sensitive and extractable it makes a
+  // backup-capable key (IsBackupCapable).
+  bool wrap_with_trusted = false;
 };
+
+// IsBackupCapable is true for a key that may leave its device, but only wrapped under a trusted
+// wrapping key: sensitive, extractable and wrap_with_trusted. Such a key is not weak; an
+// extractable key without wrap_with_trusted is.
+bool IsBackupCapable(const KeyAttributes& a);
 
 // SigningKey is a private key held by a device. Implementations are thread-safe.
 class SigningKey {
@@ -75,6 +85,21 @@ struct KeyInfo {
 struct GenerateOptions {
   std::string label;
   SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
+  // backup makes the key backup-capable (IsBackupCapable: CKA_EXTRACTABLE only together with
+  // CKA_WRAP_WITH_TRUSTED); otherwise it is never extractable.
+  bool backup = false;
+};
+
+// WrappedKey is a private key encrypted under a wrapping key on its device (KeyStore::WrapKey),
+// with what it takes to put it back: its label, id, profile and the wrapping mechanism.
+struct WrappedKey {
+  std::string label;
+  Bytes id;
+  SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
+  // mechanism is "CKM_AES_KEY_WRAP_KWP" (RFC 5649) or "CKM_AES_KEY_WRAP_PAD" (the same RFC 5649
+  // wrapping under its pre-3.0 name, where a token lacks KWP).
+  std::string mechanism;
+  Bytes ciphertext;
 };
 
 // OpenOptions controls KeyStore::FindKey.
@@ -100,6 +125,45 @@ class KeyStore {
   // both generate and sign with (probed from the device, not assumed). The default is kUnimplemented for backends that cannot tell.
   virtual Result<std::vector<SignatureAlgorithm>> SupportedAlgorithms() {
     return Unimplemented("this key store cannot report its supported algorithms");
+  }
+
+  // The backup operations below default to kUnimplemented: a device without them (a TPM) cannot
+  // back keys up, and its keys are rotated instead.
+
+  // ImportWrappingKey creates the AES-256 key `label` from `value` (32 bytes) on the device:
+  // trusted (marked so by the security officer, whose PIN is `so_pin`), wrap and unwrap only,
+  // sensitive, never extractable, private. kAlreadyExists if an object has that label; on any
+  // failure nothing is left behind. `value` is read, never copied outside locked memory.
+  virtual Status ImportWrappingKey(std::string_view label, const SecretBytes& value, const SecretBytes& so_pin) {
+    (void)label, (void)value, (void)so_pin;
+    return Unimplemented("this key store cannot hold a wrapping key");
+  }
+  // DestroyWrappingKey removes the wrapping key `label`. kNotFound if there is none.
+  virtual Status DestroyWrappingKey(std::string_view label) {
+    (void)label;
+    return Unimplemented("this key store cannot hold a wrapping key");
+  }
+  // WrapKey encrypts the backup-capable private key `key` under the wrapping key `wrapping_label`.
+  // kFailedPrecondition if the key is not backup-capable or the wrapping key is not trusted.
+  virtual Result<WrappedKey> WrapKey(std::string_view wrapping_label, const SigningKey& key) {
+    (void)wrapping_label, (void)key;
+    return Unimplemented("this key store cannot back keys up");
+  }
+  // UnwrapKey puts `wrapped` back on the device under its label and id (backup-capable, sensitive,
+  // sign-only), recreates its public key object from `public_key_spki`, and self-tests the pair
+  // against that public key. If the unwrapped key does not sign for `public_key_spki`, or any
+  // step fails, both objects are destroyed again and the error says so (kVerificationFailed for a
+  // key that does not match). kAlreadyExists if the label is taken.
+  virtual Result<std::unique_ptr<SigningKey>> UnwrapKey(std::string_view wrapping_label, const WrappedKey& wrapped,
+                                                        ByteView public_key_spki) {
+    (void)wrapping_label, (void)wrapped, (void)public_key_spki;
+    return Unimplemented("this key store cannot restore keys");
+  }
+  // DestroyKey removes `key`'s private and public objects (a ceremony that fails half-way leaves
+  // no key behind). kNotFound if the private key is gone.
+  virtual Status DestroyKey(const SigningKey& key) {
+    (void)key;
+    return Unimplemented("this key store cannot destroy keys");
   }
 };
 

@@ -51,6 +51,19 @@ Result<Bytes> SpkiFromEcPoint(SignatureAlgorithm alg, ByteView point);
 // public exponent. kInvalidArgument for an empty modulus, an even exponent or exponent < 3.
 Result<Bytes> SpkiFromRsa(ByteView modulus, ByteView exponent);
 
+// PublicKeyFields are the attributes of a PKCS#11 public key object that hold the key itself.
+struct PublicKeyFields {
+  Bytes ec_params;  // CKA_EC_PARAMS (EC and Ed25519)
+  Bytes ec_point;   // CKA_EC_POINT as a DER OCTET STRING (EC: uncompressed point; Ed25519: 32 bytes)
+  Bytes modulus;    // CKA_MODULUS (RSA)
+  Bytes exponent;   // CKA_PUBLIC_EXPONENT (RSA)
+};
+
+// PublicKeyFieldsFromSpki is the inverse of SpkiFromEcPoint / SpkiFromRsa: the attributes that
+// recreate the public key object of `spki` (DER SubjectPublicKeyInfo), which must fit `alg`
+// (PublicKey::FromSpkiDer's check). kInvalidArgument otherwise.
+Result<PublicKeyFields> PublicKeyFieldsFromSpki(SignatureAlgorithm alg, ByteView spki);
+
 }  // namespace signet::hsm
 
 #endif  // SIGNET_HSM_KEY_MATERIAL_H_

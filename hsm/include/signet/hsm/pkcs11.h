@@ -33,6 +33,12 @@ typedef CK_RV (*CK_C_GetInterface)(CK_UTF8CHAR* pInterfaceName, CK_VERSION* pVer
 }  // extern "C"
 #endif  // CKF_INTERFACE_FORK_SAFE
 
+// CKM_AES_KEY_WRAP_KWP is RFC 5649 key wrapping under its PKCS#11 v3.0 name (v3.0 Current
+// Mechanisms §2.14.3); p11-kit 0.24 knows only the pre-3.0 CKM_AES_KEY_WRAP_PAD.
+#ifndef CKM_AES_KEY_WRAP_KWP
+#define CKM_AES_KEY_WRAP_KWP 0x0000210BUL
+#endif
+
 // The PKCS#11 names are global C names; this namespace only keeps `using namespace
 // signet::hsm` in the test shim meaningful.
 namespace signet::hsm {}

@@ -97,6 +97,14 @@ class SessionPool {
   // ExecuteReadWrite is Execute on a fresh read/write session that is closed afterwards (key
   // generation and deletion). A write-protected token gives kFailedPrecondition.
   Status ExecuteReadWrite(std::string_view what, const Op& op);
+  // ExecuteAsSecurityOfficer runs `so_op` on a fresh read/write session logged in as the security
+  // officer, then `user_op` on the same session logged in as the user again, and closes it (so
+  // session objects so_op creates are there for user_op, and gone afterwards). A PKCS#11
+  // application has one login state per token, so the user is logged out meanwhile: this is for
+  // the CLI's one-shot ceremonies, never concurrently with other operations of the pool. Each op
+  // runs once (no retries). A rejected SO PIN is kPermissionDenied (the PIN never appears; it is
+  // not retried); the user is logged in again whatever happens.
+  Status ExecuteAsSecurityOfficer(std::string_view what, const SecretBytes& so_pin, const Op& so_op, const Op& user_op);
 
   // token returns the identity of the token as last resolved.
   TokenIdentity token() const;

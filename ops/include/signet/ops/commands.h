@@ -44,7 +44,7 @@ CLI::App* CommandGroup(Cli& cli, const std::string& name, const std::string& des
 // Register* add command groups. Each is defined in its own ops/src/cmd_*.cc. `backends` must
 // outlive Run(): the commands open devices through it when they run.
 void RegisterVersionCommand(Cli& cli);                      // cli.cc
-void RegisterKeyCommands(Cli& cli, Backends& backends);     // cmd_key.cc: key generate|list|export|check
+void RegisterKeyCommands(Cli& cli, Backends& backends);     // cmd_key.cc: key generate|list|export|check|rotate|revoke
 void RegisterVerifyBundleCommand(Cli& cli);                 // cmd_verify_bundle.cc: verify-bundle
 void RegisterAttestCommands(Cli& cli, Backends& backends);  // cmd_attest.cc: attest enroll|quote|verify|reference, launch
 void RegisterGateCommands(Cli& cli);                        // cmd_gate.cc: gate, policy check
@@ -56,6 +56,8 @@ void RegisterTsaCommands(Cli& cli, Backends& backends);     // cmd_tsa.cc: tsa s
 void RegisterAuditCommand(Cli& cli, Backends& backends);    // cmd_audit.cc: audit
 void RegisterCeremonyCommands(Cli& cli, Backends& backends);  // cmd_ceremony.cc: ceremony approve|verify
 void RegisterPolicyApprovalCommands(Cli& cli, Backends& backends);  // cmd_gate.cc: policy approve|verify
+void RegisterCeremonyInitCommand(Cli& cli, Backends& backends);  // cmd_ceremony_init.cc: ceremony init
+void RegisterBackupCommands(Cli& cli, Backends& backends);       // cmd_backup.cc: backup restore
 
 // Run parses argv and runs the selected command; returns the process exit code.
 int Run(Cli& cli, int argc, char** argv);
