@@ -163,6 +163,9 @@ namespace signet::findings {
   /* Timestamp authority (tsa/, issue 16 part 3). */                                                                 \
   X(kTsaClockUnsynchronized, "TSA_CLOCK_UNSYNCHRONIZED", "the TSA refuses to stamp while the system clock is not synchronised") \
   X(kTsaUnavailable, "TSA_UNAVAILABLE", "the state directory has no timestamp authority configured (signerd /v1/timestamp)") \
+  /* Faults (issue 19 part 6): the log's storage, the clock. */                                                     \
+  X(kLogUnavailable, "LOG_UNAVAILABLE", "the audit or transparency log cannot be written (disk full, I/O error); nothing released (503)") \
+  X(kClockSteppedBack, "CLOCK_STEPPED_BACK", "the clock is behind a time already issued (TSA token or log record); refused until it catches up") \
   /* signet audit (audit/, issue 18 part 4): the auditor's report. */                                               \
   X(kContProvRenderedDrift, "CONT-PROV-RENDERED-DRIFT", "the rendered manifest pins another digest than the one running") \
   X(kContProvAuditOnlyAdmission, "CONT-PROV-AUDIT-ONLY-ADMISSION", "verifierd only warns in this namespace (audit mode)") \
