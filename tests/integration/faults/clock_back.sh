@@ -69,7 +69,7 @@ grep -qi '^Retry-After: [1-9]' "$W/r2.h" || fail "503 without Retry-After"
 "$SIGNET" log verify "$STATE/log" --from "$W/cp1" > /dev/null || fail "log verify --from the checkpoint before the step"
 printf 'data' > "$W/data"
 rc=0
-"$SIGNET" tsa stamp --state-dir "$STATE" --in "$W/data" --out "$W/cli.tsr" > /dev/null 2> "$W/cli.err" || rc=$?
+"$SIGNET" tsa stamp --state-dir "$STATE" --in "$W/data" --out "$W/cli.tsr" --pin-env SIGNET_FAULTS_PIN > /dev/null 2> "$W/cli.err" || rc=$?
 [[ $rc == 3 ]] || fail "signet tsa stamp on the real clock (2h behind) exited $rc: $(cat "$W/cli.err")"
 grep -q CLOCK_STEPPED_BACK "$W/cli.err" || fail "tsa stamp refusal: $(cat "$W/cli.err")"
 [[ ! -e $W/cli.tsr ]] || fail "tsa stamp wrote a token"

@@ -6,7 +6,9 @@ source "$SRC/tests/integration/signerd/lib.sh"
 TOKEN_ADMIN="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 
 # init_state DIR LABEL [tsa]: `signet log init` in DIR with a fresh Ed25519 log key LABEL-log on
-# the token (and, with "tsa", a TSA key and TSA CA key, the clock-sync check off for tests).
+# the token (its URI names the PIN file, so `signet sign --state-dir` opens it). With "tsa", also
+# a TSA key and TSA CA key, all three URIs without a PIN (signerd adds its pin_file; the CLI takes
+# --pin-env SIGNET_FAULTS_PIN, exported here), and the clock-sync check off for tests.
 init_state() {
   local obj="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
   "$SIGNET" key generate --token "$TOKEN_ADMIN" --label "$2-log" --type ed25519 > /dev/null
@@ -14,7 +16,10 @@ init_state() {
   if [[ ${3:-} == tsa ]]; then
     "$SIGNET" key generate --token "$TOKEN_ADMIN" --label "$2-tsa" --type ecdsa-p256 > /dev/null
     "$SIGNET" key generate --token "$TOKEN_ADMIN" --label "$2-tsa-ca" --type ecdsa-p256 > /dev/null
-    extra=(--tsa-key "${obj/;type=/;object=$2-tsa;type=}" --tsa-ca-key "${obj/;type=/;object=$2-tsa-ca;type=}")
+    obj=${obj%%&pin-source=*}
+    SIGNET_FAULTS_PIN=$(cat "$SIGNET_TEST_PIN_FILE"); export SIGNET_FAULTS_PIN
+    extra=(--tsa-key "${obj/;type=/;object=$2-tsa;type=}" --tsa-ca-key "${obj/;type=/;object=$2-tsa-ca;type=}"
+           --pin-env SIGNET_FAULTS_PIN)
   fi
   "$SIGNET" log init --state-dir "$1" --origin log.example --log-key "${obj/;type=/;object=$2-log;type=}" "${extra[@]}" \
     > /dev/null || fail "log init"

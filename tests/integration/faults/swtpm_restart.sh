@@ -39,9 +39,9 @@ export TPM2TOOLS_TCTI=$TCTI
 tls_ca ca
 tls_cert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
 # verifierd needs one policy to start; the attestation endpoint does not use it.
-openssl ecparam -name prime256v1 -genkey -noout -out builder.key 2> /dev/null
-openssl pkey -in builder.key -pubout -out builder.pub
-printf 'version: 1\nbuilders:\n  - {name: b, keys: [builder.pub], builder_ids: ["https://b.example/v1"]}\n' > policy.yaml
+source "$SRC/scripts/lib/builder.sh"
+make_builder
+make_policy
 
 # The AK and the verifier's enrollment (README "Attestation of the appliance itself").
 "$SIGNET" attest enroll --tcti "$TCTI" --out ak.json > /dev/null || fail "attest enroll"
