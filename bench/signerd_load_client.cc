@@ -1,7 +1,9 @@
 // bench/signerd_load_client: the HTTP half of bench/signerd_load. CONNECTIONS threads, each with
 // one kept-alive mTLS service::HttpsClient, post the same POST /v1/sign body for SECONDS and count
 // 200 answers; prints "http connections=C rps=R errors=E p50_ms=.. p99_ms=..". Never a test.
-// usage: signerd_load_client URL CACERT CLIENT_CERT CLIENT_KEY BODY_FILE CONNECTIONS SECONDS
+// usage: signerd_load_client URL CACERT CLIENT_CERT CLIENT_KEY BODY_FILE CONNECTIONS SECONDS [RATE [PATH]]
+// RATE: total requests per second across the connections, paced (0, the default: as fast as
+// they answer); PATH: the route (default /v1/sign; bench/soak also posts to verifierd's /v1/verify).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,8 +19,9 @@
 
 int main(int argc, char** argv) {
   using namespace signet;  // NOLINT: benchmark driver
-  if (argc != 8) {
-    std::fprintf(stderr, "usage: signerd_load_client URL CACERT CLIENT_CERT CLIENT_KEY BODY_FILE CONNECTIONS SECONDS\n");
+  if (argc < 8 || argc > 10) {
+    std::fprintf(stderr,
+                 "usage: signerd_load_client URL CACERT CLIENT_CERT CLIENT_KEY BODY_FILE CONNECTIONS SECONDS [RATE [PATH]]\n");
     return 2;
   }
   auto url = service::ParseHttpsUrl(argv[1]);
@@ -29,6 +32,8 @@ int main(int argc, char** argv) {
   }
   const int connections = std::max(1, std::atoi(argv[6]));
   const double seconds = std::atof(argv[7]);
+  const double rate = argc > 8 ? std::atof(argv[8]) : 0.0;
+  const std::string path = argc > 9 ? argv[9] : "/v1/sign";
   service::ClientOptions options;
   options.ca_file = argv[2];
   options.client_certificate = argv[3];
@@ -42,8 +47,13 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  // Paced: each connection sends one request per `interval`, the connections staggered over it;
+  // a connection that falls behind does not burst to catch up.
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(rate > 0 ? static_cast<double>(connections) / rate : 0.0));
   for (int t = 0; t < connections; ++t) {
-    pool.emplace_back([&] {
+    pool.emplace_back([&, t] {
+      auto next = start + interval * t / connections;
       std::vector<double> mine;
       auto client = service::HttpsClient::Create(*url, options);
       if (!client.ok()) {
@@ -53,8 +63,13 @@ int main(int argc, char** argv) {
         return;
       }
       while (!stop.load(std::memory_order_relaxed)) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(next);
+          next += interval;
+          if (Clock::now() > next + interval) next = Clock::now();
+        }
         const auto t0 = Clock::now();
-        auto r = (*client)->PostJson("/v1/sign", *body);
+        auto r = (*client)->PostJson(path, *body);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (r.ok() && r->status == 200) {
           ok.fetch_add(1);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "signet/core/encoding.h"
+#include "signet/core/findings.h"
 #include "signet/core/hash.h"
 
 namespace signet::signer {
@@ -125,6 +126,8 @@ std::string Printable(std::string_view s, size_t max = 80) {
 }
 
 }  // namespace
+
+Result<AuditEntry> ParseAuditEntry(std::string_view stored) { return ParseLine(stored); }
 
 Status CheckAuditRecord(const AuditRecord& r, size_t reserve_bytes) {
   if (r.decision != kAuditDecisionAllow && r.decision != kAuditDecisionDeny && r.decision != kAuditDecisionFailed) {
@@ -387,22 +390,34 @@ void AuditLog::CommitLoop() {
     }
     // One write and one fdatasync for the whole batch (group commit).
     std::string error = already_failed ? "audit log is in a failed state; reopen it" : "";
+    const off_t start = already_failed ? -1 : ::lseek(fd_, 0, SEEK_END);
+    if (start < 0 && error.empty()) error = Errno("audit log seek failed");
     size_t off = 0;
+    bool write_failed = false;
     while (error.empty() && off < buffer.size()) {
       ssize_t n = ::write(fd_, buffer.data() + off, buffer.size() - off);
       if (n < 0) {
         if (errno == EINTR) continue;
         error = Errno("audit log write failed");
+        write_failed = true;
         break;
       }
       off += static_cast<size_t>(n);
     }
     if (error.empty() && ::fdatasync(fd_) != 0) error = Errno("audit log fdatasync failed");
+    // A write that failed part-way (ENOSPC) leaves the start of an entry nobody was answered
+    // for: cut it, so the file stays a log that verifies and the next batch can follow the
+    // last good entry once there is space again. A failed fdatasync (or a cut that fails)
+    // closes the log: what reached the disk is then unknown.
+    bool recovered = false;
+    if (write_failed) {
+      recovered = ::ftruncate(fd_, start) == 0 && ::fdatasync(fd_) == 0;
+    }
     lock.lock();
     if (error.empty()) {
       next_seq_ = seq;
       head_ = prev;
-    } else {
+    } else if (!recovered) {
       failed_ = true;  // fail closed: nothing more is appended after an I/O error
     }
     lock.unlock();
@@ -410,7 +425,7 @@ void AuditLog::CommitLoop() {
       if (error.empty()) {
         batch[i].done(std::move(entries[i]));
       } else {
-        batch[i].done(Internal(error));
+        batch[i].done(Unavailable(error).WithFinding(findings::kLogUnavailable));
       }
     }
     lock.lock();

@@ -1,10 +1,14 @@
 #include "signet/signer/state_log.h"
 
 #include <future>
+#include <string>
 #include <utility>
 
 #include "signet/attestation/checkpoint.h"
+#include "signet/core/file.h"
+#include "signet/core/findings.h"
 #include "signet/core/json.h"
+#include "signet/translog/tiles.h"
 
 namespace signet::signer {
 
@@ -13,9 +17,14 @@ namespace {
 using Promise = std::promise<Result<translog::Integrated>>;
 
 // Wait returns the committed entry `want` of `future`, checking it got the index it was queued for.
+Error LogUnavailable(const Error& cause) {
+  return Unavailable("the transparency log did not commit the entry: " + cause.message())
+      .WithFinding(findings::kLogUnavailable);
+}
+
 Result<translog::Integrated> Wait(std::future<Result<translog::Integrated>>& future, uint64_t want) {
   Result<translog::Integrated> got = future.get();
-  if (!got.ok()) return std::move(got).error().Prefix("the transparency log did not commit the entry");
+  if (!got.ok()) return LogUnavailable(got.error());
   if (got->index != want) {
     return Internal("the transparency log committed an entry at index " + std::to_string(got->index) +
                     ", not at the index it was queued for (" + std::to_string(want) + "); nothing released");
@@ -23,11 +32,45 @@ Result<translog::Integrated> Wait(std::future<Result<translog::Integrated>>& fut
   return got;
 }
 
+// NewestStoredTime returns the time of the last audit record among the log's last entries (a
+// record is followed by at most three signature entries, so the last two bundles hold it), or
+// the epoch when there is none.
+Timestamp NewestStoredTime(const std::string& state_dir, uint64_t size) {
+  uint64_t end = size;
+  for (int bundles = 0; bundles < 2 && end > 0; ++bundles) {
+    const uint64_t index = (end - 1) / translog::kTileWidth;
+    const uint64_t width = end - index * translog::kTileWidth;
+    auto data = ReadFile(state_dir + "/" + translog::kLogDirName + "/" +
+                             translog::TilePath(translog::TileId{translog::kEntriesLevel, index, width}),
+                         translog::kMaxBundleBytes);
+    if (!data.ok()) break;
+    auto entries = translog::ParseEntryBundle(AsBytes(*data), width);
+    if (!entries.ok()) break;
+    for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
+      auto entry = ParseAuditEntry(*it);
+      if (entry.ok()) return entry->record.time;
+    }
+    end = index * translog::kTileWidth;
+  }
+  return Timestamp{};
+}
+
 }  // namespace
 
-StateLog::StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id)
-    : log_(std::move(log)), log_id_(std::move(log_id)) {
+StateLog::StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id, Timestamp newest)
+    : log_(std::move(log)), log_id_(std::move(log_id)), newest_time_(newest) {
   next_index_ = log_->size();
+}
+
+Status StateLog::RecoverLocked() {
+  Status st = log_->Recover();
+  if (!st.ok()) {
+    return Unavailable("the transparency log cannot recover: " + st.error().message())
+        .WithFinding(findings::kLogUnavailable);
+  }
+  next_index_ = log_->size();
+  stale_ = false;
+  return OkStatus();
 }
 
 Result<std::unique_ptr<StateLog>> StateLog::Open(const std::string& state_dir, translog::NoteSigner signer,
@@ -36,7 +79,8 @@ Result<std::unique_ptr<StateLog>> StateLog::Open(const std::string& state_dir, t
   Bytes log_id = LogKeyId(vkey.name, vkey.public_key);
   SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<translog::TransparencyLog> log,
                           translog::TransparencyLog::Open(state_dir, std::move(signer), options));
-  return std::unique_ptr<StateLog>(new StateLog(std::move(log), std::move(log_id)));
+  const Timestamp newest = NewestStoredTime(state_dir, log->size());
+  return std::unique_ptr<StateLog>(new StateLog(std::move(log), std::move(log_id), newest));
 }
 
 Result<AuditEntry> StateLog::Append(const AuditRecord& record) {
@@ -55,6 +99,12 @@ Result<SignedAppend> StateLog::AppendWithSignatures(const AuditRecord& record,
   uint64_t first = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stale_) SIGNET_RETURN_IF_ERROR(RecoverLocked());
+    if (record.time + kClockStepAllowance < newest_time_) {
+      return Unavailable("the clock is behind the newest record in the log; nothing is logged or released until it "
+                         "catches up")
+          .WithFinding(findings::kClockSteppedBack);
+    }
     first = next_index_;
     out.record.seq = first;
     out.record.prev = std::string(64, '0');
@@ -71,6 +121,7 @@ Result<SignedAppend> StateLog::AppendWithSignatures(const AuditRecord& record,
       log_->AppendAsync(std::move(e), [promise](Result<translog::Integrated> r) { promise->set_value(std::move(r)); });
     }
     next_index_ += entries.size();
+    if (record.time > newest_time_) newest_time_ = record.time;
   }
   // Every future is waited for, even after a failure: the callbacks hold the promises.
   Status failed = OkStatus();
@@ -91,7 +142,10 @@ Result<SignedAppend> StateLog::AppendWithSignatures(const AuditRecord& record,
     e.log_id = log_id_;
     out.signatures.push_back(std::move(e));
   }
-  if (!failed.ok()) return std::move(failed).error();
+  if (!failed.ok()) {
+    stale_ = true;  // the log refuses until it recovers; the next append asks it to
+    return std::move(failed).error();
+  }
   return out;
 }
 

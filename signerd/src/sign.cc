@@ -91,6 +91,18 @@ service::Response Unavailable503(const SignRuntime& rt, const std::string& messa
   return r;
 }
 
+// LogRefused answers a record the log could not take (LOG_UNAVAILABLE: a full disk;
+// CLOCK_STEPPED_BACK: the clock is behind the log's newest record) or another unavailable
+// dependency: 503 with the finding as code and Retry-After; nothing was released.
+service::Response LogRefused(const SignRuntime& rt, const Error& error) {
+  Count(rt, "unavailable");
+  service::Response r = service::ErrorResponseFor(error);
+  r.headers.emplace_back("Retry-After", error.finding() == findings::kClockSteppedBack ? "60" : "5");
+  r.log.verdict = "unavailable";
+  if (!error.finding().empty()) r.log.findings.push_back(error.finding());
+  return r;
+}
+
 std::vector<policy::EvidenceInput> Inputs(const google::protobuf::RepeatedPtrField<v1::Evidence>& list) {
   std::vector<policy::EvidenceInput> out;
   for (const auto& e : list) out.push_back({e.name(), e.content()});
@@ -218,7 +230,7 @@ service::Response HandleSign(const SignerdState& state, const SignRuntime& rt, c
     record.decision = signer::kAuditDecisionDeny;
     record.findings = {findings::kCallerImageNotAllowed};
     Result<signer::AuditEntry> logged = log.Append(record);
-    if (!logged.ok()) return service::ErrorResponseFor(Internal("the deny record could not be logged"));
+    if (!logged.ok()) return LogRefused(rt, logged.error());
     service::Response r = Refuse(rt, 403, findings::kCallerImageNotAllowed,
                                  "caller " + caller->name + " may not sign this image (audit entry " +
                                      std::to_string(logged->seq) + ")",
@@ -247,6 +259,7 @@ service::Response HandleSign(const SignerdState& state, const SignRuntime& rt, c
                     "released",
                     "failed");
     }
+    if (outcome.error().code() == ErrorCode::kUnavailable) return LogRefused(rt, outcome.error());
     Count(rt, "error");
     service::Response r = service::ErrorResponseFor(outcome.error());
     r.log.verdict = "error";

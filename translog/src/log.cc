@@ -120,60 +120,70 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
   if (::flock(log->lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     return Unavailable("another process is writing the log in " + state_dir);
   }
+  SIGNET_RETURN_IF_ERROR(log->LoadCommitted());
+  log->thread_ = std::thread([raw = log.get()] { raw->Run(); });
+  return log;
+}
+
+// LoadCommitted is Open's recovery (the header comment), also run by the committer on Recover.
+Status TransparencyLog::LoadCommitted() {
   // 1. The committed tree.
-  SIGNET_ASSIGN_OR_RETURN(std::string note, ReadStateCheckpoint(state_dir));
-  SIGNET_ASSIGN_OR_RETURN(attestation::Checkpoint cp, VerifyOwnCheckpoint(log->signer_, note));
+  SIGNET_ASSIGN_OR_RETURN(std::string note, ReadStateCheckpoint(state_dir_));
+  SIGNET_ASSIGN_OR_RETURN(attestation::Checkpoint cp, VerifyOwnCheckpoint(signer_, note));
   const uint64_t size = cp.tree_size;
 
   // 2. The public checkpoint is the committed one (before any tile is removed: the tiles of the
   //    committed tree were all in place before the commit point).
-  auto published = ReadFile(log->log_dir_ + "/checkpoint", kMaxStateBytes);
+  auto published = ReadFile(log_dir_ + "/checkpoint", kMaxStateBytes);
   if (!published.ok() || *published != note) {
-    SIGNET_RETURN_IF_ERROR(WriteFileAtomic(log->log_dir_ + "/checkpoint", note, 0644));
+    SIGNET_RETURN_IF_ERROR(WriteFileAtomic(log_dir_ + "/checkpoint", note, 0644));
   }
 
   // 3. Remove temporary files and every tile the committed tree does not define (a batch that
   //    never committed, or partial tiles a later tile superseded).
   std::set<std::string> keep;
   for (const TileId& t : TilesFor(size)) keep.insert(TilePath(t));
-  SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> files, internal::ListFiles(log->log_dir_));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> files, internal::ListFiles(log_dir_));
   for (const std::string& rel : files) {
     bool temp = rel.find(internal::kTempMarker) != std::string::npos;
     bool stale = !temp && ParseTilePath(rel).ok() && keep.count(rel) == 0;
-    if (temp || stale) ::unlink((log->log_dir_ + "/" + rel).c_str());
+    if (temp || stale) ::unlink((log_dir_ + "/" + rel).c_str());
   }
-  SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> top, internal::ListFiles(state_dir));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<std::string> top, internal::ListFiles(state_dir_));
   for (const std::string& rel : top) {
     if (rel.find('/') == std::string::npos && rel.find(internal::kTempMarker) != std::string::npos) {
-      ::unlink((state_dir + "/" + rel).c_str());
+      ::unlink((state_dir_ + "/" + rel).c_str());
     }
   }
 
   // 4. Rebuild the tree from the level-0 tiles; it must give the committed root.
+  tree_.Truncate(0);
+  tail_entries_.clear();
+  publish_error_ = OkStatus();
   for (const TileId& t : TilesFor(size)) {
     if (t.level != 0) continue;
     std::string data;
-    SIGNET_RETURN_IF_ERROR(ReadTileFile(log->log_dir_, t, &data));
+    SIGNET_RETURN_IF_ERROR(ReadTileFile(log_dir_, t, &data));
     auto hashes = ParseHashTile(AsBytes(data), t.width);
     if (!hashes.ok()) return FailedPrecondition("the committed tile " + TilePath(t) + " is malformed");
     for (const Bytes& h : *hashes) {
       Hash hh;
       std::copy(h.begin(), h.end(), hh.begin());
-      log->tree_.AppendLeafHash(hh);
+      tree_.AppendLeafHash(hh);
     }
   }
-  SIGNET_ASSIGN_OR_RETURN(Bytes root, log->tree_.Root(size));
-  if (log->tree_.size() != size || root != cp.root_hash) {
+  SIGNET_ASSIGN_OR_RETURN(Bytes root, tree_.Root(size));
+  if (tree_.size() != size || root != cp.root_hash) {
     return FailedPrecondition("the stored tiles do not give the committed root (run `signet log verify`)");
   }
   // 5. The entries of the last, partial bundle (the next batch rewrites that bundle).
   if (size % kTileWidth != 0) {
     TileId t{kEntriesLevel, size / kTileWidth, size % kTileWidth};
     std::string data;
-    SIGNET_RETURN_IF_ERROR(ReadTileFile(log->log_dir_, t, &data));
+    SIGNET_RETURN_IF_ERROR(ReadTileFile(log_dir_, t, &data));
     auto entries = ParseEntryBundle(AsBytes(data), t.width);
     if (!entries.ok()) return FailedPrecondition("the committed entry bundle " + TilePath(t) + " is malformed");
-    auto got = log->tree_.TileData(TileId{0, t.index, t.width}, size);
+    auto got = tree_.TileData(TileId{0, t.index, t.width}, size);
     if (!got.ok()) return FailedPrecondition("the committed tree has no tile " + TilePath(t));
     for (uint64_t i = 0; i < t.width; ++i) {
       Hash want = LeafHash(AsBytes((*entries)[i]));
@@ -181,12 +191,14 @@ Result<std::unique_ptr<TransparencyLog>> TransparencyLog::Open(const std::string
         return FailedPrecondition("the committed entry bundle " + TilePath(t) + " does not match its hashes");
       }
     }
-    log->tail_entries_ = std::move(*entries);
+    tail_entries_ = std::move(*entries);
   }
-  log->checkpoint_ = std::move(note);
-  log->committed_size_ = size;
-  log->thread_ = std::thread([raw = log.get()] { raw->Run(); });
-  return log;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    checkpoint_ = std::move(note);
+    committed_size_ = size;
+  }
+  return OkStatus();
 }
 
 TransparencyLog::~TransparencyLog() {
@@ -205,9 +217,22 @@ void TransparencyLog::AppendAsync(std::string entry, Callback done) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Pending{std::move(entry), std::move(done)});
+    queue_.push_back(Pending{std::move(entry), std::move(done), nullptr});
   }
   cv_.notify_one();
+}
+
+Status TransparencyLog::Recover() {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Pending p;
+    p.recovered = [&promise](Status st) { promise.set_value(std::move(st)); };
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_one();
+  return future.get();
 }
 
 Result<Integrated> TransparencyLog::Append(std::string entry) {
@@ -230,16 +255,34 @@ uint64_t TransparencyLog::size() const {
 void TransparencyLog::Run() {
   while (true) {
     std::vector<Pending> batch;
+    std::function<void(Status)> recover;
     Status broken = OkStatus();
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_ and drained
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
+      // A recovery request is served alone, after every entry queued before it.
+      if (queue_.front().recovered) {
+        recover = std::move(queue_.front().recovered);
+        queue_.pop_front();
+      }
+      while (!recover && !queue_.empty() && !queue_.front().recovered && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       broken = broken_;
+    }
+    if (recover) {
+      // Re-read the committed state from disk, exactly as Open does after a crash: what a failed
+      // batch left behind (renamed tiles, temporary files, a lagging public checkpoint) is
+      // undone or republished, and the in-memory tree is the committed one again.
+      Status st = LoadCommitted();
+      if (st.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        broken_ = OkStatus();
+      }
+      recover(std::move(st));
+      continue;
     }
     if (!broken.ok()) {
       for (Pending& p : batch) p.done(broken.error());
@@ -328,8 +371,10 @@ Status TransparencyLog::CommitBatch(const std::vector<std::string>& entries, std
   // fsync: log-state is the durable copy, and Open republishes it after a power loss.
   Status published = internal::ReplaceWithoutSync(log_dir_ + "/checkpoint", AsBytes(*signed_note));
 
-  // 5. Superseded partial tiles go.
+  // 5. Superseded partial tiles go, unless the public checkpoint still names the old tree (its
+  //    readers need them; Recover or Open republishes and removes them then).
   for (const TileId& t : changed) {
+    if (!published.ok()) break;
     unsigned shift = t.level == kEntriesLevel ? 0 : kTileHeight * static_cast<unsigned>(t.level);
     uint64_t old_count = old_size >> shift;
     if (old_count <= t.index * kTileWidth) continue;

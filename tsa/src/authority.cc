@@ -132,7 +132,9 @@ class TimestampAuthority::Impl {
         policy_(std::move(policy)),
         serials_(std::move(tsa_dir), options_.serial_block) {}
 
-  Result<Bytes> Respond(ByteView query);
+  // Respond is TimestampAuthority::Respond; a clock refusal (CLOCK_STEPPED_BACK) is answered as
+  // a rejection (timeNotAvailable) and, when `clock_refusal` is given, also stored there.
+  Result<Bytes> Respond(ByteView query, std::optional<Error>* clock_refusal = nullptr);
   Result<Bytes> StampDigest(ByteView digest);
   const std::string& chain_pem() const { return chain_pem_; }
   internal::SerialCounter& serials() { return serials_; }
@@ -149,6 +151,7 @@ class TimestampAuthority::Impl {
   struct RequestState {
     Impl* impl;
     std::optional<Error> serial_error;
+    int64_t gen_time = 0;  // taken with the serial (SerialCounter::Next)
   };
   static ASN1_INTEGER* SerialCallback(TS_RESP_CTX* ctx, void* data);
   static int TimeCallback(TS_RESP_CTX* ctx, void* data, long* sec, long* usec);
@@ -164,7 +167,7 @@ class TimestampAuthority::Impl {
 
 ASN1_INTEGER* TimestampAuthority::Impl::SerialCallback(TS_RESP_CTX* ctx, void* data) {
   auto* state = static_cast<RequestState*>(data);
-  Result<uint64_t> serial = state->impl->serials_.Next();
+  Result<uint64_t> serial = state->impl->serials_.Next(state->impl->clock(), &state->gen_time);
   std::unique_ptr<ASN1_INTEGER, Asn1IntegerFree> out(ASN1_INTEGER_new());
   if (serial.ok() && out && ASN1_INTEGER_set_uint64(out.get(), *serial) == 1) return out.release();
   state->serial_error = serial.ok() ? Internal("cannot encode the serial number") : std::move(serial).error();
@@ -175,12 +178,12 @@ ASN1_INTEGER* TimestampAuthority::Impl::SerialCallback(TS_RESP_CTX* ctx, void* d
 
 int TimestampAuthority::Impl::TimeCallback(TS_RESP_CTX*, void* data, long* sec, long* usec) {
   auto* state = static_cast<RequestState*>(data);
-  *sec = static_cast<long>(ToUnixSeconds(state->impl->clock().Now()));
+  *sec = static_cast<long>(state->gen_time);  // OpenSSL asks for the serial first
   *usec = 0;  // genTime is stamped in whole seconds, with the accuracy field saying how good they are
   return 1;
 }
 
-Result<Bytes> TimestampAuthority::Impl::Respond(ByteView query) {
+Result<Bytes> TimestampAuthority::Impl::Respond(ByteView query, std::optional<Error>* clock_refusal) {
   // 1. The query, strictly; each refusal is an RFC 3161 answer, not an error.
   Result<TimestampQuery> parsed = ParseTimestampQuery(query);
   if (!parsed.ok()) return RejectionResponse(TS_INFO_BAD_DATA_FORMAT, "the query is not a DER TimeStampReq");
@@ -198,7 +201,7 @@ Result<Bytes> TimestampAuthority::Impl::Respond(ByteView query) {
   // 3. OpenSSL builds the response with a placeholder of the leaf key; a serial is reserved.
   SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY> placeholder, internal::PlaceholderKey(key_->public_key_spki()));
   std::unique_ptr<TS_RESP_CTX, TsRespCtxFree> ctx(TS_RESP_CTX_new());
-  RequestState state{this, std::nullopt};
+  RequestState state{this, std::nullopt, 0};
   if (!ctx || TS_RESP_CTX_set_signer_cert(ctx.get(), leaf_.get()) != 1 ||
       TS_RESP_CTX_set_signer_key(ctx.get(), placeholder.get()) != 1 ||
       TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()) != 1 ||
@@ -212,7 +215,14 @@ Result<Bytes> TimestampAuthority::Impl::Respond(ByteView query) {
   ossl::UniquePtr<BIO> in(BIO_new_mem_buf(query.data(), static_cast<int>(query.size())));
   if (!in) return ossl::OpenSslError(ErrorCode::kInternal, "BIO_new_mem_buf");
   ossl::UniquePtr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), in.get()));
-  if (state.serial_error) return std::move(*state.serial_error);
+  if (state.serial_error) {
+    if (state.serial_error->finding() == findings::kClockSteppedBack) {
+      if (clock_refusal != nullptr) *clock_refusal = *state.serial_error;
+      return RejectionResponse(TS_INFO_TIME_NOT_AVAILABLE,
+                               "the TSA's clock is behind a token it already issued (CLOCK_STEPPED_BACK)");
+    }
+    return std::move(*state.serial_error);
+  }
   if (!resp) return ossl::OpenSslError(ErrorCode::kInternal, "building the TSA response");
   const ASN1_INTEGER* status = TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp.get()));
   if (status == nullptr || ASN1_INTEGER_get(status) != TS_STATUS_GRANTED) {
@@ -263,7 +273,9 @@ Result<Bytes> TimestampAuthority::Impl::StampDigest(ByteView digest) {
   if (len <= 0) return ossl::OpenSslError(ErrorCode::kInternal, "encoding the query");
   Bytes query(der, der + len);
   OPENSSL_free(der);
-  SIGNET_ASSIGN_OR_RETURN(Bytes response, Respond(query));
+  std::optional<Error> clock_refusal;
+  SIGNET_ASSIGN_OR_RETURN(Bytes response, Respond(query, &clock_refusal));
+  if (clock_refusal) return std::move(*clock_refusal);
   // Respond answers a refusal (the clock lost its sync since the check above) as a rejection.
   const unsigned char* p = response.data();
   ossl::UniquePtr<TS_RESP> resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));

@@ -5,15 +5,19 @@
 //   full      C_GenerateKeyPair returns CKR_DEVICE_MEMORY
 //   corrupt   C_Sign (the single-part call Signet uses) succeeds but flips one bit of the
 //             signature it returns (a faulty device: the host must notice it does not verify)
+//   slow      C_Sign first sleeps SIGNET_FAULT_P11_DELAY_MS (default 200) milliseconds: a slow
+//             HSM, so that requests are surely in flight when a daemon is stopped
 //   (unset)   everything passes through
 // It exports only C_GetInterface (PKCS#11 3.0 style), so it also exercises that entry point.
 // SoftHSM2 cannot lock a PIN or be made read-only for root, hence this shim.
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "signet/hsm/pkcs11.h"
 
@@ -59,6 +63,10 @@ void Corrupt(CK_RV rv, CK_BYTE* sig, const CK_ULONG* len) {
   if (rv == CKR_OK && sig != nullptr && len != nullptr && *len > 0 && Mode() == "corrupt") sig[*len - 1] ^= 0x01;
 }
 CK_RV FaultSign(CK_SESSION_HANDLE s, CK_BYTE* data, CK_ULONG data_len, CK_BYTE* sig, CK_ULONG* sig_len) {
+  if (Mode() == "slow") {
+    const char* ms = std::getenv("SIGNET_FAULT_P11_DELAY_MS");
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms != nullptr ? std::atoi(ms) : 200));
+  }
   const CK_RV rv = g_real.C_Sign(s, data, data_len, sig, sig_len);
   Corrupt(rv, sig, sig_len);
   return rv;

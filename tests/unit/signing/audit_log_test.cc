@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -407,6 +409,38 @@ TEST_F(AuditLogTest, RecordOverTheEntryBoundIsRefusedAndTheLogStaysUsable) {
   escaped.inputs[0].name = std::string(kMaxAuditEntryBytes / 6 + 1, '\x01');
   EXPECT_FALSE(CheckAuditRecord(escaped).ok());
   EXPECT_TRUE(CheckAuditRecord(Record(0)).ok());
+}
+
+TEST_F(AuditLogTest, AWriteCutShortLeavesNoTornEntryAndTheLogRecovers) {
+  auto log = AuditLog::Open(path_);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->Append(Record(0)).ok());
+  ASSERT_TRUE((*log)->Append(Record(1)).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  const off_t size = st.st_size;
+  // A file size limit stands in for a full disk: the write stops part-way through the entry,
+  // then fails (EFBIG instead of ENOSPC; SIGXFSZ ignored).
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = static_cast<rlim_t>(size + 100);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto full = (*log)->Append(Record(2));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, previous);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(full.error().finding(), "LOG_UNAVAILABLE");
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, size) << "the partial entry was not cut";
+  EXPECT_TRUE(Verify().ok);
+  // With space again the same log appends the next entry in the chain.
+  auto next = (*log)->Append(Record(3));
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  EXPECT_EQ(next->seq, 2u);
+  EXPECT_EQ(Verify().entries, 3u);
 }
 
 TEST_F(AuditLogTest, FailedDecisionIsStoredAndVerifies) {

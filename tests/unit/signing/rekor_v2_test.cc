@@ -239,5 +239,47 @@ TEST_F(StateLogTest, RecordsAndSignaturesAreEntriesWithProofs) {
   EXPECT_EQ(again->seq, 4u);
 }
 
+TEST_F(StateLogTest, AFailedCommitIsLogUnavailableAndTheNextAppendRecovers) {
+  auto log = Open();
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->Append(Record("deny")).ok());
+  key_->fail_signing = true;  // the checkpoint cannot be signed: the batch fails
+  auto failed = log->AppendWithSignatures(Record("allow"), {{kRekorKindHashedRekord, "{\"one\":1}"}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error().finding(), "LOG_UNAVAILABLE");
+  key_->fail_signing = false;
+  // The next append recovers the log and takes the committed size as its index.
+  auto next = log->AppendWithSignatures(Record("allow"), {{kRekorKindHashedRekord, "{\"one\":1}"}});
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  EXPECT_EQ(next->record.seq, 1u);
+  ASSERT_EQ(next->signatures.size(), 1u);
+  EXPECT_EQ(next->signatures[0].index, 2u);
+  EXPECT_EQ(log->log().size(), 3u);
+}
+
+TEST_F(StateLogTest, ARecordFromAClockSteppedBackIsRefused) {
+  auto log = Open();
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->Append(Record("deny")).ok());
+  AuditRecord earlier = Record("deny");
+  earlier.time -= std::chrono::hours(1);
+  auto refused = log->Append(earlier);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(refused.error().finding(), "CLOCK_STEPPED_BACK");
+  EXPECT_EQ(log->log().size(), 1u);
+  // Within the allowance (records of concurrent decisions reach the log out of order): taken.
+  AuditRecord slightly = Record("deny");
+  slightly.time -= kClockStepAllowance - std::chrono::seconds(1);
+  EXPECT_TRUE(log->Append(slightly).ok());
+  // A reopened log remembers the newest record it stores.
+  log.reset();
+  log = Open();
+  ASSERT_TRUE(log);
+  EXPECT_FALSE(log->Append(earlier).ok());
+  EXPECT_TRUE(log->Append(Record("deny")).ok());
+}
+
 }  // namespace
 }  // namespace signet::signer

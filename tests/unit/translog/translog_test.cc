@@ -322,6 +322,46 @@ TEST_F(LogTest, SigningFailureFailsTheBatchAndClosesTheLog) {
   EXPECT_EQ(ok->index, 3u);
 }
 
+TEST_F(LogTest, RecoverLetsAppendsThroughAfterAFailedBatch) {
+  auto log = OpenLog();
+  AppendN(*log, 0, 3);
+  key_->fail_signing = true;
+  ASSERT_FALSE(log->Append("fails: no checkpoint signature").ok());
+  key_->fail_signing = false;
+  EXPECT_FALSE(log->Append("refused: the log is closed until it recovers").ok());
+  // Recover answers every entry queued before it first (they fail: the log is still closed).
+  auto p = std::make_shared<std::promise<Result<Integrated>>>();
+  auto queued = p->get_future();
+  log->AppendAsync("queued before Recover", [p](Result<Integrated> r) { p->set_value(std::move(r)); });
+  ASSERT_TRUE(log->Recover().ok());
+  EXPECT_FALSE(queued.get().ok());
+  EXPECT_EQ(log->size(), 3u);
+  auto ok = log->Append("after recovery");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ(ok->index, 3u);
+  // The same process's tree and the directory agree: a reopen sees the same log.
+  log.reset();
+  log = OpenLog();
+  EXPECT_EQ(log->size(), 4u);
+}
+
+TEST_F(LogTest, RecoverFailsWhileTheStateCannotBeRead) {
+  auto log = OpenLog();
+  AppendN(*log, 0, 2);
+  key_->fail_signing = true;
+  ASSERT_FALSE(log->Append("fails").ok());
+  key_->fail_signing = false;
+  const std::string state = dir_.path() + "/log-state";
+  ASSERT_EQ(::rename(state.c_str(), (state + ".away").c_str()), 0);
+  EXPECT_FALSE(log->Recover().ok());
+  EXPECT_FALSE(log->Append("still closed").ok());
+  ASSERT_EQ(::rename((state + ".away").c_str(), state.c_str()), 0);
+  ASSERT_TRUE(log->Recover().ok());
+  auto ok = log->Append("after");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->index, 2u);
+}
+
 TEST_F(LogTest, VerifyDetectsTampering) {
   { auto log = OpenLog(); AppendN(*log, 0, 600); }
   std::string old = *ReadFile(LogDir() + "/checkpoint");

@@ -304,6 +304,52 @@ TEST_F(TsaTest, ACorruptSerialCounterIsRefusedAtOpen) {
   EXPECT_EQ(tsa.error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(TsaTest, AClockSteppedBackIsRefusedInThisProcessAndTheNext) {
+  auto tsa = OpenTsa(Options());
+  ASSERT_TRUE(tsa);
+  const Timestamp t = clock_.Now();
+  ASSERT_TRUE(tsa->StampData(AsBytes(std::string_view("first"))).ok());
+  clock_.Set(t - std::chrono::hours(1));
+  // The signing path: an error with the finding.
+  auto stamp = tsa->StampData(AsBytes(std::string_view("x")));
+  ASSERT_FALSE(stamp.ok());
+  EXPECT_EQ(stamp.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(stamp.error().finding(), findings::kClockSteppedBack);
+  // A query: an RFC 3161 rejection, timeNotAvailable.
+  auto resp = tsa->Respond(Query(NID_sha256, Bytes(32, 7)));
+  ASSERT_TRUE(resp.ok());
+  auto r = ParseResp(*resp);
+  EXPECT_EQ(RespStatus(r.get()), TS_STATUS_REJECTION);
+  EXPECT_TRUE(FailBit(r.get(), TS_INFO_TIME_NOT_AVAILABLE));
+  // Another process (a fresh authority) reads the floor stored with the serial reservation.
+  auto other = OpenTsa(Options());
+  ASSERT_TRUE(other);
+  auto again = other->StampData(AsBytes(std::string_view("y")));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().finding(), findings::kClockSteppedBack);
+  // Once the clock catches up, both stamp again, and genTime never went back.
+  clock_.Set(t + std::chrono::seconds(1));
+  auto later = tsa->StampData(AsBytes(std::string_view("later")));
+  ASSERT_TRUE(later.ok());
+  auto verified = Verify(*later, "later");
+  ASSERT_TRUE(verified.ok()) << verified.error().ToString();
+  EXPECT_EQ(*verified, t + std::chrono::seconds(1));
+  EXPECT_TRUE(other->StampData(AsBytes(std::string_view("z"))).ok());
+}
+
+TEST_F(TsaTest, TheSerialCounterTakesAnOptionalTimeStrictly) {
+  for (const char* good : {"12\n", "12 1798000000\n", "12 0\n"}) {
+    ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/tsa/serial", good, 0600).ok());
+    EXPECT_TRUE(TimestampAuthority::Open(dir_.path(), leaf_, Options()).ok()) << good;
+  }
+  for (const char* bad : {"12 \n", "12 x\n", "12 -5\n", "12 017\n", "12 1 2\n", " 12\n", "12  1\n"}) {
+    ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/tsa/serial", bad, 0600).ok());
+    auto tsa = TimestampAuthority::Open(dir_.path(), leaf_, Options());
+    ASSERT_FALSE(tsa.ok()) << bad;
+    EXPECT_EQ(tsa.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST_F(TsaTest, AnUnsynchronisedClockRefusesToStamp) {
   auto tsa = OpenTsa(Options());
   ASSERT_TRUE(tsa);

@@ -176,6 +176,9 @@ namespace signet::findings {
   X(kTranscriptChainBroken, "TRANSCRIPT_CHAIN_BROKEN", "a ceremony transcript line does not chain to the one before")  \
   X(kPolicyNotApproved, "POLICY_NOT_APPROVED", "the policy file lacks a quorum of custodian approvals")               \
   X(kShareInvalid, "SHARE_INVALID", "a custodian share file does not authenticate (tampered, malformed or another key's)") \
+  /* Faults (issue 19 part 6): the log's storage, the clock. */                                                     \
+  X(kLogUnavailable, "LOG_UNAVAILABLE", "the audit or transparency log cannot be written (disk full, I/O error); nothing released (503)") \
+  X(kClockSteppedBack, "CLOCK_STEPPED_BACK", "the clock is behind a time already issued (TSA token or log record); refused until it catches up") \
   /* signet audit (audit/, issue 18 part 4): the auditor's report. */                                               \
   X(kContProvRenderedDrift, "CONT-PROV-RENDERED-DRIFT", "the rendered manifest pins another digest than the one running") \
   X(kContProvAuditOnlyAdmission, "CONT-PROV-AUDIT-ONLY-ADMISSION", "verifierd only warns in this namespace (audit mode)") \

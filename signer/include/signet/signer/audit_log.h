@@ -91,6 +91,9 @@ struct AuditEntry {
 JsonValue EntryToJson(const AuditEntry& entry, bool with_hash = true);
 // ComputeEntryHash returns the hex hash of `entry` (ignoring entry.hash).
 std::string ComputeEntryHash(const AuditEntry& entry);
+// ParseAuditEntry parses one stored entry (a line without its newline, or a transparency-log
+// entry) and checks that it is canonical and its hash is right; kInvalidArgument otherwise.
+Result<AuditEntry> ParseAuditEntry(std::string_view stored);
 
 // CheckAuditRecord checks that `record` can be stored: a known decision, every string valid
 // UTF-8, and the stored entry (at the largest possible seq) plus `reserve_bytes` within
@@ -153,8 +156,10 @@ class AuditLog final : public AuditAppender {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Append writes `record` as the next entry and returns after it is durable. Returns the
-  // stored entry. Fails kInternal on write/fsync errors; after such an error the log refuses
-  // further appends (fail closed) until reopened.
+  // stored entry. Fails kUnavailable with finding LOG_UNAVAILABLE on write/fsync errors. A
+  // write that fails part-way (a full disk) is cut back to the last whole entry and the log
+  // stays usable (the next append succeeds once there is space); after a failed fdatasync, or
+  // a cut that fails, the log refuses further appends (fail closed) until reopened.
   // A record CheckAuditRecord refuses is kInvalidArgument, nothing is written and the log
   // stays usable.
   Result<AuditEntry> Append(const AuditRecord& record) override;

@@ -15,10 +15,20 @@
 // Indices: the StateLog assigns the next index as it queues an entry (entries are committed in
 // queue order) and checks it against the index the log committed; a mismatch fails the append
 // (kInternal), so an entry's seq is always its index. A failed batch closes the log (translog):
-// every later append fails until the StateLog is reopened.
+// the appends queued behind it fail too. The next append then asks the log to Recover (re-read
+// the committed state from disk, as a reopen does) and takes its indices from the recovered
+// size; while recovery fails (the disk is still full) every append fails. Failures to commit are
+// kUnavailable with finding LOG_UNAVAILABLE (signerd answers 503, the CLI exits 3).
+//
+// Time: a record whose time is more than kClockStepAllowance before the newest record in the
+// log (this process's, or the last one stored when the log was opened) is refused with kUnavailable
+// and finding CLOCK_STEPPED_BACK, so the records' times never run backwards by more than that
+// (the allowance covers concurrent decisions whose records reach the log out of order).
 #ifndef SIGNET_SIGNER_STATE_LOG_H_
 #define SIGNET_SIGNER_STATE_LOG_H_
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +40,9 @@
 #include "signet/translog/log.h"
 
 namespace signet::signer {
+
+// kClockStepAllowance: how far a record's time may lie before the newest record's.
+inline constexpr std::chrono::seconds kClockStepAllowance{60};
 
 class StateLog final : public AuditAppender {
  public:
@@ -49,11 +62,16 @@ class StateLog final : public AuditAppender {
   translog::TransparencyLog& log() { return *log_; }
 
  private:
-  StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id);
+  StateLog(std::unique_ptr<translog::TransparencyLog> log, Bytes log_id, Timestamp newest);
   std::unique_ptr<translog::TransparencyLog> log_;
   Bytes log_id_;
+  // Recover has the log re-read its committed state and resets next_index_ (mu_ held).
+  Status RecoverLocked();
+
   std::mutex mu_;  // orders index assignment with queueing
   uint64_t next_index_ = 0;
+  Timestamp newest_time_{};          // guarded by mu_: the newest record time queued
+  std::atomic<bool> stale_{false};   // an append failed: recover before the next one
 };
 
 }  // namespace signet::signer

@@ -19,7 +19,9 @@
 //   5. Every entry's callback receives its index, the checkpoint and its inclusion proof.
 //      Superseded partial tiles are removed.
 // A failure in 2-4 fails the whole batch, rolls the in-memory tree back and makes the log refuse
-// every later append (fail closed) until it is reopened.
+// every later append (fail closed) until Recover (or a reopen) re-reads the committed state.
+// A failure to publish DIR/log/checkpoint after the commit point also closes the log, and keeps
+// the tiles that the still-published older checkpoint needs.
 //
 // Crash semantics (Open): the committed tree is the one in DIR/log-state. Temporary files are
 // removed, tiles beyond the committed tree (written by a batch that never committed) are
@@ -116,6 +118,12 @@ class TransparencyLog {
   // committer would wait for itself).
   Result<Integrated> Append(std::string entry);
 
+  // Recover waits until every entry queued before it has been answered, then recovers the
+  // state directory on the committer thread as Open does (the header comment) and, when that
+  // succeeds, lets appends through again (after a failed batch: a full disk that has space
+  // again). Returns LoadCommitted's error otherwise (the log stays closed). Never call it from a
+  // callback.
+  Status Recover();
   // checkpoint returns the last committed checkpoint note; size its tree size.
   std::string checkpoint() const;
   uint64_t size() const;
@@ -124,8 +132,11 @@ class TransparencyLog {
   struct Pending {
     std::string entry;
     Callback done;
+    std::function<void(Status)> recovered;  // set: a Recover request, not an entry
   };
   TransparencyLog(std::string state_dir, NoteSigner signer, LogOptions options);
+  // LoadCommitted recovers the state directory and loads the committed tree (committer state).
+  Status LoadCommitted();
   void Run();
   Status CommitBatch(const std::vector<std::string>& entries, std::string* checkpoint);
 

@@ -104,8 +104,9 @@ class TimestampAuthority {
   // Respond answers a DER TimeStampReq with a DER TimeStampResp (RFC 3161 §2.4.2). A query that
   // does not parse is answered with status rejection + badDataFormat, a hash other than SHA-256
   // with rejection + badAlg, a policy other than ours with unacceptedPolicy, any extension with
-  // unacceptedExtension, and an unsynchronised clock with rejection + timeNotAvailable: those are
-  // answers (Ok). A granted token echoes the nonce, carries the policy, a fresh serial number,
+  // unacceptedExtension, and an unsynchronised clock, or a clock behind a token already issued
+  // (stepped back: genTime never runs backwards with the serials), with rejection +
+  // timeNotAvailable: those are answers (Ok). A granted token echoes the nonce, carries the policy, a fresh serial number,
   // genTime, accuracy and (if certReq) the leaf certificate, and is signed in the device; its
   // signature is verified on the host before it is returned. Errors: kUnavailable (device gone),
   // kInternal (the serial counter could not be made durable, OpenSSL failure).
@@ -116,7 +117,8 @@ class TimestampAuthority {
   // verificationMaterial.timestampVerificationData.rfc3161Timestamps[].signedTimestamp
   // (@sigstore/verify 3.1.1 parses a whole TimeStampResp there and checks its imprint over the
   // bytes it is given, the bundle's signature). A refusal (clock not synchronised) is
-  // kUnavailable with finding TSA_CLOCK_UNSYNCHRONIZED; other errors as Respond.
+  // kUnavailable with finding TSA_CLOCK_UNSYNCHRONIZED, a clock behind a token already issued
+  // kUnavailable with CLOCK_STEPPED_BACK; other errors as Respond.
   Result<Bytes> StampData(ByteView data);
 
   // StampDigest is StampData for data known by its SHA-256 digest (32 bytes, else
