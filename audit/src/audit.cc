@@ -242,6 +242,15 @@ std::string DefaultProbeImage() {
   return "registry.invalid/signet-audit/unsigned-probe@sha256:" + HexEncode(Sha256(std::string_view("signet audit unsigned-image probe v1")));
 }
 
+std::vector<SigningRecord> SigningLog::For(std::string_view digest) const {
+  std::vector<SigningRecord> out;
+  if (!IsSha256Digest(digest)) return out;
+  for (const SigningRecord& r : records) {
+    if (SplitImage(r.subject).digest == digest) out.push_back(r);
+  }
+  return out;
+}
+
 bool Report::HasCritical() const {
   return std::any_of(findings.begin(), findings.end(), [](const ReportFinding& f) { return f.severity == Severity::kCritical; });
 }
@@ -333,6 +342,10 @@ Result<Report> RunAudit(const AuditInputs& in, VerifierClient& verifier) {
   report.verifier = in.verifier_url;
   report.verifier_policy = in.verifier_policy;
   report.production_namespaces = in.policy->production_namespaces;
+  if (in.signing_log != nullptr) {
+    report.signing_log_origin = in.signing_log->origin;
+    report.signing_log_size = in.signing_log->tree_size;
+  }
   const auto& production = in.policy->production_namespaces;
 
   // 1. Group the running containers into (namespace, image) units and sample them.
@@ -421,6 +434,22 @@ Result<Report> RunAudit(const AuditInputs& in, VerifierClient& verifier) {
         }
       }
       rec.outcome = std::move(outcome);
+    }
+    // What the appliance's log recorded about this digest.
+    if (in.signing_log != nullptr) {
+      std::string logged_digest = SplitImage(rec.verified_reference).digest;
+      if (logged_digest.empty()) {
+        rec.signing = "not-verified";
+      } else {
+        rec.signings = in.signing_log->For(logged_digest);
+        rec.signing = rec.signings.empty() ? "not-logged" : "logged";
+        if (rec.signings.empty() && rec.verdict == "allowed") {
+          Add(&report.findings, findings::kContProvSigningNotLogged, Severity::kHigh, subject,
+              "verifierd allowed " + logged_digest + ", but the appliance's log (" + in.signing_log->origin +
+                  ", tree size " + std::to_string(in.signing_log->tree_size) +
+                  ") holds no signing record for it: its signature was not made by this appliance, or not logged");
+        }
+      }
     }
     if (in.rendered) {
       CheckDrift(*in.rendered, &rec, &report.findings);

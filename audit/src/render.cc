@@ -23,6 +23,26 @@ JsonValue ContainerJson(const RunningContainer& c) {
   return v;
 }
 
+JsonValue SigningJson(const SigningRecord& r) {
+  JsonValue sigs = JsonValue::MakeArray();
+  for (const LoggedSignature& g : r.signatures) {
+    JsonValue v;
+    v.Set("logIndex", JsonValue::Uint(g.log_index)).Set("kind", S(g.kind)).Set("signature", S(g.signature))
+        .Set("keyDetails", S(g.key_details)).Set("keyId", S(g.key_id));
+    sigs.Push(std::move(v));
+  }
+  JsonValue v;
+  v.Set("logIndex", JsonValue::Uint(r.log_index))
+      .Set("subject", S(r.subject))
+      .Set("signedAt", S(r.signed_at))
+      .Set("keyId", S(r.key_id))
+      .Set("keyLabel", S(r.key_label))
+      .Set("keyVersion", S(r.key_version))
+      .Set("policyDigest", S(r.policy_digest))
+      .Set("signatures", std::move(sigs));
+  return v;
+}
+
 JsonValue ImageJson(const ImageRecord& r) {
   JsonValue containers = JsonValue::MakeArray();
   for (const RunningContainer& c : r.unit.containers) containers.Push(ContainerJson(c));
@@ -47,6 +67,8 @@ JsonValue ImageJson(const ImageRecord& r) {
         .Set("expires", S(e.expires)).Set("state", S(e.state));
     exceptions.Push(std::move(v));
   }
+  JsonValue signings = JsonValue::MakeArray();
+  for (const SigningRecord& sr : r.signings) signings.Push(SigningJson(sr));
   JsonValue v;
   v.Set("namespace", S(r.unit.namespace_name))
       .Set("production", JsonValue::Bool(r.production))
@@ -61,6 +83,8 @@ JsonValue ImageJson(const ImageRecord& r) {
       .Set("chain", std::move(chain))
       .Set("verifierFindings", std::move(gate))
       .Set("exceptions", std::move(exceptions))
+      .Set("signing", S(r.signing))
+      .Set("signings", std::move(signings))
       .Set("drift", S(r.drift))
       .Set("renderedReference", S(r.rendered_reference))
       .Set("renderedFile", S(r.rendered_file))
@@ -81,10 +105,10 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;border
 table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}
 th,td{border:1px solid #ccd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#eef0f6}code{font-size:.95em;word-break:break-all}
-.allowed,.match,.enforce,.live,.denied-ok{color:#0a6b2d;font-weight:600}
+.allowed,.match,.enforce,.live,.denied-ok,.signer{color:#0a6b2d;font-weight:600}
 .denied,.drift,.critical,.audit,.admitted,.expired,.incomplete{color:#b3141b;font-weight:600}
 .high{color:#c25400;font-weight:600}.medium{color:#8a6d00;font-weight:600}.info{color:#4a5568}
-.not-verified,.not-pinned,.not-rendered{color:#8a6d00;font-weight:600}
+.not-verified,.not-pinned,.not-rendered,.not-logged{color:#8a6d00;font-weight:600}
 .badge{display:inline-block;padding:0 .4em;border-radius:.3em;background:#1d2330;color:#fff;font-size:.75em}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
 ul.chain{margin:0;padding-left:1.1em}
@@ -95,6 +119,27 @@ std::string Td(const std::string& text, const std::string& cls = "") {
 }
 
 std::string Code(const std::string& text) { return "<code>" + HtmlEscape(text) + "</code>"; }
+
+// SigningCell is the "Signed by" cell: per signing record, the key's label (or "(no label)"),
+// its keyring version when known, its id, the log's time and index, and each released signature.
+std::string SigningCell(const ImageRecord& r) {
+  std::string h = "<td class=\"signing\" data-signing=\"" + HtmlEscape(r.signing) + "\">";
+  if (r.signing == "no-log") return h + "<span class=\"info\">no log given</span></td>";
+  if (r.signings.empty()) return h + "<span class=\"" + HtmlEscape(r.signing) + "\">" + HtmlEscape(r.signing) + "</span></td>";
+  for (const SigningRecord& s : r.signings) {
+    h += "<div class=\"signing-record\"><span class=\"signer\">" +
+         HtmlEscape(s.key_label.empty() ? std::string("(no label)") : s.key_label) + "</span>" +
+         (s.key_version.empty() ? "" : " version " + HtmlEscape(s.key_version)) + "<br>key " + Code(s.key_id.substr(0, 16) + "…") +
+         "<br>signed <span class=\"signed-at\">" + HtmlEscape(s.signed_at) + "</span>, log index " +
+         std::to_string(s.log_index) + "<ul class=\"chain\">";
+    for (const LoggedSignature& g : s.signatures) {
+      h += "<li>" + HtmlEscape(g.kind) + " #" + std::to_string(g.log_index) + " " + Code(g.signature.substr(0, 16) + "…") +
+           (g.key_id == s.key_id ? "" : " <span class=\"critical\">another key</span>") + "</li>";
+    }
+    h += "</ul></div>";
+  }
+  return h + "</td>";
+}
 
 std::string Chart(const Report& report) {
   auto counts = VerdictsByNamespace(report);
@@ -194,6 +239,8 @@ JsonValue ReportToJson(const Report& report) {
         .Set("message", S(f.message));
     findings.Push(std::move(v));
   }
+  JsonValue signing_log;
+  signing_log.Set("origin", S(report.signing_log_origin)).Set("treeSize", JsonValue::Uint(report.signing_log_size));
   JsonValue admission;
   admission.Set("webhooks", std::move(webhooks)).Set("namespaces", std::move(namespaces));
   JsonValue v;
@@ -210,6 +257,7 @@ JsonValue ReportToJson(const Report& report) {
       .Set("images", std::move(images))
       .Set("admission", std::move(admission))
       .Set("probe", std::move(probe))
+      .Set("signingLog", std::move(signing_log))
       .Set("findings", std::move(findings))
       .Set("critical", JsonValue::Bool(report.HasCritical()));
   return v;
@@ -238,6 +286,9 @@ std::string RenderHtml(const Report& report) {
   row("Sample", std::to_string(report.images.size()) + " of " + std::to_string(report.population) +
                     " running images (--sample " + std::to_string(report.sample_size) + ", --seed " +
                     HtmlEscape(report.seed) + "; " + std::to_string(report.containers) + " containers)");
+  row("Appliance log", report.signing_log_origin.empty()
+                           ? std::string("(not given: signing records not looked up)")
+                           : Code(report.signing_log_origin) + ", tree size " + std::to_string(report.signing_log_size));
   row("Result", report.HasCritical() ? "<span class=\"critical\">critical findings</span>"
                                      : "<span class=\"allowed\">no critical finding</span>");
   h += "</dl>\n";
@@ -270,7 +321,8 @@ std::string RenderHtml(const Report& report) {
   // Chart and evidence.
   h += "<h2>Verdicts per namespace</h2>\n" + Chart(report) + "\n";
   h += "<h2>Evidence</h2>\n<table id=\"evidence\"><thead><tr><th>Namespace</th><th>Image</th><th>Running digest</th>"
-       "<th>Verdict</th><th>Evidence chain</th><th>Rendered reference</th><th>Exceptions</th><th>Workloads</th></tr></thead><tbody>";
+       "<th>Verdict</th><th>Evidence chain</th><th>Signed by (appliance log)</th><th>Rendered reference</th><th>Exceptions</th>"
+       "<th>Workloads</th></tr></thead><tbody>";
   for (const ImageRecord& r : report.images) {
     h += "<tr class=\"image-row\">";
     h += "<td>" + HtmlEscape(r.unit.namespace_name) + (r.production ? " <span class=\"badge\">production</span>" : "") + "</td>";
@@ -286,6 +338,7 @@ std::string RenderHtml(const Report& report) {
       }
     }
     h += "</ul></td>";
+    h += SigningCell(r);
     h += "<td><span class=\"" + HtmlEscape(r.drift) + "\">" + HtmlEscape(r.drift) + "</span>" +
          (r.rendered_reference.empty() ? "" : "<br>" + Code(r.rendered_reference) + " (" + HtmlEscape(r.rendered_file) + ")") + "</td>";
     h += "<td>";

@@ -25,7 +25,10 @@
 #include "signet/policy/policy.h"
 #include "signet/registry/registry.h"
 #include "signet/service/client.h"
+#include "signet/signer/state_log.h"
 #include "signet/translog/log.h"
+#include "signet/translog/verify.h"
+#include "state_dir.h"
 #include "wiring.h"
 
 namespace signet::ops {
@@ -35,7 +38,7 @@ namespace fs = std::filesystem;
 
 struct AuditFlags {
   std::string pods, webhooks, rendered, policy, verifier, verifier_ca, verifier_policy = "default";
-  std::string registry_config, registry_ca, state_dir, log_key, out, at, probe_image;
+  std::string registry_config, registry_ca, state_dir, log_key, out, at, probe_image, log_dir, log_vkey;
   std::string seed = "0";
   size_t sample = 20;
   KeyBackendFlags backend;
@@ -91,6 +94,32 @@ class RegistryResolver final : public audit::TagResolver {
  private:
   registry::RegistryOptions options_;
 };
+
+// ReadSigningLog reads the appliance's log at `log_dir`, verified against its note verifier key
+// (`vkey_file`, else the appliance.yaml beside it): every entry the signed checkpoint commits to,
+// and of those the signing records with their signatures (signer::ReadSignings).
+Result<audit::SigningLog> ReadSigningLog(const std::string& log_dir, const std::string& vkey_file) {
+  SIGNET_ASSIGN_OR_RETURN(attestation::NoteVerifierKey vkey, LoadLogVerifierKey(log_dir, vkey_file));
+  SIGNET_ASSIGN_OR_RETURN(translog::VerifiedEntries verified, translog::ReadVerifiedEntries(log_dir, vkey));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<signer::LoggedSigning> signings, signer::ReadSignings(verified.entries));
+  audit::SigningLog out;
+  out.origin = verified.checkpoint.origin;
+  out.tree_size = verified.checkpoint.tree_size;
+  for (signer::LoggedSigning& s : signings) {
+    audit::SigningRecord r;
+    r.log_index = s.index;
+    r.subject = std::move(s.entry.record.subject);
+    r.signed_at = FormatRfc3339(s.entry.record.time);
+    r.key_id = std::move(s.entry.record.key_id);
+    r.key_label = std::move(s.entry.record.key_label);
+    r.policy_digest = std::move(s.entry.record.policy_digest);
+    for (signer::LoggedSignatureRecord& g : s.signatures) {
+      r.signatures.push_back({g.index, std::move(g.kind), std::move(g.signature), std::move(g.key_details), std::move(g.key_id)});
+    }
+    out.records.push_back(std::move(r));
+  }
+  return out;
+}
 
 // PrepareOut creates --out (0755) or accepts an empty directory; anything else is refused: the
 // audit never replaces a report someone may already rely on.
@@ -157,6 +186,18 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
     auto opened_log = translog::TransparencyLog::Open(f.state_dir, *log_key->signer);
     if (!opened_log.ok()) return ReportError(std::move(opened_log).error().Prefix("--state-dir"));
     log = std::move(*opened_log);
+  }
+
+  // The appliance's log, for who signed each sampled image: --log, else --state-dir's own log.
+  std::optional<audit::SigningLog> signing_log;
+  if (!f.log_dir.empty() || !f.state_dir.empty()) {
+    const std::string log_dir = !f.log_dir.empty() ? f.log_dir : (fs::path(f.state_dir) / translog::kLogDirName).string();
+    auto read = ReadSigningLog(log_dir, f.log_vkey);
+    if (!read.ok()) return ReportError(std::move(read).error().Prefix(f.log_dir.empty() ? "--state-dir's log" : "--log"));
+    signing_log = std::move(*read);
+    in.signing_log = &*signing_log;
+  } else if (!f.log_vkey.empty()) {
+    return ReportError(InvalidArgument("--log-vkey needs --log"));
   }
 
   // 2. The verifier (and the registry, for tags without a running digest).
@@ -248,7 +289,10 @@ void RegisterAuditCommand(Cli& cli, Backends& backends) {
       "verifierd? failurePolicy Fail? namespaces covered? timeout), send verifierd an AdmissionReview\n"
       "for an unsigned image in every namespace (audit-mode namespaces: CONT-PROV-AUDIT-ONLY-ADMISSION;\n"
       "in a production namespace the probe must be denied), and write --out/report.html (self-contained)\n"
-      "and --out/report.json. With --state-dir the report's SHA-256 is appended to the appliance's log.\n"
+      "and --out/report.json. With --log (or --state-dir) each sampled image's signing records come from\n"
+      "the appliance's verified log: key id and label, time, signatures (CONT-PROV-SIGNING-NOT-LOGGED when\n"
+      "verifierd allowed a digest the log never signed). With --state-dir the report's SHA-256 is appended\n"
+      "to the appliance's log.\n"
       "Exit 0: report written, no critical finding; 1: critical findings; 2: bad input;\n"
       "3: verifier unreachable or failing, internal error.");
   cmd->add_option("--pods", flags->pods, "`kubectl get pods -A -o json` output")->required();
@@ -267,6 +311,10 @@ void RegisterAuditCommand(Cli& cli, Backends& backends) {
   cmd->add_option("--at", flags->at, "The audit's time, RFC 3339 (default: now): exception expiry is judged at it");
   cmd->add_option("--state-dir", flags->state_dir, "The appliance's state directory (`signet log init`): log the report's SHA-256");
   cmd->add_option("--log-key", flags->log_key, "pkcs11: URI of the log key (default: appliance.yaml's)");
+  cmd->add_option("--log", flags->log_dir,
+                  "The appliance's transparency log directory (DIR/log, or a copy of it): who signed each sampled\n"
+                  "image, with which key and when (default with --state-dir: its log)");
+  cmd->add_option("--log-vkey", flags->log_vkey, "File holding --log's note verifier key (default: the appliance.yaml beside it)");
   AddKeyBackendFlags(cmd, flags->backend);
   cmd->add_option("--out", flags->out, "A new (or empty) directory for report.html and report.json")->required();
   cmd->add_flag("--json", flags->json, "Print the summary as JSON");

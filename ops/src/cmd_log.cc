@@ -21,6 +21,7 @@
 #include "signet/translog/log.h"
 #include "signet/translog/verify.h"
 #include "signet/tsa/authority.h"
+#include "state_dir.h"
 #include "wiring.h"
 
 namespace signet::ops {
@@ -29,30 +30,6 @@ namespace {
 bool IsDirectory(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// ParentOf returns the directory holding `path` ("DIR/log" -> "DIR"), ignoring trailing slashes.
-std::string ParentOf(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// LoadLogVerifierKey reads the log's note verifier key from `vkey_file` when given, else from
-// the appliance.yaml beside the log directory (DIR/log -> DIR/appliance.yaml).
-Result<attestation::NoteVerifierKey> LoadLogVerifierKey(const std::string& log_dir, const std::string& vkey_file) {
-  if (!vkey_file.empty()) {
-    auto text = ReadFile(vkey_file, attestation::kMaxNoteVerifierKeyBytes);
-    if (!text.ok()) return std::move(text).error().Prefix("reading " + vkey_file);
-    return attestation::ParseNoteVerifierKey(*text);
-  }
-  auto config = translog::ReadApplianceConfig(ParentOf(log_dir));
-  if (!config.ok()) {
-    return std::move(config).error().Prefix("no --vkey given and no readable appliance.yaml beside " + log_dir);
-  }
-  return attestation::ParseNoteVerifierKey(config->log_verifier_key);
 }
 
 int AuditLogVerify(const std::string& path, bool json) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "signet/attestation/checkpoint.h"
 #include "signet/core/result.h"
 #include "signet/ops/backends.h"
 #include "signet/signer/state_log.h"
@@ -28,6 +29,10 @@ struct OpenedStateLog {
 Result<translog::NoteSigner> OpenLogNoteSigner(Backends& backends, const std::string& state_dir,
                                                const std::string& log_key_uri, const KeyBackendFlags& flags,
                                                OpenedKey* key);
+
+// LoadLogVerifierKey reads the log's note verifier key from `vkey_file` when given, else from
+// the appliance.yaml beside the log directory (DIR/log -> DIR/appliance.yaml).
+Result<attestation::NoteVerifierKey> LoadLogVerifierKey(const std::string& log_dir, const std::string& vkey_file);
 
 // OpenStateLog opens DIR's log for signing (signer::StateLog).
 Result<OpenedStateLog> OpenStateLog(Backends& backends, const std::string& state_dir, const KeyBackendFlags& flags);

@@ -30,7 +30,11 @@ Result<AuditEntry> EntryFromJson(const JsonValue& v) {
   if (!v.is_object()) return InvalidArgument("entry is not an object");
   static const char* kKeys[] = {"decision", "findings", "hash",    "inputs", "key_id", "policy_digest",
                                 "prev",     "seq",      "subject", "time",   "v"};
-  if (v.object().size() != std::size(kKeys)) return InvalidArgument("entry has unexpected or missing fields");
+  // "key_label" is the one optional member (entries before it, and keys without a label, lack it).
+  const bool has_label = v.Find("key_label") != nullptr;
+  if (v.object().size() != std::size(kKeys) + (has_label ? 1 : 0)) {
+    return InvalidArgument("entry has unexpected or missing fields");
+  }
   for (const char* k : kKeys) {
     if (v.Find(k) == nullptr) return InvalidArgument(std::string("entry lacks \"") + k + "\"");
   }
@@ -52,6 +56,10 @@ Result<AuditEntry> EntryFromJson(const JsonValue& v) {
     return InvalidArgument("decision must be allow, deny or failed");
   }
   SIGNET_ASSIGN_OR_RETURN(e.record.key_id, v.GetString("key_id"));
+  if (has_label) {
+    SIGNET_ASSIGN_OR_RETURN(e.record.key_label, v.GetString("key_label"));
+    if (e.record.key_label.empty()) return InvalidArgument("key_label is present but empty");
+  }
   SIGNET_ASSIGN_OR_RETURN(const JsonValue::Array* inputs, v.GetArray("inputs"));
   for (const auto& in : *inputs) {
     AuditInput ai;
@@ -140,6 +148,7 @@ Status CheckAuditRecord(const AuditRecord& r, size_t reserve_bytes) {
   SIGNET_RETURN_IF_ERROR(utf8(r.subject, "the image reference"));
   SIGNET_RETURN_IF_ERROR(utf8(r.policy_digest, "the policy digest"));
   SIGNET_RETURN_IF_ERROR(utf8(r.key_id, "the key id"));
+  SIGNET_RETURN_IF_ERROR(utf8(r.key_label, "the key label"));
   for (size_t i = 0; i < r.inputs.size(); ++i) {
     SIGNET_RETURN_IF_ERROR(utf8(r.inputs[i].name, "input file name #" + std::to_string(i + 1)));
     SIGNET_RETURN_IF_ERROR(utf8(r.inputs[i].sha256, "input digest #" + std::to_string(i + 1)));
@@ -181,6 +190,7 @@ JsonValue EntryToJson(const AuditEntry& e, bool with_hash) {
       .Set("decision", JsonValue::String(e.record.decision))
       .Set("key_id", JsonValue::String(e.record.key_id))
       .Set("findings", std::move(findings));
+  if (!e.record.key_label.empty()) v.Set("key_label", JsonValue::String(e.record.key_label));
   if (with_hash) v.Set("hash", JsonValue::String(e.hash));
   return v;
 }
@@ -431,6 +441,8 @@ void AuditLog::CommitLoop() {
     lock.lock();
   }
 }
+
+Result<AuditEntry> ParseAuditEntry(std::string_view stored) { return ParseLine(stored); }
 
 Result<AuditVerifyReport> VerifyAuditLog(const std::string& path) {
   // Non-blocking, so that a FIFO cannot hang us; then only a regular file is read.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -41,8 +42,14 @@ std::vector<AuditInput> InputDigests(const SignRequest& req) {
 // MakeRecord records each distinct finding code once, in first-seen order: the set of codes is
 // fixed (findings.h), so a deny's entry stays small however many objects an input holds.
 AuditRecord MakeRecord(const SignRequest& req, const policy::Decision& d, const std::string& decision,
-                       const std::string& key_id) {
+                       const std::string& key_id, const std::string& key_label = "") {
   AuditRecord r;
+  // The label is a name from the device: kept only when it is short, printable UTF-8, so it can
+  // never make the record unstorable (CheckAuditRecord) and so refuse a signing.
+  if (key_label.size() <= 128 && ValidateUtf8(key_label) &&
+      std::none_of(key_label.begin(), key_label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    r.key_label = key_label;
+  }
   r.time = d.evaluated_at;
   r.subject = req.image.ToString();
   r.policy_digest = d.policy_digest;
@@ -326,7 +333,7 @@ Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key,
                       &finding);
   if (!sigs.ok()) {
     // The gate allowed, the device failed: the attempt is recorded, nothing is released.
-    *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id());
+    *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id(), key.attributes().label);
     record->findings = {finding};
     return std::move(sigs).error();
   }
@@ -362,7 +369,7 @@ Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key,
       auto stamp = req.timestamp(rs.signature);
       if (!stamp.ok()) {
         // Signed, but not stamped: recorded as a failed signing, nothing released.
-        *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id());
+        *record = MakeRecord(req, d, kAuditDecisionFailed, key.key_id(), key.attributes().label);
         record->findings = {kFailedDeviceError};
         return std::move(stamp).error().Prefix("the timestamp authority did not stamp the signature");
       }
@@ -370,7 +377,7 @@ Result<SignOutcome> DecideAndSign(const policy::Gate& gate, fw::SigningKey& key,
     }
   }
 
-  *record = MakeRecord(req, d, kAuditDecisionAllow, key.key_id());
+  *record = MakeRecord(req, d, kAuditDecisionAllow, key.key_id(), key.attributes().label);
 
   BundleMaterial image_material, vsa_material;
   image_material.rfc3161_timestamps = rs_image.timestamps;

@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "signet/attestation/checkpoint.h"
+#include "signet/core/encoding.h"
 #include "signet/core/file.h"
 #include "signet/core/findings.h"
+#include "signet/core/hash.h"
 #include "signet/core/json.h"
 #include "signet/translog/tiles.h"
 
@@ -145,6 +147,72 @@ Result<SignedAppend> StateLog::AppendWithSignatures(const AuditRecord& record,
   if (!failed.ok()) {
     stale_ = true;  // the log refuses until it recovers; the next append asks it to
     return std::move(failed).error();
+  }
+  return out;
+}
+
+namespace {
+
+// ParseSignatureEntry reads the signature, verifier and key of a Rekor v2 entry (rekor_v2.h:
+// hashedrekord's spec.hashedRekordV002.signature, dsse's spec.dsseV002.signatures[0]).
+Result<LoggedSignatureRecord> ParseSignatureEntry(std::string_view entry) {
+  JsonLimits limits;
+  limits.max_bytes = translog::kMaxEntryBytes;
+  limits.max_depth = 8;
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(entry, limits));
+  LoggedSignatureRecord out;
+  SIGNET_ASSIGN_OR_RETURN(out.kind, v.GetString("kind"));
+  SIGNET_ASSIGN_OR_RETURN(const JsonValue* spec, v.GetObject("spec"));
+  const JsonValue* sig = nullptr;
+  if (out.kind == kRekorKindHashedRekord) {
+    SIGNET_ASSIGN_OR_RETURN(const JsonValue* body, spec->GetObject("hashedRekordV002"));
+    SIGNET_ASSIGN_OR_RETURN(sig, body->GetObject("signature"));
+  } else if (out.kind == kRekorKindDsse) {
+    SIGNET_ASSIGN_OR_RETURN(const JsonValue* body, spec->GetObject("dsseV002"));
+    SIGNET_ASSIGN_OR_RETURN(const JsonValue::Array* sigs, body->GetArray("signatures"));
+    if (sigs->size() != 1 || !(*sigs)[0].is_object()) return InvalidArgument("a dsse entry must hold one signature");
+    sig = &(*sigs)[0];
+  } else {
+    return InvalidArgument("unknown entry kind");
+  }
+  SIGNET_ASSIGN_OR_RETURN(out.signature, sig->GetString("content"));
+  SIGNET_ASSIGN_OR_RETURN(const JsonValue* verifier, sig->GetObject("verifier"));
+  if (const JsonValue* details = verifier->Find("keyDetails"); details != nullptr) {
+    if (!details->is_string()) return InvalidArgument("keyDetails is not a string");
+    out.key_details = details->string_value();
+  }
+  SIGNET_ASSIGN_OR_RETURN(const JsonValue* pk, verifier->GetObject("publicKey"));
+  SIGNET_ASSIGN_OR_RETURN(std::string raw, pk->GetString("rawBytes"));
+  SIGNET_ASSIGN_OR_RETURN(Bytes spki, Base64Decode(raw));
+  out.key_id = HexEncode(Sha256(spki));
+  return out;
+}
+
+bool IsRekorEntry(std::string_view e) { return e.starts_with("{\"apiVersion\":\""); }
+bool IsAuditRecord(std::string_view e) { return e.starts_with("{\"decision\":\""); }
+
+}  // namespace
+
+Result<std::vector<LoggedSigning>> ReadSignings(const std::vector<std::string>& entries) {
+  std::vector<LoggedSigning> out;
+  LoggedSigning* open = nullptr;  // the allow record whose signature run is being read
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string& e = entries[i];
+    if (IsAuditRecord(e)) {
+      open = nullptr;
+      auto entry = ParseAuditEntry(e);
+      if (!entry.ok()) return std::move(entry).error().Prefix("log entry " + std::to_string(i));
+      if (entry->record.decision != kAuditDecisionAllow) continue;
+      out.push_back(LoggedSigning{i, std::move(*entry), {}});
+      open = &out.back();
+    } else if (IsRekorEntry(e) && open != nullptr) {
+      auto sig = ParseSignatureEntry(e);
+      if (!sig.ok()) return std::move(sig).error().Prefix("log entry " + std::to_string(i));
+      sig->index = i;
+      open->signatures.push_back(std::move(*sig));
+    } else {
+      open = nullptr;
+    }
   }
   return out;
 }

@@ -38,15 +38,29 @@ Result<attestation::Checkpoint> VerifyNote(std::string_view note, const attestat
 
 }  // namespace
 
-Result<HashTree> TreeFromEntries(const std::string& log_dir, uint64_t size) {
-  HashTree tree;
+namespace {
+
+// ReadEntriesInto appends the first `size` entries under `log_dir` to `tree` and, when `out` is
+// set, to *out, bundle by bundle.
+Status ReadEntriesInto(const std::string& log_dir, uint64_t size, HashTree* tree, std::vector<std::string>* out) {
   for (const TileId& t : TilesFor(size)) {
     if (t.level != kEntriesLevel) continue;
     SIGNET_ASSIGN_OR_RETURN(std::string data, ReadTile(log_dir, t));
     auto entries = ParseEntryBundle(AsBytes(data), t.width);
     if (!entries.ok()) return TilesInvalid("entry bundle " + TilePath(t) + " is malformed");
-    for (const std::string& e : *entries) tree.AppendEntry(AsBytes(e));
+    for (std::string& e : *entries) {
+      tree->AppendEntry(AsBytes(e));
+      if (out != nullptr) out->push_back(std::move(e));
+    }
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<HashTree> TreeFromEntries(const std::string& log_dir, uint64_t size) {
+  HashTree tree;
+  SIGNET_RETURN_IF_ERROR(ReadEntriesInto(log_dir, size, &tree, nullptr));
   return tree;
 }
 
@@ -85,6 +99,23 @@ Result<LogReport> VerifyLogDir(const std::string& log_dir, const attestation::No
     report.consistent_from = old.tree_size;
   }
   return report;
+}
+
+Result<VerifiedEntries> ReadVerifiedEntries(const std::string& log_dir, const attestation::NoteVerifierKey& log_key) {
+  VerifiedEntries out;
+  // 1. The checkpoint.
+  auto note = ReadFile(log_dir + "/checkpoint", attestation::kMaxCheckpointBytes);
+  if (!note.ok()) return std::move(note).error().Prefix("reading the checkpoint");
+  SIGNET_ASSIGN_OR_RETURN(out.checkpoint, VerifyNote(*note, log_key));
+  const uint64_t size = out.checkpoint.tree_size;
+  // 2. The entries, and the tree of exactly these bytes.
+  HashTree tree;
+  SIGNET_RETURN_IF_ERROR(ReadEntriesInto(log_dir, size, &tree, &out.entries));
+  SIGNET_ASSIGN_OR_RETURN(Bytes root, tree.Root(size));
+  if (out.entries.size() != size || root != out.checkpoint.root_hash) {
+    return TilesInvalid("the entries do not give the checkpoint's root hash");
+  }
+  return out;
 }
 
 namespace {

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The attestation endpoint end to end on the swtpm (issue 14): verifierd launched under
+# The attestation endpoint end to end on the swtpm (issue 14), with verifierd's TLS key in the TPM
+# (`signet attest tls-key`, `tls.key: tpm2:key.tss2` through the tpm2-openssl provider): every TPM
+# user (launch, the attestation worker, the provider, the CLI) shares the swtpm through
+# tpm2-abrmd, as in production through /dev/tpmrm0. verifierd launched under
 # `signet launch` (PCR 23, resettable: --allow-resettable-pcr), its AK enrolled over HTTP
 # (POST /v1/attestation/enroll + /activate around `signet attest challenge` / `accept`), then
 #   - `signet attest verify --url` passes (fresh nonce, channel binding of the connection used);
@@ -9,7 +12,7 @@
 #     (verifierd_attestation_quotes_total on /metrics);
 #   - a relay through a TLS proxy holding another key (socat) fails CHANNEL_BINDING_MISMATCH;
 #   - a changed verifierd binary fails REFERENCE_DIGEST_MISMATCH.
-# usage: attest_endpoint.sh SIGNET VERIFIERD FIXTURE_DIR
+# usage: attest_endpoint.sh SIGNET VERIFIERD FIXTURE_DIR [CLIENTS]
 set -euo pipefail
 SIGNET=$1
 VERIFIERD=$2
@@ -17,7 +20,9 @@ FIX=$3
 CLIENTS=${4:-200}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../../scripts/lib/daemon.sh"
-source "$FIX/swtpm/env"
+set -a; source "$FIX/swtpm/env"; source "$FIX/abrmd/env"; set +a
+TCTI=$SIGNET_TEST_TABRMD_TCTI   # swtpm serves one client at a time; abrmd multiplexes it
+unset TPM2OPENSSL_TCTI
 VEC=${SIGNET_SHARED_DIR:?}/vectors
 W=$(mktemp -d "${TMPDIR:-/tmp}/signet-attest-endpoint-XXXXXX")
 PIDS=()
@@ -32,9 +37,14 @@ pass() { echo "ok: $*"; }
 cd "$W"
 export TSS2_LOG=all+NONE
 
+# verifierd's TLS key: made in the TPM, its CSR signed there, the certificate from a throwaway CA.
 tls_ca ca
-tls_cert server ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"
-tls_cert proxy ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"   # same CA, another key
+"$SIGNET" attest tls-key --tcti "$TCTI" --out key.tss2 --csr server.csr --subject /CN=localhost \
+  --san IP:127.0.0.1 --san DNS:localhost > tls-key.out || fail "attest tls-key: $(cat tls-key.out)"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out server.pem -extfile server.ext 2> /dev/null
+openssl req -in server.csr -noout -pubkey | openssl pkey -pubin -outform DER > tpm.spki.der
+tls_cert proxy ca /CN=localhost "subjectAltName=IP:127.0.0.1,DNS:localhost"   # same CA, a software key
 
 # verifierd needs one policy to start; the attestation endpoint does not use it.
 cat > policy.yaml <<P
@@ -50,23 +60,23 @@ sources:
 images: ["us-central1-docker.pkg.dev/acme/*"]
 P
 
-"$SIGNET" attest enroll --tcti "$SIGNET_TEST_TCTI" --out ak.json > /dev/null
+"$SIGNET" attest enroll --tcti "$TCTI" --out ak.json > /dev/null
 cp "$VERIFIERD" verifierd   # the binary that is measured and run
 cat > verifierd.yaml <<Y
 listen: 127.0.0.1:0
-tls: {certificate: server.pem, key: server.key}
+tls: {certificate: server.pem, key: "tpm2:key.tss2", tcti: "$TCTI"}
 policies: {default: policy.yaml}
 # header_timeout covers the handshake too: clients starting at once (10x slower under the
 # asan preset) must not be cut off by the slowloris guard, which is tested elsewhere.
 limits: {max_body: 64KiB, header_timeout: 60s, idle_timeout: 60s, max_connections: 512}
-attestation: {tcti: "$SIGNET_TEST_TCTI", ak: ak.json, event_log: $W/boot-log.json, pcr: 23, batch_window: 250ms, max_batch: 4096}
+attestation: {tcti: "$TCTI", ak: ak.json, event_log: $W/boot-log.json, pcr: 23, batch_window: 250ms, max_batch: 4096}
 Y
 "$SIGNET" attest reference --pcr 23 --measure binary="$W/verifierd" --measure config="$W/verifierd.yaml" \
   --out reference.json
 
 launch() {  # launch BINARY LOG: verifierd under `signet launch`, measured into PCR 23
   LOG=$W/$2
-  daemon_start "$LOG" "$SIGNET" launch --tcti "$SIGNET_TEST_TCTI" --pcr 23 --reset-pcr --event-log "$W/boot-log.json" \
+  daemon_start "$LOG" "$SIGNET" launch --tcti "$TCTI" --pcr 23 --reset-pcr --event-log "$W/boot-log.json" \
     --measure binary="$1" --measure config="$W/verifierd.yaml" -- "$1" --config "$W/verifierd.yaml"
   PIDS+=("$PID")
 }
@@ -89,6 +99,15 @@ jq '{version: "signet-tpm-enroll-response-v1", challenge_id: .challengeId, ak_na
 "$SIGNET" attest accept --state state.json --response response.json --out enrollment.json > /dev/null \
   || fail "accept of the activation served over HTTP"
 pass "AK enrolled over HTTP (enroll, challenge, activate, accept)"
+
+# The connection ends in the TPM: the served certificate carries the key `attest tls-key` made.
+openssl s_client -connect "127.0.0.1:$PORT" -CAfile ca.pem -verify_return_error < /dev/null > sclient.txt 2>&1 ||
+  fail "openssl s_client: $(tail -5 sclient.txt)"
+openssl x509 -in sclient.txt -noout -pubkey | openssl pkey -pubin -outform DER > served.spki.der
+cmp -s served.spki.der tpm.spki.der || fail "verifierd does not serve the TPM-held key"
+binding=$(sha256sum < tpm.spki.der | cut -d' ' -f1)
+grep -q "$binding" tls-key.out || fail "tls-key did not print the channel binding $binding"
+pass "verifierd serves TLS with the key in the TPM (channel binding $binding)"
 
 VERIFY=("$SIGNET" attest verify --cacert ca.pem --enrollment enrollment.json --reference reference.json
         --ek-roots "$SIGNET_TEST_EK_ROOTS" --allow-resettable-pcr)

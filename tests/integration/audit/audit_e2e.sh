@@ -94,6 +94,23 @@ label="audit-log-$$"
 KEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$label;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 expect_exit 0 "log init" "$SIGNET" log init --state-dir "$W/state" --origin audit.example --log-key "$KEY"
 
+# --- the appliance signed the GCB-built image once (an on-prem builder's provenance for the same
+# digest, under a signing policy of its own): the log's record is who signed it, and when ---
+mkdir sign
+rlabel="audit-release-$$"
+"$SIGNET" key generate --token "pkcs11:token=$SIGNET_TEST_TOKEN_LABEL?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE" \
+  --label "$rlabel" --type ecdsa-p256 > /dev/null || fail "release key"
+RKEY="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL;object=$rlabel;type=private?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
+(
+  W=$W/sign SRC=$HERE/../../..
+  source "$SRC/scripts/lib/builder.sh"
+  IMAGE=us-central1-docker.pkg.dev/acme/app
+  make_builder && make_provenance prov "${GOOD#sha256:}" && make_policy
+) || fail "the builder's provenance"
+expect_exit 0 "sign --state-dir" "$SIGNET" sign --key "$RKEY" --policy sign/policy.yaml --image "us-central1-docker.pkg.dev/acme/app@$GOOD" \
+  --provenance sign/prov.dsse.json --out sign/out --state-dir "$W/state"
+RKEY_ID=$(openssl pkey -pubin -in <("$SIGNET" key export --key "$RKEY" --format pem) -outform DER | sha256sum | cut -d' ' -f1)
+
 audit() {  # audit OUTDIR [EXTRA...]
   local out=$1; shift
   "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --rendered "$FX/rendered" --policy policy.yaml \
@@ -103,7 +120,7 @@ audit() {  # audit OUTDIR [EXTRA...]
 # --- the fixture story: critical findings, exit 1, report written and logged ---
 expect_exit 1 "audit of the fixture cluster" audit r1 --state-dir "$W/state" --log-key "$KEY" --json
 cp "$W/out" summary.json
-python3 - "$W/r1/report.json" summary.json "$GOOD" <<'PY' || fail "report.json: $(head -c 3000 "$W/r1/report.json")"
+python3 - "$W/r1/report.json" summary.json "$GOOD" "$rlabel" "$RKEY_ID" <<'PY' || fail "report.json: $(head -c 3000 "$W/r1/report.json")"
 import json, sys
 r, s, good = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 assert len(r["images"]) == 7 and r["population"] == 7, (len(r["images"]), r["population"])
@@ -138,21 +155,42 @@ assert wk["verdict"] == "denied" and wk["drift"] == "drift", wk
 fe = [i for i in r["images"] if i["image"] == "docker.io/library/busybox:1.36"][0]
 assert fe["exceptions"][0]["owner"] == "platform@example.com" and fe["exceptions"][0]["state"] == "live", fe
 assert r["critical"] is True and s["critical"] >= 1 and s["probeDenied"] is True and "logIndex" in s, s
+# Who signed it, with which key, when: from the appliance's log (the record, then its signatures).
+assert r["signingLog"]["origin"] == "audit.example" and r["signingLog"]["treeSize"] >= 4, r["signingLog"]
+assert gi["signing"] == "logged" and len(gi["signings"]) == 1, gi
+sg = gi["signings"][0]
+assert sg["keyLabel"] == sys.argv[4] and sg["keyId"] == sys.argv[5] and sg["keyVersion"] == "", sg
+assert sg["subject"] == "us-central1-docker.pkg.dev/acme/app@" + good and sg["signedAt"].endswith("Z"), sg
+assert sorted(x["kind"] for x in sg["signatures"]) == ["dsse", "dsse", "hashedrekord"], sg
+assert all(x["keyId"] == sg["keyId"] and x["logIndex"] > sg["logIndex"] for x in sg["signatures"]), sg
+assert wk["signing"] == "not-logged" and wk["signings"] == [], wk
+assert "CONT-PROV-SIGNING-NOT-LOGGED" not in subjects  # only the signed image is allowed
 PY
-pass "report.json: 7 of 7 images, probe denied, audit-mode sandbox, kube-system uncovered, drift, expired exception, tag-only workload"
+pass "report.json: 7 of 7 images, probe denied, audit-mode sandbox, kube-system uncovered, drift, expired exception, tag-only workload, signer and time from the log"
 
 # The report's SHA-256 is in the log at the printed index, and the log verifies.
 SHA=$(sha256sum r1/report.json | cut -d' ' -f1)
 python3 -c "import json,sys; s=json.load(open('summary.json')); assert s['reportJsonSha256']=='$SHA', s; print(s['logIndex'])" > idx || fail "summary sha"
-[[ $(cat idx) == 0 ]] || fail "first entry index $(cat idx)"
+[[ $(cat idx) == 4 ]] || fail "the report's entry index $(cat idx), want 4 (after the signing's record and 3 signatures)"
 grep -rqF "$SHA" state/log/tile || fail "the report's SHA-256 is not in the log's entries"
 expect_exit 0 "log verify" "$SIGNET" log verify state/log
-pass "report SHA-256 appended to the log (index 0), log verifies"
+pass "report SHA-256 appended to the log (index 4), log verifies"
 
-# The same seed and inputs give the same report; another seed another sample.
-expect_exit 1 "audit again" audit r2
-cmp -s r1/report.json r2/report.json || fail "same seed, different report.json"
-cmp -s r1/report.html r2/report.html || fail "same seed, different report.html"
+# The same seed and inputs give the same report; another seed another sample. (r1's log grew by
+# its own report entry since, so the repeats read the log as it is now, through --log.)
+sed -n 's/^ *verifier_key: "\(.*\)"$/\1/p' state/appliance.yaml > log.vkey
+[[ -s log.vkey ]] || fail "no verifier_key in appliance.yaml"
+expect_exit 1 "audit again" audit r2 --log state/log
+expect_exit 1 "audit a third time" audit r2b --log state/log --log-vkey log.vkey
+cmp -s r2/report.json r2b/report.json || fail "same seed, different report.json"
+cmp -s r2/report.html r2b/report.html || fail "same seed, different report.html"
+python3 - r1/report.json r2/report.json <<'PY' || fail "r1 and r2 differ in more than the log's size"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert b["signingLog"]["treeSize"] == a["signingLog"]["treeSize"] + 1
+a["signingLog"] = b["signingLog"] = None
+assert a == b
+PY
 expect_exit 1 "audit, seed 8" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml \
   --verifier "$URL" --verifier-ca ca.pem --sample 3 --seed 8 --at "$AT" --out r3
 python3 -c "
@@ -193,13 +231,20 @@ expect_exit 3 "unknown verifier policy" audit n9 --verifier-policy nope
 CLOSED=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()")
 expect_exit 3 "verifier unreachable" "$SIGNET" audit --pods "$FX/pods.json" --webhooks "$FX/vwc.json" --policy policy.yaml --verifier "https://127.0.0.1:$CLOSED" --verifier-ca ca.pem --out n10
 expect_exit 2 "uninitialised --state-dir" audit n11 --state-dir "$W/nostate"
-for d in n3 n5 n6 n8 n9 n10 n11; do [[ ! -e $d/report.json ]] || fail "$d: a report was written on failure"; done
-pass "exit 2 for malformed pods/webhooks/rendered, missing policy, non-empty --out, --sample 0, tag probe, http, uninitialised --state-dir; exit 3 for an untrusted or unreachable verifier and an unknown verifier policy"
+# A log that does not verify stops the audit before anything is asked (no report).
+cp -r state/log badlog
+printf 'x' >> "badlog/tile/entries/000.p/$(ls badlog/tile/entries/000.p | head -1)"
+expect_exit 1 "tampered --log" audit n12 --log badlog --log-vkey log.vkey
+grep -q TLOG_TILES_INVALID "$W/err" || fail "tampered --log: $(cat "$W/err")"
+expect_exit 2 "--log without a key" audit n13 --log badlog
+expect_exit 2 "--log-vkey without --log" audit n14 --log-vkey state/appliance.yaml
+for d in n3 n5 n6 n8 n9 n10 n11 n12 n13 n14; do [[ ! -e $d/report.json ]] || fail "$d: a report was written on failure"; done
+pass "exit 2 for malformed pods/webhooks/rendered, missing policy, non-empty --out, --sample 0, tag probe, http, uninitialised --state-dir, --log without its key; exit 1 for a tampered --log; exit 3 for an untrusted or unreachable verifier and an unknown verifier policy"
 
 # --- report.html in a real browser ---
-NODE_PATH=$SIGNET_TEST_NODE_PATH node "$HERE/browser_check.js" "$W/r1/report.html" "$OUT/audit-report.png" 7 "$W/chromium.pid" \
+NODE_PATH=$SIGNET_TEST_NODE_PATH node "$HERE/browser_check.js" "$W/r1/report.html" "$OUT/audit-report.png" 7 "$W/chromium.pid" "$rlabel" \
   > "$W/out" 2>&1 || fail "browser check: $(cat "$W/out")"
 cat "$W/out"
 [[ -s $OUT/audit-report.png ]] || fail "no screenshot"
-pass "chromium: 7 evidence rows, probe row says denied, no request left the page, screenshot $OUT/audit-report.png"
+pass "chromium: 7 evidence rows, probe row says denied, the signed row names $rlabel and its signing time, no request left the page, screenshot $OUT/audit-report.png"
 echo "PASS: signet audit end to end"

@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../../.." && pwd)
 # shellcheck source=../../../scripts/lib/daemon.sh
 source "$here/../../../scripts/lib/daemon.sh"
+# shellcheck source=../../../scripts/lib/registry.sh
+source "$here/../../../scripts/lib/registry.sh"
 for tool in docker-registry skopeo htpasswd; do
   command -v "$tool" > /dev/null || { echo "registry_e2e: $tool is missing (scripts/setup installs it)" >&2; exit 1; }
 done
@@ -31,58 +33,16 @@ trap cleanup EXIT
 cd "$work"
 fail() { echo "FAIL: $*" >&2; [[ -f registry.log ]] && tail -20 registry.log >&2; exit 1; }
 
-tls_ca ca
-tls_cert server ca "/CN=127.0.0.1" "subjectAltName=IP:127.0.0.1"
-htpasswd -Bbc htpasswd user secret 2> /dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-HOST=127.0.0.1:$PORT
-cat > config.yml <<EOF
-version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: $work/data}, delete: {enabled: true}}
-http: {addr: "$HOST", tls: {certificate: $work/server.pem, key: $work/server.key}}
-auth: {htpasswd: {realm: test, path: $work/htpasswd}}
-EOF
-docker-registry serve config.yml > registry.log 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do
-  curl -s --cacert ca.pem -o /dev/null "https://$HOST/v2/" && break
-  kill -0 "$REG_PID" 2> /dev/null || fail "docker-registry exited"
-  sleep 0.1
-done
-mkdir certs && cp ca.pem certs/ca.crt
-printf '{"auths":{"%s":{"auth":"%s"}}}' "$HOST" "$(printf 'user:secret' | base64)" > config.json
+registry_up "$work" user secret || fail "docker-registry did not start"
+HOST=$REG_HOST
 printf '{"auths":{"%s":{"username":"user","password":"wrong"}}}' "$HOST" > bad.json
 p() { "$probe" --host "$HOST" --config config.json --ca ca.pem "$@"; }
 sk() { skopeo "$1" --creds user:secret --cert-dir certs "${@:2}"; }
 
 # An OCI layout holding a two-platform index tagged 1.0.
-blob() {  # blob FILE -> prints "sha256:<hex> <size>" and stores it
-  local d; d=$(sha256sum "$1" | cut -d' ' -f1)
-  cp "$1" "layout/blobs/sha256/$d"
-  echo "sha256:$d $(stat -c %s "$1")"
-}
-mkdir -p layout/blobs/sha256
-printf '{"imageLayoutVersion":"1.0.0"}' > layout/oci-layout
-children=""
-for arch in amd64 arm64; do
-  mkdir -p "rootfs-$arch" && echo "hello from $arch" > "rootfs-$arch/hello"
-  tar --sort=name --mtime=@0 --owner=0 --group=0 -C "rootfs-$arch" -cf - . | gzip -n > "layer-$arch.tgz"
-  read -r ld ls < <(blob "layer-$arch.tgz")
-  diffid=sha256:$(gzip -dc "layer-$arch.tgz" | sha256sum | cut -d' ' -f1)
-  printf '{"architecture":"%s","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]},"config":{}}' "$arch" "$diffid" > "config-$arch.json"
-  read -r cd cs < <(blob "config-$arch.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
-    "$cd" "$cs" "$ld" "$ls" > "manifest-$arch.json"
-  read -r md ms < <(blob "manifest-$arch.json")
-  children+="${children:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$md\",\"size\":$ms,\"platform\":{\"os\":\"linux\",\"architecture\":\"$arch\"}}"
-done
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$children" > index.json
-read -r id is < <(blob index.json)
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"1.0"}}]}' \
-  "$id" "$is" > layout/index.json
-skopeo copy --all --dest-creds user:secret --dest-cert-dir certs -q oci:layout:1.0 "docker://$HOST/team/app:1.0" 2> skopeo.err \
-  || { cat skopeo.err >&2; fail "skopeo copy"; }
+oci_layout "$work" 1.0 hello amd64 arm64
+is=$OCI_SIZE
+registry_push "$work" 1.0 user secret certs "$HOST/team/app:1.0" || fail "skopeo copy"
 
 echo "== the index as the registry serves it"
 index_digest=sha256:$(sk inspect --raw "docker://$HOST/team/app:1.0" | sha256sum | cut -d' ' -f1)
@@ -149,8 +109,7 @@ out=$(p manifest team/app 9.9 || true)
 [[ $out == "ERROR NOT_FOUND"* ]] || fail "unknown tag: $out"
 echo "== signet sign --push (SoftHSM2), at the index digest of a two-platform image"
 set -a; source "$FIX/softhsm/env"; set +a
-skopeo copy --all --dest-creds user:secret --dest-cert-dir certs -q oci:layout:1.0 "docker://$HOST/team/signed:1.0" 2> skopeo.err \
-  || { cat skopeo.err >&2; fail "skopeo copy team/signed"; }
+registry_push "$work" 1.0 user secret certs "$HOST/team/signed:1.0" || fail "skopeo copy team/signed"
 TOKEN="pkcs11:token=$SIGNET_TEST_TOKEN_LABEL?module-path=$SIGNET_TEST_PKCS11_MODULE&pin-source=$SIGNET_TEST_PIN_FILE"
 label="registry-e2e-$$"
 "$signet" key generate --token "$TOKEN" --label "$label" --type ecdsa-p256 > /dev/null

@@ -350,14 +350,20 @@ const ReportFinding* FindFinding(const Report& r, std::string_view code, std::st
   return nullptr;
 }
 
-TEST(RunAuditTest, TheFixtureStory) {
-  policy::Policy policy = TestPolicy();
-  AuditInputs in = Inputs(policy);
-  ScriptedVerifier v;
+// Allowed is verifierd's answer for a signed image under the auditor's own policy.
+VerifyOutcome Allowed(const AuditInputs& in) {
   VerifyOutcome good;
   good.allowed = true;
   good.policy_digest = in.policy_file_digest;
   good.chain = {{"reference", "PASS", "", ""}, {"signature", "PASS", "", ""}};
+  return good;
+}
+
+TEST(RunAuditTest, TheFixtureStory) {
+  policy::Policy policy = TestPolicy();
+  AuditInputs in = Inputs(policy);
+  ScriptedVerifier v;
+  VerifyOutcome good = Allowed(in);
   v.verdicts["us-central1-docker.pkg.dev/acme/app@" + kGood] = good;
   v.audit_namespaces = {"sandbox"};
   auto r = RunAudit(in, v);
@@ -516,6 +522,108 @@ TEST(ResponsesTest, ProbeReviewShape) {
 }
 
 // ---- rendering ----
+
+// The appliance's log holds a signing of kGood (labelled) and of a digest nobody runs; the
+// shop image verifierd also allows was never signed by the appliance.
+SigningLog TestSigningLog() {
+  SigningLog log;
+  log.origin = "log.example";
+  log.tree_size = 9;
+  SigningRecord good;
+  good.log_index = 3;
+  good.subject = "us-central1-docker.pkg.dev/acme/app@" + kGood;
+  good.signed_at = "2026-11-20T09:00:00Z";
+  good.key_id = Hex('a');
+  good.key_label = "release-<2026>";
+  good.policy_digest = "sha256:" + Hex('1');
+  good.signatures = {{4, "hashedrekord", "MEUC", "PKIX_ECDSA_P256_SHA_256", Hex('a')},
+                     {5, "dsse", "MEQC", "PKIX_ECDSA_P256_SHA_256", Hex('b')}};
+  SigningRecord other = good;
+  other.log_index = 6;
+  other.subject = "us-central1-docker.pkg.dev/acme/app@sha256:" + Hex('9');
+  log.records = {good, other};
+  return log;
+}
+
+TEST(RunAuditTest, SigningRecordsFromTheAppliancesLog) {
+  policy::Policy policy = TestPolicy();
+  AuditInputs in = Inputs(policy);
+  SigningLog log = TestSigningLog();
+  in.signing_log = &log;
+  ScriptedVerifier v;
+  VerifyOutcome good = Allowed(in);
+  v.verdicts["us-central1-docker.pkg.dev/acme/app@" + kGood] = good;
+  // The shop image, allowed by verifierd, signed by someone the appliance's log does not know.
+  std::string unlogged;
+  for (const RunningContainer& c : in.pods) {
+    if (c.namespace_name == "shop" && !c.running_digest.empty()) unlogged = c.running_repository + "@" + c.running_digest;
+  }
+  ASSERT_FALSE(unlogged.empty());
+  v.verdicts[unlogged] = good;
+  auto r = RunAudit(in, v);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->signing_log_origin, "log.example");
+  EXPECT_EQ(r->signing_log_size, 9u);
+  int logged = 0, not_logged = 0;
+  for (const ImageRecord& rec : r->images) {
+    if (rec.verified_reference.empty()) {
+      EXPECT_EQ(rec.signing, "not-verified");
+      continue;
+    }
+    if (rec.unit.running_digest == kGood) {
+      ++logged;
+      EXPECT_EQ(rec.signing, "logged");
+      ASSERT_EQ(rec.signings.size(), 1u);  // the other record is about another digest
+      EXPECT_EQ(rec.signings[0].key_label, "release-<2026>");
+      EXPECT_EQ(rec.signings[0].signed_at, "2026-11-20T09:00:00Z");
+      EXPECT_EQ(rec.signings[0].signatures.size(), 2u);
+      EXPECT_TRUE(rec.signings[0].key_version.empty());
+    } else {
+      ++not_logged;
+      EXPECT_EQ(rec.signing, "not-logged") << rec.verified_reference;
+    }
+  }
+  EXPECT_EQ(logged, 1);
+  EXPECT_GE(not_logged, 4);
+  // Only the allowed-but-unlogged image is a finding; denied images without records are not.
+  const ReportFinding* f = FindFinding(*r, findings::kContProvSigningNotLogged);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::kHigh);
+  EXPECT_NE(f->subject.find("shop"), std::string::npos);
+  EXPECT_EQ(std::count_if(r->findings.begin(), r->findings.end(),
+                          [](const ReportFinding& x) { return x.code == findings::kContProvSigningNotLogged; }),
+            1);
+  // report.json and report.html carry who signed, when, and the signatures (the label escaped).
+  auto json = RenderJson(*r);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"keyLabel\":\"release-<2026>\""), std::string::npos);
+  EXPECT_NE(json->find("\"signedAt\":\"2026-11-20T09:00:00Z\""), std::string::npos);
+  EXPECT_NE(json->find("\"keyVersion\":\"\""), std::string::npos);
+  EXPECT_NE(json->find("\"signingLog\":{\"origin\":\"log.example\",\"treeSize\":9}"), std::string::npos);
+  std::string html = RenderHtml(*r);
+  EXPECT_NE(html.find("<span class=\"signer\">release-&lt;2026&gt;</span>"), std::string::npos);
+  EXPECT_NE(html.find("data-signing=\"not-logged\""), std::string::npos);
+  EXPECT_NE(html.find("another key"), std::string::npos);  // the dsse entry's key differs from the record's
+  EXPECT_EQ(html.find("release-<2026>"), std::string::npos);
+
+  // Without a log: "no-log" everywhere, no finding.
+  in.signing_log = nullptr;
+  auto r2 = RunAudit(in, v);
+  ASSERT_TRUE(r2.ok());
+  for (const ImageRecord& rec : r2->images) EXPECT_EQ(rec.signing, "no-log");
+  EXPECT_EQ(FindFinding(*r2, findings::kContProvSigningNotLogged), nullptr);
+  EXPECT_NE(RenderHtml(*r2).find("not given"), std::string::npos);
+}
+
+TEST(SigningLogTest, ForMatchesTheDigestOnly) {
+  SigningLog log = TestSigningLog();
+  EXPECT_EQ(log.For(kGood).size(), 1u);
+  EXPECT_EQ(log.For("sha256:" + Hex('9')).size(), 1u);
+  EXPECT_TRUE(log.For("sha256:" + Hex('8')).empty());
+  EXPECT_TRUE(log.For("").empty());
+  EXPECT_TRUE(log.For("us-central1-docker.pkg.dev/acme/app@" + kGood).empty());  // a digest, not a reference
+  EXPECT_TRUE(log.For("sha256:7E9B").empty());
+}
 
 TEST(RenderTest, HtmlEscapesEveryInputString) {
   EXPECT_EQ(HtmlEscape(R"(<a href="x">'&'</a>)"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");

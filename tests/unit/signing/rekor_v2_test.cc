@@ -16,6 +16,7 @@
 #include "signet/signer/cosign_formats.h"
 #include "signet/signer/state_log.h"
 #include "signet/translog/log.h"
+#include "signet/translog/verify.h"
 #include "soft_ed25519_key.h"
 #include "test_env.h"
 
@@ -279,6 +280,75 @@ TEST_F(StateLogTest, ARecordFromAClockSteppedBackIsRefused) {
   ASSERT_TRUE(log);
   EXPECT_FALSE(log->Append(earlier).ok());
   EXPECT_TRUE(log->Append(Record("deny")).ok());
+}
+
+TEST_F(StateLogTest, ReadSigningsFindsEachAllowWithItsSignatures) {
+  auto log = Open();
+  ASSERT_TRUE(log);
+  const std::string key_id = HexEncode(Sha256(kSpki));
+  const Bytes digest = Sha256(std::string_view("message"));
+  auto hashed = HashedRekordBody(digest, kSig, kSpki, SignatureAlgorithm::kEcdsaP256Sha256);
+  auto dsse = DsseBody(AsBytes(std::string_view("{\"a\":1}")), kSig, kSpki, SignatureAlgorithm::kEcdsaP256Sha256);
+  ASSERT_TRUE(hashed.ok() && dsse.ok());
+  ASSERT_TRUE(log->Append(Record("deny")).ok());                                        // 0
+  AuditRecord allow = Record("allow");
+  allow.subject = "registry.example/app@sha256:" + std::string(64, 'c');
+  allow.key_id = key_id;
+  allow.key_label = "release-2026";
+  ASSERT_TRUE(log->AppendWithSignatures(allow, {{kRekorKindHashedRekord, *hashed}, {kRekorKindDsse, *dsse}}).ok());  // 1-3
+  ASSERT_TRUE(log->log().Append("{\"type\":\"signet-audit-report/v1\"}").ok());         // 4: not a signing
+  log.reset();  // the StateLog numbers its own entries: reopen it after a foreign append
+  log = Open();
+  ASSERT_TRUE(log);
+  AuditRecord unlabelled = Record("allow");
+  unlabelled.key_id = key_id;
+  ASSERT_TRUE(log->AppendWithSignatures(unlabelled, {{kRekorKindDsse, *dsse}}).ok());  // 5-6
+  log.reset();
+
+  auto vkey = attestation::ParseNoteVerifierKey(signer_->verifier_key());
+  ASSERT_TRUE(vkey.ok());
+  auto entries = translog::ReadVerifiedEntries(dir_ + "/log", *vkey);
+  ASSERT_TRUE(entries.ok()) << entries.error().ToString();
+  ASSERT_EQ(entries->entries.size(), 7u);
+  // The label is stored only when set: an entry without one keeps the old member set.
+  EXPECT_NE(entries->entries[1].find("\"key_label\":\"release-2026\""), std::string::npos);
+  EXPECT_EQ(entries->entries[5].find("key_label"), std::string::npos);
+  auto signings = ReadSignings(entries->entries);
+  ASSERT_TRUE(signings.ok()) << signings.error().ToString();
+  ASSERT_EQ(signings->size(), 2u);
+  const LoggedSigning& a = (*signings)[0];
+  EXPECT_EQ(a.index, 1u);
+  EXPECT_EQ(a.entry.record.subject, allow.subject);
+  EXPECT_EQ(a.entry.record.key_label, "release-2026");
+  EXPECT_EQ(a.entry.record.key_id, key_id);
+  ASSERT_EQ(a.signatures.size(), 2u);
+  EXPECT_EQ(a.signatures[0].index, 2u);
+  EXPECT_EQ(a.signatures[0].kind, kRekorKindHashedRekord);
+  EXPECT_EQ(a.signatures[0].signature, Base64Encode(kSig));
+  EXPECT_EQ(a.signatures[0].key_details, "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_EQ(a.signatures[0].key_id, key_id);
+  EXPECT_EQ(a.signatures[1].kind, kRekorKindDsse);
+  const LoggedSigning& b = (*signings)[1];
+  EXPECT_EQ(b.index, 5u);
+  EXPECT_TRUE(b.entry.record.key_label.empty());
+  ASSERT_EQ(b.signatures.size(), 1u);
+  EXPECT_EQ(b.signatures[0].index, 6u);
+
+  // A malformed record or signature entry of ours is an error naming its index, never skipped.
+  std::vector<std::string> bad = entries->entries;
+  bad[1].replace(bad[1].find("release-2026"), 12, "release-2027");  // the hash no longer matches
+  auto r1 = ReadSignings(bad);
+  ASSERT_FALSE(r1.ok());
+  EXPECT_NE(r1.error().message().find("log entry 1"), std::string::npos) << r1.error().message();
+  bad = entries->entries;
+  bad[3] = "{\"apiVersion\":\"0.0.2\",\"kind\":\"dsse\",\"spec\":{}}";
+  auto r2 = ReadSignings(bad);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.error().message().find("log entry 3"), std::string::npos) << r2.error().message();
+  bad = entries->entries;
+  bad[2] = "{\"apiVersion\":\"0.0.2\",\"kind\":\"hashedrekord\",\"spec\":{\"hashedRekordV002\":{\"signature\":"
+           "{\"content\":\"CgsM\",\"verifier\":{\"publicKey\":{\"rawBytes\":\"not base64!\"}}}}}}";
+  EXPECT_FALSE(ReadSignings(bad).ok());
 }
 
 }  // namespace

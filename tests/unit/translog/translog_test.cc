@@ -396,6 +396,45 @@ TEST_F(LogTest, VerifyDetectsTampering) {
   EXPECT_EQ(finding(), findings::kTlogTilesInvalid);
 }
 
+TEST_F(LogTest, ReadVerifiedEntriesReturnsTheCommittedEntriesOnly) {
+  { auto log = OpenLog(); AppendN(*log, 0, 300); }
+  auto read = ReadVerifiedEntries(LogDir(), vkey_);
+  ASSERT_TRUE(read.ok()) << read.error().ToString();
+  EXPECT_EQ(read->checkpoint.tree_size, 300u);
+  ASSERT_EQ(read->entries.size(), 300u);
+  EXPECT_EQ(read->entries[0], "entry 0");
+  EXPECT_EQ(read->entries[299], "entry 299");
+  // An empty log has no entries.
+  TempDir other;
+  ASSERT_TRUE(TransparencyLog::Create(other.path(), *signer_).ok());
+  auto empty = ReadVerifiedEntries(other.path() + "/log", vkey_);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->entries.empty());
+  // One changed entry byte, a missing bundle, a checkpoint under another key: refused.
+  auto finding = [&] {
+    auto r = ReadVerifiedEntries(LogDir(), vkey_);
+    return r.ok() ? std::string("ok") : r.error().finding();
+  };
+  std::string data = *ReadFile(LogDir() + "/tile/entries/001.p/44");
+  std::string changed = data;
+  changed[3] ^= 1;
+  ASSERT_TRUE(WriteFileAtomic(LogDir() + "/tile/entries/001.p/44", changed).ok());
+  EXPECT_EQ(finding(), findings::kTlogTilesInvalid);
+  ASSERT_TRUE(WriteFileAtomic(LogDir() + "/tile/entries/001.p/44", data).ok());
+  ASSERT_EQ(finding(), "ok");
+  fs::rename(LogDir() + "/tile/entries/000", LogDir() + "/tile/entries/000.moved");
+  EXPECT_EQ(finding(), findings::kTlogTilesInvalid);
+  fs::rename(LogDir() + "/tile/entries/000.moved", LogDir() + "/tile/entries/000");
+  auto other_key = testing::SoftEd25519Key::Generate();
+  auto other_signer = NoteSigner::Create("log.example", *other_key);
+  ASSERT_TRUE(other_signer.ok());
+  auto other_vkey = attestation::ParseNoteVerifierKey(other_signer->verifier_key());
+  ASSERT_TRUE(other_vkey.ok());
+  auto wrong = ReadVerifiedEntries(LogDir(), *other_vkey);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().finding(), findings::kCheckpointInvalid);
+}
+
 TEST_F(LogTest, VerifyFromDetectsRollbackAndFork) {
   { auto log = OpenLog(); AppendN(*log, 0, 40); }
   std::string at40 = *ReadFile(LogDir() + "/checkpoint");

@@ -117,6 +117,42 @@ class TagResolver {
   virtual Result<std::string> Resolve(const std::string& image) = 0;
 };
 
+// LoggedSignature is one signature the appliance released, as its transparency log holds it (a
+// Rekor v2 entry following the signing record).
+struct LoggedSignature {
+  uint64_t log_index = 0;
+  std::string kind;         // "hashedrekord" (cosign simple signing) or "dsse" (bundle, VSA)
+  std::string signature;    // base64, as logged
+  std::string key_details;  // e.g. "PKIX_ECDSA_P256_SHA_256"
+  std::string key_id;       // hex SHA-256 of the logged verifier key
+};
+
+// SigningRecord is the appliance log's record of one signing ("allow" decision): who signed
+// (the key id and the label the log recorded), when (the record's time, which the log's signed
+// checkpoint commits to), under which policy, and the signatures released with it.
+struct SigningRecord {
+  uint64_t log_index = 0;
+  std::string subject;        // the reference as signed (REPO@sha256:HEX)
+  std::string signed_at;      // RFC 3339
+  std::string key_id;         // hex SHA-256 of the signing key's SPKI
+  std::string key_label;      // "" when the log recorded none (records before key_label)
+  // key_version is the key's version in the release keyring (issue 17, custody/): empty until
+  // the audit is given a keyring; the report then names it beside the label.
+  std::string key_version;
+  std::string policy_digest;
+  std::vector<LoggedSignature> signatures;
+};
+
+// SigningLog is the appliance's log as ops read it: origin and size of the verified checkpoint
+// and every signing record of that tree (translog::ReadVerifiedEntries + signer::ReadSignings).
+struct SigningLog {
+  std::string origin;
+  uint64_t tree_size = 0;
+  std::vector<SigningRecord> records;
+  // For returns the records whose subject is pinned to `digest` ("sha256:HEX"), oldest first.
+  std::vector<SigningRecord> For(std::string_view digest) const;
+};
+
 // ExceptionView is a policy exception that concerns a sampled image, with its state at the
 // audit's time: "live", "expired" or "incomplete" (no owner or no expiry: waives nothing).
 struct ExceptionView {
@@ -137,6 +173,10 @@ struct ImageRecord {
   std::string rendered_reference;
   std::string rendered_file;
   std::vector<ExceptionView> exceptions;
+  // What the appliance's log says about the digest: "logged" (signings holds the records),
+  // "not-logged" (the log has none), "no-log" (no --log/--state-dir) or "not-verified" (no digest).
+  std::string signing = "no-log";
+  std::vector<SigningRecord> signings;
 };
 
 // NamespaceAdmission is the admission review of one namespace.
@@ -180,6 +220,9 @@ struct Report {
   std::vector<WebhookReview> webhooks;
   std::vector<NamespaceAdmission> namespaces;
   ProbeRecord probe;
+  // The appliance's log the signing records come from ("" / 0 when none was given).
+  std::string signing_log_origin;
+  uint64_t signing_log_size = 0;
   std::vector<ReportFinding> findings;  // sorted by severity, then code, then subject
   // report_log_index is set by the caller after appending the report's SHA-256 to the log.
 
@@ -200,6 +243,10 @@ struct AuditInputs {
   std::string probe_image;  // "" = DefaultProbeImage()
   Timestamp at;             // the audit's time (exception expiry)
   TagResolver* resolver = nullptr;  // optional (--registry-config / --registry-ca)
+  // signing_log: optional (--log, or --state-dir's log). With it every sampled digest is looked
+  // up; verifierd allowing a digest the log holds no signing record for is
+  // CONT-PROV-SIGNING-NOT-LOGGED (high).
+  const SigningLog* signing_log = nullptr;
 };
 
 // PointsAtVerifier is true when `webhook` sends reviews to verifierd: its URL has the host and
@@ -227,7 +274,7 @@ void CheckDrift(const std::vector<RenderedImage>& rendered, ImageRecord* record,
 // RunAudit runs the whole procedure: group and sample, verify each sampled image, check drift,
 // collect exceptions, review admission, probe every covered namespace with the unsigned image
 // (the production namespaces' results are the probe; the others give the mode), and sort the
-// findings. Fails only when the verifier fails (see VerifierClient) or inputs are inconsistent
+// findings; with a signing log, each image's signing records. Fails only when the verifier fails (see VerifierClient) or inputs are inconsistent
 // (no policy: kInvalidArgument).
 Result<Report> RunAudit(const AuditInputs& inputs, VerifierClient& verifier);
 

@@ -188,7 +188,9 @@ namespace signet::findings {
   X(kContProvUnsignedAdmitted, "CONT-PROV-UNSIGNED-ADMITTED", "verifierd admitted the unsigned probe image in a production namespace") \
   X(kContProvRunningDigestUnknown, "CONT-PROV-RUNNING-DIGEST-UNKNOWN", "no container reports the running image's digest") \
   X(kContProvPolicyMismatch, "CONT-PROV-POLICY-MISMATCH", "verifierd decided under another policy than the auditor's")  \
-  X(kContProvProductionNotSampled, "CONT-PROV-PRODUCTION-NOT-SAMPLED", "a production namespace runs nothing, or none is named")
+  X(kContProvProductionNotSampled, "CONT-PROV-PRODUCTION-NOT-SAMPLED", "a production namespace runs nothing, or none is named") \
+  X(kContProvSigningNotLogged, "CONT-PROV-SIGNING-NOT-LOGGED",                                                       \
+    "verifierd allowed an image the appliance's log holds no signing record for")
 
 #define SIGNET_FINDING_CONSTANT(name, code, meaning) inline constexpr const char name[] = code;
 SIGNET_FINDINGS(SIGNET_FINDING_CONSTANT)

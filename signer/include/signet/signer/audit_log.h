@@ -76,6 +76,10 @@ struct AuditRecord {
   std::vector<AuditInput> inputs;
   std::string decision;       // kAuditDecisionAllow, kAuditDecisionDeny or kAuditDecisionFailed
   std::string key_id;         // the signing key's id (hex SHA-256 of its SPKI), empty on deny
+  // key_label is the signing key's label on its device (PKCS#11 CKA_LABEL), stored as the
+  // optional member "key_label" only when non-empty (so entries without it keep their bytes and
+  // hash). Who signed, by name; key_id stays the key's identity.
+  std::string key_label;
   std::vector<std::string> findings;  // finding codes
 };
 
@@ -93,6 +97,12 @@ JsonValue EntryToJson(const AuditEntry& entry, bool with_hash = true);
 std::string ComputeEntryHash(const AuditEntry& entry);
 // ParseAuditEntry parses one stored entry (a line without its newline, or a transparency-log
 // entry) and checks that it is canonical and its hash is right; kInvalidArgument otherwise.
+Result<AuditEntry> ParseAuditEntry(std::string_view stored);
+
+// ParseAuditEntry parses one stored entry (a line of the hash-chained log, or an entry of the
+// transparency log of state_log.h): it must be canonical JSON within kMaxAuditEntryBytes with
+// exactly the entry's members and a hash that matches its content. kInvalidArgument otherwise.
+// The chain (seq, prev) is not checked: that needs the neighbours.
 Result<AuditEntry> ParseAuditEntry(std::string_view stored);
 
 // CheckAuditRecord checks that `record` can be stored: a known decision, every string valid

@@ -74,6 +74,33 @@ class StateLog final : public AuditAppender {
   std::atomic<bool> stale_{false};   // an append failed: recover before the next one
 };
 
+// LoggedSignatureRecord is one signature entry (Rekor v2) that follows an audit record.
+struct LoggedSignatureRecord {
+  uint64_t index = 0;
+  std::string kind;         // kRekorKindHashedRekord or kRekorKindDsse
+  std::string signature;    // base64, as logged
+  std::string key_details;  // the verifier's keyDetails ("" when the entry has none)
+  std::string key_id;       // hex SHA-256 of the verifier's SPKI, computed here
+};
+
+// LoggedSigning is one audit record of a state directory's log, at `index`, with the signature
+// entries released with it.
+struct LoggedSigning {
+  uint64_t index = 0;
+  AuditEntry entry;
+  std::vector<LoggedSignatureRecord> signatures;
+};
+
+// ReadSignings walks the entries of a StateLog's log (entries[i] at index i, e.g. from
+// translog::ReadVerifiedEntries) and returns every audit record whose decision is "allow", each
+// with the Rekor v2 entries that directly follow it (AppendWithSignatures queues a record and its
+// signatures as one contiguous run). Entries of other kinds (an audit report's digest, a
+// deny) end a run and are skipped. A record or signature entry that does not parse is
+// kInvalidArgument naming its index: a verified log holding a malformed entry of ours is
+// reported, never skipped. Signature entries whose key is not the record's key_id are kept (the
+// caller sees the mismatch through key_id).
+Result<std::vector<LoggedSigning>> ReadSignings(const std::vector<std::string>& entries);
+
 }  // namespace signet::signer
 
 #endif  // SIGNET_SIGNER_STATE_LOG_H_

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "signet/attestation/checkpoint.h"
 #include "signet/core/result.h"
@@ -40,6 +41,21 @@ struct LogReport {
 // I/O errors other than a missing tile are kInternal / kNotFound.
 Result<LogReport> VerifyLogDir(const std::string& log_dir, const attestation::NoteVerifierKey& log_key,
                                const std::optional<std::string>& old_note = std::nullopt);
+
+// VerifiedEntries is a log's entries, proven to be exactly the tree its checkpoint signs.
+struct VerifiedEntries {
+  attestation::Checkpoint checkpoint;
+  std::vector<std::string> entries;  // entries[i] is the entry at index i; size = tree size
+};
+
+// ReadVerifiedEntries reads every entry of the log directory `log_dir` for a reader that uses
+// them (`signet audit` looks up signing records):
+//   1. log_dir/checkpoint verifies with `log_key` (CHECKPOINT_INVALID);
+//   2. the entry bundles of its tree are read once, and the tree recomputed from exactly those
+//      bytes has the checkpoint's root (TLOG_TILES_INVALID).
+// So the entries returned are the ones the signed checkpoint commits to, whatever changes on
+// disk afterwards. Hash tiles are not read (VerifyLogDir checks them).
+Result<VerifiedEntries> ReadVerifiedEntries(const std::string& log_dir, const attestation::NoteVerifierKey& log_key);
 
 // WitnessResult is what one witness run produced.
 struct WitnessResult {
