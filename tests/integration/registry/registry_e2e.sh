@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../../.." && pwd)
 # shellcheck source=../../../scripts/lib/daemon.sh
 source "$here/../../../scripts/lib/daemon.sh"
+# shellcheck source=../../../scripts/lib/registry.sh
+source "$here/../../../scripts/lib/registry.sh"
 for tool in docker-registry skopeo htpasswd; do
   command -v "$tool" > /dev/null || { echo "registry_e2e: $tool is missing (scripts/setup installs it)" >&2; exit 1; }
 done
@@ -31,27 +33,7 @@ trap cleanup EXIT
 cd "$work"
 fail() { echo "FAIL: $*" >&2; [[ -f registry.log ]] && tail -20 registry.log >&2; exit 1; }
 
-tls_ca ca
-tls_cert server ca "/CN=127.0.0.1" "subjectAltName=IP:127.0.0.1"
-htpasswd -Bbc htpasswd user secret 2> /dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-HOST=127.0.0.1:$PORT
-cat > config.yml <<EOF
-version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: $work/data}, delete: {enabled: true}}
-http: {addr: "$HOST", tls: {certificate: $work/server.pem, key: $work/server.key}}
-auth: {htpasswd: {realm: test, path: $work/htpasswd}}
-EOF
-docker-registry serve config.yml > registry.log 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do
-  curl -s --cacert ca.pem -o /dev/null "https://$HOST/v2/" && break
-  kill -0 "$REG_PID" 2> /dev/null || fail "docker-registry exited"
-  sleep 0.1
-done
-mkdir certs && cp ca.pem certs/ca.crt
-printf '{"auths":{"%s":{"auth":"%s"}}}' "$HOST" "$(printf 'user:secret' | base64)" > config.json
+registry_start || fail "docker-registry did not start"
 printf '{"auths":{"%s":{"username":"user","password":"wrong"}}}' "$HOST" > bad.json
 p() { "$probe" --host "$HOST" --config config.json --ca ca.pem "$@"; }
 sk() { skopeo "$1" --creds user:secret --cert-dir certs "${@:2}"; }
