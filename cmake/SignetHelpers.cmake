@@ -36,6 +36,7 @@ if(SIGNET_REPRODUCIBLE)
   #                       base_dir (every developer's) gives the bytes a plain compile gives.
   # The maps are not recorded in DW_AT_producer, so builds in different directories differ in no byte.
   file(RELATIVE_PATH signet_rel_src ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  string(REGEX REPLACE "/+$" "" signet_rel_src "${signet_rel_src}")  # CMake gives "../../"
   if(signet_rel_src)  # empty in an in-source build, where "/=" would map every absolute path
     add_compile_options(-ffile-prefix-map=${signet_rel_src}/=)
   endif()
