@@ -44,8 +44,12 @@ for f in $files; do
 done
 ((bad == 0)) || fail "the two builds differ"
 # Neither the source tree (the fixture's copy sits under the build directory) nor the build
-# directory reached a binary.
+# directory reached a binary, nor a source path made relative by ccache's base_dir and left
+# unmapped (OpenSSL's OPENSSL_free and friends put __FILE__ into our objects: "../../core/src/x.cc").
 for f in signet signerd verifierd; do
   if grep -q -a -e "$SRC/" -e "$BUILD/" "$W/out/bin/$f"; then fail "bin/$f names a build or source directory"; fi
+  if grep -q -a -E '\.\./[a-z_-]+/(src|include)/[a-z_/-]+\.(cc|h)' "$W/out/bin/$f"; then
+    fail "bin/$f names a relative source path: $(grep -a -o -E '(\.\./)+[a-z_-]+/(src|include)/[a-z_/-]+\.(cc|h)' "$W/out/bin/$f" | head -3)"
+  fi
 done
 echo "two builds, two directories: bit-identical"
