@@ -35,6 +35,8 @@ if(SIGNET_REPRODUCIBLE)
   #                       directory (../../core/src/x.cc): mapped here, so a ccache build with
   #                       base_dir (every developer's) gives the bytes a plain compile gives.
   # The maps are not recorded in DW_AT_producer, so builds in different directories differ in no byte.
+  # ccache hashes only the new side of a map (and the working directory after the maps), so a
+  # change to an old side alone keeps its keys: rebuild with CCACHE_RECACHE=1 after one.
   file(RELATIVE_PATH signet_rel_src ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
   string(REGEX REPLACE "/+$" "" signet_rel_src "${signet_rel_src}")  # CMake gives "../../"
   if(signet_rel_src)  # empty in an in-source build, where "/=" would map every absolute path
