@@ -20,15 +20,31 @@ option(SIGNET_REPRODUCIBLE "Map the source and build directories out of every ou
 if(SIGNET_REPRODUCIBLE)
   # No __DATE__/__TIME__/__TIMESTAMP__ in our code (an error under -Werror; SOURCE_DATE_EPOCH would
   # pin them anyway, but a build stamp in a binary whose hash is a TPM reference value is a
-  # mistake). Only here, so the other presets' compile commands (and their ccache keys) stay as
-  # they were.
+  # mistake). Only with SIGNET_REPRODUCIBLE (scripts/release and the ci preset, whose binaries
+  # release_reproducible compares with a release build's), so the other presets' compile commands
+  # (and their ccache keys) stay as they were.
   target_compile_options(signet_options INTERFACE -Wdate-time)
-  # Every target, generated protobuf code included: __FILE__ in assertions and log macros, and any
-  # debug info, name paths relative to the tree, so the checkout and build directories do not reach
-  # the binaries. GCC tries the maps last-given first, so the build directory (which may sit
-  # inside the source tree) is mapped before the source directory's shorter prefix.
+  # Every target, generated protobuf code included: __FILE__ (assertions, log macros) and the debug
+  # info name paths relative to the tree, so neither the checkout nor the build directory reaches a
+  # binary, and the build id (a hash of the linked bytes, debug info included) is the same wherever
+  # the tree is built. GCC tries the maps last-given first:
+  #   BUILD/      -> ""   generated code (service/x.pb.cc), before the source prefix it may sit under;
+  #   BUILD       -> "."  DW_AT_comp_dir, the working directory (no trailing slash to match);
+  #   SOURCE/     -> ""   the tree (core/src/x.cc);
+  #   REL/        -> ""   ccache's base_dir rewrites absolute paths into paths relative to the build
+  #                       directory (../../core/src/x.cc): mapped here, so a ccache build with
+  #                       base_dir (every developer's) gives the bytes a plain compile gives.
+  # The maps are not recorded in DW_AT_producer, so builds in different directories differ in no byte.
+  # ccache hashes only the new side of a map (and the working directory after the maps), so a
+  # change to an old side alone keeps its keys: rebuild with CCACHE_RECACHE=1 after one.
+  file(RELATIVE_PATH signet_rel_src ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  string(REGEX REPLACE "/+$" "" signet_rel_src "${signet_rel_src}")  # CMake gives "../../"
+  if(signet_rel_src)  # empty in an in-source build, where "/=" would map every absolute path
+    add_compile_options(-ffile-prefix-map=${signet_rel_src}/=)
+  endif()
   add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
-                      -ffile-prefix-map=${PROJECT_BINARY_DIR}/=build/)
+                      -ffile-prefix-map=${PROJECT_BINARY_DIR}=.
+                      -ffile-prefix-map=${PROJECT_BINARY_DIR}/=)
 endif()
 if(SIGNET_SANITIZE)
   target_compile_options(signet_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

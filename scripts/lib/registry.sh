@@ -86,3 +86,10 @@ registry_push() {
   skopeo copy --all --dest-creds "$3:$4" --dest-cert-dir "$5" -q "oci:$1/layout:$2" "docker://$6" 2> "$1/skopeo.err" ||
     { cat "$1/skopeo.err" >&2; return 1; }
 }
+
+# registry_start: registry_up in the current directory for user:secret, and HOST=REG_HOST. On
+# failure the registry (if it runs) is stopped.
+registry_start() {
+  registry_up "$PWD" user secret || { [[ -n ${REG_PID:-} ]] && { kill "$REG_PID" 2> /dev/null; wait "$REG_PID" 2> /dev/null; }; return 1; }
+  HOST=$REG_HOST
+}
