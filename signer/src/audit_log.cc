@@ -442,8 +442,6 @@ void AuditLog::CommitLoop() {
   }
 }
 
-Result<AuditEntry> ParseAuditEntry(std::string_view stored) { return ParseLine(stored); }
-
 Result<AuditVerifyReport> VerifyAuditLog(const std::string& path) {
   // Non-blocking, so that a FIFO cannot hang us; then only a regular file is read.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -95,10 +95,6 @@ struct AuditEntry {
 JsonValue EntryToJson(const AuditEntry& entry, bool with_hash = true);
 // ComputeEntryHash returns the hex hash of `entry` (ignoring entry.hash).
 std::string ComputeEntryHash(const AuditEntry& entry);
-// ParseAuditEntry parses one stored entry (a line without its newline, or a transparency-log
-// entry) and checks that it is canonical and its hash is right; kInvalidArgument otherwise.
-Result<AuditEntry> ParseAuditEntry(std::string_view stored);
-
 // ParseAuditEntry parses one stored entry (a line of the hash-chained log, or an entry of the
 // transparency log of state_log.h): it must be canonical JSON within kMaxAuditEntryBytes with
 // exactly the entry's members and a hash that matches its content. kInvalidArgument otherwise.
