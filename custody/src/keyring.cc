@@ -380,4 +380,17 @@ KeyringVerdict CheckSignatureKey(const Keyring& keyring, std::string_view key_id
   return v;
 }
 
+std::vector<PublicKey> KeyringPublicKeys(const Keyring& keyring, std::string_view purpose) {
+  std::vector<PublicKey> out;
+  for (const KeyringKey& k : keyring.keys) {
+    if (k.purpose != purpose) continue;
+    auto alg = ParseSignatureAlgorithm(k.algorithm);
+    auto any = PublicKey::FromPem(k.public_key);
+    if (!alg.ok() || !any.ok()) continue;
+    auto key = PublicKey::FromSpkiDer(any->spki_der(), *alg);
+    if (key.ok()) out.push_back(std::move(*key));
+  }
+  return out;
+}
+
 }  // namespace signet::custody

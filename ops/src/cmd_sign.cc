@@ -292,7 +292,7 @@ struct KeyringChoice {
 // verifying is the refusal of the first key tried (or KEYRING_KEY_UNKNOWN with no release key).
 Result<KeyringChoice> PickKeyringKey(const VerifyImageFlags& f, const policy::ImageRef& image,
                                      const custody::Keyring& keyring, std::vector<policy::ImageCheck>& checks) {
-  std::vector<PublicKey> keys = KeyringKeysFor(keyring, "release");
+  std::vector<PublicKey> keys = custody::KeyringPublicKeys(keyring, "release");
   if (keys.empty()) return VerificationFailed(findings::kKeyringKeyUnknown, "the keyring has no release key");
   std::optional<std::vector<policy::ImageCheck>> first;
   for (const PublicKey& key : keys) {

@@ -170,7 +170,7 @@ Status CheckSignatureEncodings(std::string_view bundle_json) {
 Result<attestation::VerifiedBundle> VerifyWithKeyring(const Args& args) {
   SystemClock clock;
   SIGNET_ASSIGN_OR_RETURN(custody::Keyring keyring, LoadVerifiedKeyring(args.keyring, args.revocations, clock.Now()));
-  std::vector<PublicKey> keys = KeyringKeysFor(keyring, "release");
+  std::vector<PublicKey> keys = custody::KeyringPublicKeys(keyring, "release");
   if (keys.empty()) return VerificationFailed(findings::kKeyringKeyUnknown, "the keyring has no release key");
   SIGNET_ASSIGN_OR_RETURN(std::string root_json, ReadFile(args.trusted_root, attestation::kMaxTrustedRootBytes));
   SIGNET_ASSIGN_OR_RETURN(attestation::TrustedRoot root, attestation::TrustedRoot::Parse(root_json));

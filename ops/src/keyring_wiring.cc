@@ -61,19 +61,6 @@ Result<custody::Keyring> LoadVerifiedKeyring(const std::string& keyring_path, co
   return keyring;
 }
 
-std::vector<PublicKey> KeyringKeysFor(const custody::Keyring& keyring, std::string_view purpose) {
-  std::vector<PublicKey> out;
-  for (const custody::KeyringKey& k : keyring.keys) {
-    if (k.purpose != purpose) continue;
-    auto alg = ParseSignatureAlgorithm(k.algorithm);
-    auto any = PublicKey::FromPem(k.public_key);
-    if (!alg.ok() || !any.ok()) continue;
-    auto key = PublicKey::FromSpkiDer(any->spki_der(), *alg);
-    if (key.ok()) out.push_back(std::move(*key));
-  }
-  return out;
-}
-
 Status CheckKeyringTimes(const custody::Keyring& keyring, const PublicKey& key, std::string_view purpose,
                          const std::vector<Timestamp>& times, Timestamp now) {
   const std::string id = custody::KeyId(key);

@@ -30,11 +30,6 @@ Result<std::unique_ptr<custody::ApprovalSigner>> OpenApprovalSigner(Backends& ba
 Result<custody::Keyring> LoadVerifiedKeyring(const std::string& keyring_path, const std::string& revocations_path,
                                              Timestamp now);
 
-// KeyringKeysFor returns the public keys of every key version with `purpose` (any status: the
-// time rules decide), in keyring order. Entries whose key does not parse are skipped
-// (ValidateKeyring rules them out).
-std::vector<PublicKey> KeyringKeysFor(const custody::Keyring& keyring, std::string_view purpose);
-
 // CheckKeyringTimes applies custody::CheckSignatureKey for `key` at every trusted time in
 // `times` (all must pass), or without a trusted time when `times` is empty.
 Status CheckKeyringTimes(const custody::Keyring& keyring, const PublicKey& key, std::string_view purpose,

@@ -19,6 +19,15 @@ namespace {
 
 constexpr size_t kMaxPolicyBytes = 1024 * 1024;
 constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+// A release signer may be a keyring (custody::kMaxKeyringBytes), a revocation list is smaller.
+constexpr size_t kMaxReleaseFileBytes = 8 * 1024 * 1024;
+
+// IsJsonObject tells a keyring (JSON) from a key file (PEM or DER) by its first byte.
+bool IsJsonObject(std::string_view text) {
+  size_t i = text.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && text[i] == '{';
+}
+
 constexpr std::string_view kGithubHostedRunner = "github-hosted";
 
 Error Bad(const std::string& where, const std::string& what) {
@@ -256,7 +265,7 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   SIGNET_RETURN_IF_ERROR(CheckKeys(root, "(top)", {"version", "trusted_root", "builders", "sources",
                                                    "max_age", "require", "exceptions", "verified_levels",
                                                    "images", "annotations", "release_signers",
-                                                   "accept_vsa", "production_namespaces"}));
+                                                   "release_revocations", "accept_vsa", "production_namespaces"}));
   Policy p;
   const YamlNode* v = root.Find("version");
   if (v == nullptr) return Bad("version", "missing");
@@ -347,6 +356,9 @@ Result<Policy> ParsePolicy(std::string_view yaml) {
   if (const YamlNode* rs = root.Find("release_signers")) {
     SIGNET_ASSIGN_OR_RETURN(p.release_signers, GetStringList(*rs, "release_signers"));
   }
+  if (const YamlNode* rr = root.Find("release_revocations")) {
+    SIGNET_ASSIGN_OR_RETURN(p.release_revocations, GetStringList(*rr, "release_revocations"));
+  }
   SIGNET_ASSIGN_OR_RETURN(p.accept_vsa, OptionalBool(root, "accept_vsa", "(top)"));
 
   if (const YamlNode* req = root.Find("require")) {
@@ -431,8 +443,16 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
   }
   std::vector<std::pair<Bytes, std::string>> release_seen;
   for (const auto& k : lp.policy.release_signers) {
-    auto text = ReadFile(resolve(k), kMaxKeyFileBytes);
+    auto text = ReadFile(resolve(k), kMaxReleaseFileBytes);
     if (!text.ok()) return std::move(text).error().Prefix("policy: release_signers: reading key " + k);
+    if (IsJsonObject(*text)) {  // a keyring
+      lp.release_keyrings.push_back({k, resolve(k), std::move(*text)});
+      continue;
+    }
+    if (text->size() > kMaxKeyFileBytes) {
+      return InvalidArgument("policy: release_signers: key " + k + " is larger than a key file can be")
+          .WithFinding(findings::kMalformedInput);
+    }
     auto key = text->find("-----BEGIN") != std::string::npos ? PublicKey::FromPem(*text)
                                                               : PublicKey::FromSpkiDer(AsBytes(*text));
     if (!key.ok()) return std::move(key).error().Prefix("policy: release_signers: key " + k);
@@ -445,6 +465,16 @@ Result<LoadedPolicy> LoadPolicy(const std::string& path) {
     }
     release_seen.emplace_back(key->canonical_id(), k);
     lp.release_keys.push_back(*key);
+    lp.release_key_names.push_back(k);
+  }
+  for (const auto& r : lp.policy.release_revocations) {
+    auto text = ReadFile(resolve(r), kMaxReleaseFileBytes);
+    if (!text.ok()) return std::move(text).error().Prefix("policy: release_revocations: reading " + r);
+    lp.release_revocations.push_back({r, resolve(r), std::move(*text)});
+  }
+  if (!lp.release_revocations.empty() && lp.release_keyrings.empty()) {
+    return InvalidArgument("policy: release_revocations needs a keyring among release_signers")
+        .WithFinding(findings::kMalformedInput);
   }
   return lp;
 }

@@ -121,6 +121,7 @@ std::vector<v1::ChainLink> BuildChain(const ChainInputs& in) {
         out.push_back(Link("signature", "FAIL", cc::kSignatureDigestMismatch, in.release.detail));
         break;
       case RS::kWeakSigner:
+      case RS::kKeyRefused:  // a keyring key revoked, outside its window, or a stale list
         out.push_back(Link("signature", "FAIL", cc::kWeakSignerIdentity, in.release.detail));
         break;
       default: out.push_back(Link("signature", "MISSING", cc::kSignatureMissing, in.release.detail)); break;

@@ -50,6 +50,9 @@ Result<PolicyEntry> LoadEntry(const std::string& name, const std::string& path, 
     root = std::move(*parsed);
     e.trust_root_digest = "sha256:" + HexEncode(Sha256(*text));
   }
+  auto trust = LoadReleaseTrust(*loaded, root);
+  if (!trust.ok()) return std::move(trust).error().Prefix("policy " + name + " (" + path + ")");
+  e.release_trust = std::move(*trust);
   SIGNET_ASSIGN_OR_RETURN(policy::Gate gate, policy::Gate::Create(std::move(*loaded), std::move(root)));
   e.gate = std::make_shared<const policy::Gate>(std::move(gate));
   return e;
@@ -115,7 +118,7 @@ std::shared_ptr<const v1::VerifyResponse> Evaluate(const PolicyEntry& entry, con
     if (f->role == EvidenceRole::kVsa) vsas.push_back(f);
   }
   // 4a. A VSA may stand in for the evidence.
-  if (!hex.empty()) ci.vsa = CheckVsa(lp, hex, at, vsas);
+  if (!hex.empty()) ci.vsa = CheckVsa(lp, entry.release_trust.get(), hex, at, vsas);
   DecisionView view;
   if (!ci.vsa.accepted) {
     policy::GateRequest gr;
@@ -129,7 +132,7 @@ std::shared_ptr<const v1::VerifyResponse> Evaluate(const PolicyEntry& entry, con
     ci.decision = &view;
   }
   // 4b. The release-signature requirement.
-  ci.release = CheckReleaseSignatures(lp, subject, signatures);
+  ci.release = CheckReleaseSignatures(lp, entry.release_trust.get(), subject, signatures, at);
   const bool release_ok = ci.release.status == ReleaseResult::Status::kNotRequired ||
                           ci.release.status == ReleaseResult::Status::kPass;
   const bool evidence_ok = ci.vsa.accepted || view.allowed;
@@ -151,6 +154,7 @@ std::shared_ptr<const v1::VerifyResponse> Evaluate(const PolicyEntry& entry, con
   }
   for (auto& link : BuildChain(ci)) *resp->add_chain() = std::move(link);
   *expires = fixed_time ? Timestamp::max() : Expiry(lp, ci.vsa.accepted ? nullptr : &view, ci.vsa, at);
+  if (!fixed_time && entry.release_trust != nullptr) *expires = std::min(*expires, NextChange(*entry.release_trust, at));
   return resp;
 }
 

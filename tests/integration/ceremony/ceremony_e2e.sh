@@ -2,18 +2,23 @@
 # The full key ceremony on SoftHSM2 with three custodians and threshold 2 (issue 17 "Tests"):
 #  - `ceremony init` (its refusals leave nothing on the token or in --out), approvals, `ceremony
 #    verify` (one approval is not enough and names who is missing);
-#  - sign an image, `key rotate`, sign another; both verify with `verify-image --keyring`;
+#  - sign an image, `key rotate`, sign another; both verify with `verify-image --keyring`, and
+#    verifierd (the real daemon, policy release_signers: [keyring.json] with the state dir's
+#    trusted root) admits both, the first judged at its trusted TSA/log time inside the old key's
+#    window; after the revocation it refuses the first with KEY_REVOKED;
 #  - a keyring edited after approval is refused;
 #  - `key revoke` of the first key effective before its signature: that signature is refused;
 #  - the token is deleted and restored into a fresh one with two shares: the restored key's
 #    signature verifies under the original public key; one share is not enough (exit 2, nothing
 #    created); a flipped byte in a share is refused (exit 1).
 # Its own SoftHSM2 tokens (the SO PIN is needed), in a temp dir; every file under $W.
-# usage: ceremony_e2e.sh FIXTURE_DIR SIGNET SOURCE_DIR
+# usage: ceremony_e2e.sh FIXTURE_DIR SIGNET SOURCE_DIR VERIFIERD
 set -euo pipefail
-FIX=$1 SIGNET=$2 SRC=$3
+FIX=$1 SIGNET=$2 SRC=$3 VERIFIERD=$4
 set -a; source "$FIX/softhsm/env"; set +a
-W=$(mktemp -d "${TMPDIR:-/tmp}/signet-ceremony-e2e-XXXXXX"); trap 'rm -rf "$W"' EXIT
+W=$(mktemp -d "${TMPDIR:-/tmp}/signet-ceremony-e2e-XXXXXX")
+VPID=""
+trap '[[ -n $VPID ]] && { kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }; rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 expect_rc() { local want=$1; shift; set +e; "$@" > "$W/last.out" 2> "$W/last.err"; local rc=$?; set -e
   [[ $rc == "$want" ]] || { cat "$W/last.out" "$W/last.err"; fail "'$*' exited $rc, want $want"; }; }
@@ -130,6 +135,42 @@ sign release-2027 "$B" "$W/out-b"
 verify_keyring 0 "$A" "$W/out-a" "$C/keyring.json"
 verify_keyring 0 "$B" "$W/out-b" "$C/keyring.json"
 
+# verifierd with the keyring as its release signers (and the trusted root for signing times).
+source "$SRC/scripts/lib/daemon.sh"
+(cd "$W" && tls_ca ca && tls_cert server ca "/CN=127.0.0.1" "subjectAltName=IP:127.0.0.1")
+daemon_verify() {  # daemon_verify ALLOWED DIGEST OUT [FINDING] [REVOCATIONS]: start, ask, stop
+  { cat "$W/policy.yaml"; echo "trusted_root: $W/trusted_root.json"; echo "release_signers: [$C/keyring.json]"
+    [[ -n ${5:-} ]] && echo "release_revocations: [$5]"; } > "$W/vpolicy.yaml"
+  printf 'listen: 127.0.0.1:0\ntls: {certificate: %s/server.pem, key: %s/server.key}\npolicies: {default: %s/vpolicy.yaml}\n' \
+    "$W" "$W" "$W" > "$W/verifierd.yaml"
+  "$VERIFIERD" --check-config "$W/verifierd.yaml" > /dev/null || fail "verifierd --check-config with the keyring policy"
+  daemon_start "$W/verifierd.log" "$VERIFIERD" --config "$W/verifierd.yaml" || fail "verifierd did not start"
+  VPID=$PID
+  python3 - "$W/req.json" "$IMAGE@sha256:$2" "$W/prov-$2.dsse.json" "$3/image.sigstore.json" <<'PY'
+import base64, json, sys
+out, image, prov, sig = sys.argv[1:5]
+b = lambda p: base64.b64encode(open(p, "rb").read()).decode()
+json.dump({"image": image, "policy": "default", "evidence": [
+    {"name": "prov.dsse.json", "content": b(prov), "role": "provenance"},
+    {"name": "image.sigstore.json", "content": b(sig), "role": ""}]}, open(out, "w"))
+PY
+  local code
+  code=$(curl -s -o "$W/resp.json" -w '%{http_code}' --cacert "$W/ca.pem" -H 'Content-Type: application/json' \
+    --data-binary "@$W/req.json" "https://127.0.0.1:$PORT/v1/verify") || true
+  kill "$VPID"; wait "$VPID" 2> /dev/null || true; VPID=""
+  [[ $code == 200 ]] || fail "verifierd /v1/verify: HTTP $code: $(cat "$W/resp.json")"
+  python3 - "$W/resp.json" "$1" "${4:-}" <<'PY' || fail "verifierd: $(cat "$W/resp.json")"
+import json, sys
+r = json.load(open(sys.argv[1])); want, finding = sys.argv[2] == "true", sys.argv[3]
+assert r["allowed"] is want, "allowed is %s" % r["allowed"]
+if finding: assert finding in [f["code"] for f in r["findings"]], "no finding " + finding
+PY
+}
+# A (by release-2026, whose window now closes after the overlap) is judged at its trusted time.
+daemon_verify true "$A" "$W/out-a"
+grep -q 'its trusted time inside' "$W/resp.json" || fail "verifierd did not judge A by its trusted time: $(cat "$W/resp.json")"
+daemon_verify true "$B" "$W/out-b"
+
 # 4. A keyring edited after approval is refused.
 sed 's/"threshold": 2/"threshold": 1/' "$C/keyring.json" > "$W/edited.json"
 cmp -s "$W/edited.json" "$C/keyring.json" && fail "the edit did not change the keyring"
@@ -144,6 +185,8 @@ expect_rc 0 "$SIGNET" key revoke --keyring "$C/keyring.json" --transcript "$C/tr
 approve bob carol
 verify_keyring 1 "$A" "$W/out-a" "$C/keyring.json" "$C/revocations.json"
 verify_keyring 0 "$B" "$W/out-b" "$C/keyring.json" "$C/revocations.json"
+daemon_verify false "$A" "$W/out-a" KEY_REVOKED "$C/revocations.json"
+daemon_verify true "$B" "$W/out-b" "" "$C/revocations.json"
 
 # 6. Delete the token; restore into a fresh one.
 softhsm2-util --delete-token --token ceremony > /dev/null

@@ -151,6 +151,11 @@ struct KeyringVerdict {
 KeyringVerdict CheckSignatureKey(const Keyring& keyring, std::string_view key_id, std::string_view purpose,
                                  std::optional<Timestamp> trusted_time, Timestamp now);
 
+// KeyringPublicKeys returns the public keys of every key version with `purpose`, any status (the
+// time rules of CheckSignatureKey decide which signatures count), in keyring order, each with its
+// keyring algorithm. Versions whose key does not parse are left out (ValidateKeyring rules that out).
+std::vector<PublicKey> KeyringPublicKeys(const Keyring& keyring, std::string_view purpose);
+
 // FindKeyringKey returns the key version labelled `label`, or nullptr.
 const KeyringKey* FindKeyringKey(const Keyring& keyring, std::string_view label);
 

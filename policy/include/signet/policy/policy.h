@@ -132,10 +132,17 @@ struct Policy {
   // annotations: the `signet sign --annotation` keys this policy allows. Empty: none.
   std::vector<std::string> annotations;
   // release_signers: PEM public key files (relative to the policy, like builder keys) of the
-  // appliance's own release signatures. Non-empty: verifierd also requires a signature over the
-  // digest by one of them, in a form `signet sign` writes (simple signing, cosign v3 bundle).
-  // `signet gate` decides before signing and does not read it. Absent or empty: not required.
+  // appliance's own release signatures, or keyrings (`signet ceremony init`'s keyring.json, told
+  // apart by its content: a JSON object) whose `release` key versions sign, each only inside its
+  // validity window (verifierd checks the keyring's quorum and the windows). Non-empty: verifierd
+  // also requires a signature over the digest by one of them, in a form `signet sign` writes
+  // (simple signing, cosign v3 bundle). `signet gate` decides before signing and does not read
+  // it. Absent or empty: not required.
   std::vector<std::string> release_signers;
+  // release_revocations: signed revocation lists (`signet key revoke`'s revocations.json), each
+  // applied to the release_signers keyring of its ceremony; past its next_update verifierd fails
+  // closed (REVOCATION_LIST_STALE). Needs a keyring among release_signers.
+  std::vector<std::string> release_revocations;
   // accept_vsa: a SLSA VSA signed by a release signer, PASSED, about the digest and naming this
   // policy's digest may stand in for re-verifying the evidence (verifierd). Requires
   // release_signers (lint error ACCEPT_VSA_WITHOUT_RELEASE_SIGNERS).
@@ -165,8 +172,19 @@ struct LoadedPolicy {
   std::string trusted_root_path; // resolved; empty when the policy has none
   // keys[i] holds the parsed keys of policy.builders[i] (empty for keyless builders).
   std::vector<std::vector<PublicKey>> keys;
-  // release_keys[i] is the parsed key of policy.release_signers[i].
+  // release_keys[i] is the parsed key of the release_signers entry release_key_names[i] (the
+  // entries that are key files, in order).
   std::vector<PublicKey> release_keys;
+  std::vector<std::string> release_key_names;
+  // The release_signers entries that are keyrings, and the release_revocations files, read but
+  // not interpreted here (custody/ parses and verifies them; verifierd does).
+  struct TextFile {
+    std::string name;  // as written in the policy
+    std::string path;  // resolved
+    std::string text;
+  };
+  std::vector<TextFile> release_keyrings;
+  std::vector<TextFile> release_revocations;
 };
 
 // LoadPolicy reads `path`, parses it and loads every builder key (PEM, or DER

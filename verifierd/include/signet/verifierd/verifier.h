@@ -33,10 +33,13 @@ inline constexpr char kBadEvidence[] = "MALFORMED_EVIDENCE";
 // kMaxEvidenceItems bounds the evidence items of one request.
 inline constexpr size_t kMaxEvidenceItems = 256;
 
+struct ReleaseTrust;  // release.h: the policy's release_signers keyrings, verified
+
 // PolicyEntry is one configured policy, ready to decide.
 struct PolicyEntry {
   std::string name;
   std::shared_ptr<const policy::Gate> gate;
+  std::shared_ptr<const ReleaseTrust> release_trust;  // null: no keyring among release_signers
   std::string trust_root_digest;  // "sha256:HEX" of the trusted root file, "" when none
 };
 
