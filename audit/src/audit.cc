@@ -443,6 +443,13 @@ Result<Report> RunAudit(const AuditInputs& in, VerifierClient& verifier) {
       } else {
         rec.signings = in.signing_log->For(logged_digest);
         rec.signing = rec.signings.empty() ? "not-logged" : "logged";
+        for (const SigningRecord& sr : rec.signings) {
+          if (sr.key_verdict.empty() || sr.key_verdict == "valid") continue;
+          Add(&report.findings, sr.key_verdict, ScopeSeverity(rec.production), subject,
+              "the appliance's log records a signing of " + logged_digest + " at " + sr.signed_at + " (log index " +
+                  std::to_string(sr.log_index) + ") by a key the release keyring does not accept then: " +
+                  sr.key_verdict_message);
+        }
         if (rec.signings.empty() && rec.verdict == "allowed") {
           Add(&report.findings, findings::kContProvSigningNotLogged, Severity::kHigh, subject,
               "verifierd allowed " + logged_digest + ", but the appliance's log (" + in.signing_log->origin +

@@ -38,6 +38,7 @@ JsonValue SigningJson(const SigningRecord& r) {
       .Set("keyId", S(r.key_id))
       .Set("keyLabel", S(r.key_label))
       .Set("keyVersion", S(r.key_version))
+      .Set("keyVerdict", S(r.key_verdict))
       .Set("policyDigest", S(r.policy_digest))
       .Set("signatures", std::move(sigs));
   return v;
@@ -129,7 +130,11 @@ std::string SigningCell(const ImageRecord& r) {
   for (const SigningRecord& s : r.signings) {
     h += "<div class=\"signing-record\"><span class=\"signer\">" +
          HtmlEscape(s.key_label.empty() ? std::string("(no label)") : s.key_label) + "</span>" +
-         (s.key_version.empty() ? "" : " version " + HtmlEscape(s.key_version)) + "<br>key " + Code(s.key_id.substr(0, 16) + "…") +
+         (s.key_version.empty() ? "" : " version " + HtmlEscape(s.key_version)) +
+         (s.key_verdict.empty() || s.key_verdict == "valid"
+              ? ""
+              : " <span class=\"critical key-verdict\">" + HtmlEscape(s.key_verdict) + "</span>") +
+         "<br>key " + Code(s.key_id.substr(0, 16) + "…") +
          "<br>signed <span class=\"signed-at\">" + HtmlEscape(s.signed_at) + "</span>, log index " +
          std::to_string(s.log_index) + "<ul class=\"chain\">";
     for (const LoggedSignature& g : s.signatures) {

@@ -28,6 +28,8 @@
 #include "signet/signer/state_log.h"
 #include "signet/translog/log.h"
 #include "signet/translog/verify.h"
+#include "keyring_wiring.h"
+#include "signet/custody/keyring.h"
 #include "state_dir.h"
 #include "wiring.h"
 
@@ -39,6 +41,7 @@ namespace fs = std::filesystem;
 struct AuditFlags {
   std::string pods, webhooks, rendered, policy, verifier, verifier_ca, verifier_policy = "default";
   std::string registry_config, registry_ca, state_dir, log_key, out, at, probe_image, log_dir, log_vkey;
+  std::string keyring, revocations;
   std::string seed = "0";
   size_t sample = 20;
   KeyBackendFlags backend;
@@ -121,6 +124,19 @@ Result<audit::SigningLog> ReadSigningLog(const std::string& log_dir, const std::
   return out;
 }
 
+// JudgeSigningKeys names each record's key version in `keyring` (the release key with its key
+// id) and judges it at the record's time, which the log's signed checkpoint commits to.
+void JudgeSigningKeys(const custody::Keyring& keyring, Timestamp now, audit::SigningLog& log) {
+  for (audit::SigningRecord& r : log.records) {
+    auto at = ParseRfc3339(r.signed_at);
+    custody::KeyringVerdict v =
+        custody::CheckSignatureKey(keyring, r.key_id, "release", at.ok() ? std::optional<Timestamp>(*at) : std::nullopt, now);
+    if (v.key != nullptr) r.key_version = v.key->label;
+    r.key_verdict = v.accepted ? "valid" : v.finding;
+    r.key_verdict_message = v.message;
+  }
+}
+
 // PrepareOut creates --out (0755) or accepts an empty directory; anything else is refused: the
 // audit never replaces a report someone may already rely on.
 Status PrepareOut(const std::string& out) {
@@ -198,6 +214,16 @@ int RunAudit(Backends& backends, const AuditFlags& f) {
     in.signing_log = &*signing_log;
   } else if (!f.log_vkey.empty()) {
     return ReportError(InvalidArgument("--log-vkey needs --log"));
+  }
+  // The release keyring: each logged signing's key version, judged at the log's time.
+  if (!f.keyring.empty()) {
+    if (!signing_log) return ReportError(InvalidArgument("--keyring needs --log or --state-dir (the signings it judges)"));
+    SystemClock clock;
+    auto keyring = LoadVerifiedKeyring(f.keyring, f.revocations, clock.Now());
+    if (!keyring.ok()) return ReportError(keyring.error());
+    JudgeSigningKeys(*keyring, clock.Now(), *signing_log);
+  } else if (!f.revocations.empty()) {
+    return ReportError(InvalidArgument("--revocations needs --keyring"));
   }
 
   // 2. The verifier (and the registry, for tags without a running digest).
@@ -315,6 +341,12 @@ void RegisterAuditCommand(Cli& cli, Backends& backends) {
                   "The appliance's transparency log directory (DIR/log, or a copy of it): who signed each sampled\n"
                   "image, with which key and when (default with --state-dir: its log)");
   cmd->add_option("--log-vkey", flags->log_vkey, "File holding --log's note verifier key (default: the appliance.yaml beside it)");
+  cmd->add_option("--keyring", flags->keyring,
+                  "The release keyring (keyring.json, verified with its custodians' quorum): name each logged\n"
+                  "signing's key version and report a key revoked or outside its window at the signing time\n"
+                  "(KEY_REVOKED, KEY_OUTSIDE_VALIDITY, KEYRING_KEY_UNKNOWN); needs --log or --state-dir");
+  cmd->add_option("--revocations", flags->revocations,
+                  "The keyring's signed revocation list (revocations.json); stale: REVOCATION_LIST_STALE, exit 1");
   AddKeyBackendFlags(cmd, flags->backend);
   cmd->add_option("--out", flags->out, "A new (or empty) directory for report.html and report.json")->required();
   cmd->add_flag("--json", flags->json, "Print the summary as JSON");

@@ -188,6 +188,39 @@ verify_keyring 0 "$B" "$W/out-b" "$C/keyring.json" "$C/revocations.json"
 daemon_verify false "$A" "$W/out-a" KEY_REVOKED "$C/revocations.json"
 daemon_verify true "$B" "$W/out-b" "" "$C/revocations.json"
 
+# signet audit --keyring: the appliance's log says who signed A (release-2026) and when; the
+# keyring names that key version and, revoked from 2000, reports KEY_REVOKED for the image.
+mkdir "$W/evidence"
+cp "$W/prov-$A.dsse.json" "$W/evidence/prov-a.json"; cp "$W/out-a/image.sigstore.json" "$W/evidence/sig-a.json"
+echo "production_namespaces: [prod]" >> "$W/vpolicy.yaml"
+printf 'evidence: {directories: [%s/evidence]}\n' "$W" >> "$W/verifierd.yaml"
+daemon_start "$W/verifierd.log" "$VERIFIERD" --config "$W/verifierd.yaml" || fail "verifierd (evidence dir) did not start"
+VPID=$PID
+python3 - "$W/pods.json" "$IMAGE@sha256:$A" <<'PY'
+import json, sys
+ref = sys.argv[2]
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "api-0", "namespace": "prod", "uid": "u-0"},
+       "spec": {"containers": [{"name": "app", "image": ref}]},
+       "status": {"phase": "Running", "containerStatuses": [{"name": "app", "image": ref, "imageID": ref, "ready": True,
+                                                              "restartCount": 0, "started": True, "state": {"running": {}}}]}}
+json.dump({"apiVersion": "v1", "kind": "List", "items": [pod], "metadata": {"resourceVersion": ""}}, open(sys.argv[1], "w"))
+PY
+printf '{"apiVersion":"v1","kind":"List","items":[],"metadata":{"resourceVersion":""}}' > "$W/vwc.json"
+AUDIT=(audit --pods "$W/pods.json" --webhooks "$W/vwc.json" --policy "$W/vpolicy.yaml" --verifier "https://127.0.0.1:$PORT"
+  --verifier-ca "$W/ca.pem" --log "$W/state/log")
+expect_rc 2 "$SIGNET" "${AUDIT[@]}" --revocations "$C/revocations.json" --out "$W/audit0"
+expect_rc 1 "$SIGNET" "${AUDIT[@]}" --keyring "$W/edited.json" --out "$W/audit1"
+expect_rc 1 "$SIGNET" "${AUDIT[@]}" --keyring "$C/keyring.json" --revocations "$C/revocations.json" --out "$W/audit"
+kill "$VPID"; wait "$VPID" 2> /dev/null || true; VPID=""
+python3 - "$W/audit/report.json" <<'PY' || fail "audit --keyring: $(head -c 3000 "$W/audit/report.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["images"][0]["signings"]
+assert len(s) == 1 and s[0]["keyLabel"] == "release-2026", s
+assert s[0]["keyVersion"] == "release-2026" and s[0]["keyVerdict"] == "KEY_REVOKED", s
+assert any(f["code"] == "KEY_REVOKED" for f in r["findings"]), r["findings"]
+PY
+
 # 6. Delete the token; restore into a fresh one.
 softhsm2-util --delete-token --token ceremony > /dev/null
 new_token restored

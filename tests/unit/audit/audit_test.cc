@@ -615,6 +615,44 @@ TEST(RunAuditTest, SigningRecordsFromTheAppliancesLog) {
   EXPECT_NE(RenderHtml(*r2).find("not given"), std::string::npos);
 }
 
+// With a release keyring (signet audit --keyring), each record names its key version and the
+// keyring's verdict at the signing time; a refused key is a finding on the image it signed.
+TEST(RunAuditTest, AKeyTheKeyringRefusesAtTheSigningTimeIsAFinding) {
+  policy::Policy policy = TestPolicy();
+  AuditInputs in = Inputs(policy);
+  SigningLog log = TestSigningLog();
+  log.records[0].key_version = "release-2026";
+  log.records[0].key_verdict = findings::kKeyRevoked;
+  log.records[0].key_verdict_message = "key release-2026 was revoked at or before the signature's trusted time";
+  log.records[1].key_version = "release-2027";
+  log.records[1].key_verdict = "valid";
+  in.signing_log = &log;
+  ScriptedVerifier v;
+  v.verdicts["us-central1-docker.pkg.dev/acme/app@" + kGood] = Allowed(in);
+  auto r = RunAudit(in, v);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  const ReportFinding* f = FindFinding(*r, findings::kKeyRevoked);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("log index 3"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("revoked"), std::string::npos) << f->message;
+  EXPECT_EQ(std::count_if(r->findings.begin(), r->findings.end(),
+                          [](const ReportFinding& x) { return x.code == findings::kKeyRevoked; }),
+            1);  // the valid record (another digest) adds nothing
+  auto json = RenderJson(*r);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"keyVersion\":\"release-2026\""), std::string::npos);
+  EXPECT_NE(json->find("\"keyVerdict\":\"KEY_REVOKED\""), std::string::npos);
+  std::string html = RenderHtml(*r);
+  EXPECT_NE(html.find(" version release-2026"), std::string::npos);
+  EXPECT_NE(html.find("key-verdict\">KEY_REVOKED</span>"), std::string::npos);
+  // "valid" and "" (no keyring) are no finding.
+  log.records[0].key_verdict = "valid";
+  r = RunAudit(in, v);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(FindFinding(*r, findings::kKeyRevoked), nullptr);
+  EXPECT_EQ(RenderHtml(*r).find("key-verdict"), std::string::npos);
+}
+
 TEST(SigningLogTest, ForMatchesTheDigestOnly) {
   SigningLog log = TestSigningLog();
   EXPECT_EQ(log.For(kGood).size(), 1u);

@@ -136,9 +136,15 @@ struct SigningRecord {
   std::string signed_at;      // RFC 3339
   std::string key_id;         // hex SHA-256 of the signing key's SPKI
   std::string key_label;      // "" when the log recorded none (records before key_label)
-  // key_version is the key's version in the release keyring (issue 17, custody/): empty until
-  // the audit is given a keyring; the report then names it beside the label.
+  // key_version is the key's version in the release keyring (issue 17, custody/: the label of
+  // the keyring entry with this key id): empty unless the audit is given a keyring.
   std::string key_version;
+  // key_verdict is the keyring's judgement of the key at signed_at (custody::CheckSignatureKey
+  // with the log's time as the trusted time): "" without a keyring, "valid", or the refusal's
+  // finding (KEY_REVOKED, KEY_OUTSIDE_VALIDITY, KEYRING_KEY_UNKNOWN) with key_verdict_message.
+  // A refusal becomes a report finding of that code for each image the record is about.
+  std::string key_verdict;
+  std::string key_verdict_message;
   std::string policy_digest;
   std::vector<LoggedSignature> signatures;
 };
