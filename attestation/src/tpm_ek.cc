@@ -14,8 +14,7 @@
 
 namespace signet::attestation::internal {
 
-Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<Bytes>& chain_der,
-                                   std::string_view roots_pem, int64_t verification_time) {
+Result<ossl::UniquePtr<X509_STORE>> NewEkRootStore(std::string_view roots_pem) {
   SIGNET_ASSIGN_OR_RETURN(auto roots, ossl::ParseCertificatesPem(std::string(roots_pem)));
   ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
   if (store == nullptr) return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_new");
@@ -24,12 +23,28 @@ Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<By
       return ossl::OpenSslError(ErrorCode::kInvalidArgument, "adding an EK root");
     }
   }
+  return store;
+}
+
+Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<Bytes>& chain_der,
+                                   std::string_view roots_pem, int64_t verification_time) {
+  SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<X509_STORE> store, NewEkRootStore(roots_pem));
+  return CheckEkCertificate(ek_certificate, chain_der, store.get(), verification_time);
+}
+
+Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<Bytes>& chain_der, X509_STORE* store,
+                                   int64_t verification_time) {
   EkCheck out;
   auto leaf = ossl::ParseCertificateDer(ek_certificate);
   if (!leaf.ok()) {
     (void)ossl::DrainErrors();
     return out;
   }
+  if (EVP_PKEY* key = X509_get0_pubkey(leaf->get()); key != nullptr) {
+    auto spki = ossl::PublicKeyToDer(key);
+    if (spki.ok()) out.spki_sha256 = Sha256(ByteView(*spki));
+  }
+  (void)ossl::DrainErrors();
   // The stack owns its certificates (its deleter pops and frees them).
   ossl::UniquePtr<STACK_OF(X509)> chain(sk_X509_new_null());
   if (chain == nullptr) return ossl::OpenSslError(ErrorCode::kInternal, "sk_X509_new_null");
@@ -46,7 +61,7 @@ Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<By
   }
   ossl::UniquePtr<X509_STORE_CTX> ctx(X509_STORE_CTX_new());
   if (ctx == nullptr ||
-      X509_STORE_CTX_init(ctx.get(), store.get(), leaf->get(), chain.get()) != 1) {
+      X509_STORE_CTX_init(ctx.get(), store, leaf->get(), chain.get()) != 1) {
     return ossl::OpenSslError(ErrorCode::kInternal, "X509_STORE_CTX_init");
   }
   if (verification_time != 0) {

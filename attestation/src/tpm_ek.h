@@ -9,6 +9,8 @@
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
 
+#include "signet/core/ossl.h"
+
 namespace signet::attestation::internal {
 
 // kTcgKpEkCertificate is tcg-kp-EKCertificate (TCG EK Credential Profile §3.2.16).
@@ -19,6 +21,7 @@ struct EkCheck {
   bool chain_trusted = false;  // the certificate parses and chains to a pinned root
   bool eku_present = false;    // it carries an extendedKeyUsage extension
   bool eku_ok = false;         // absent, or present, well-formed and naming tcg-kp-EKCertificate
+  Bytes spki_sha256;           // EkSpkiSha256 of the certificate, when it parses (else empty)
 };
 
 // CheckEkCertificate parses `ek_certificate` (DER), builds a path to one of `roots_pem` with
@@ -27,6 +30,12 @@ struct EkCheck {
 // (kInvalidArgument) only means `roots_pem` itself is unusable.
 Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<Bytes>& chain,
                                    std::string_view roots_pem, int64_t verification_time);
+// The same against a store of trusted roots built once (X509_STORE is safe to share between
+// threads for verification).
+Result<EkCheck> CheckEkCertificate(ByteView ek_certificate, const std::vector<Bytes>& chain, X509_STORE* roots,
+                                   int64_t verification_time);
+// NewEkRootStore builds the store of CheckEkCertificate from PEM.
+Result<ossl::UniquePtr<X509_STORE>> NewEkRootStore(std::string_view roots_pem);
 
 // EkSpkiSha256 returns SHA-256 of the certificate's DER SubjectPublicKeyInfo.
 Result<Bytes> EkSpkiSha256(ByteView ek_certificate);

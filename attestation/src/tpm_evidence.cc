@@ -204,6 +204,20 @@ Result<Bytes> QualifyingData(ByteView nonce, ByteView channel_binding) {
   return Sha256(ByteView(msg));
 }
 
+class EkRoots {
+ public:
+  explicit EkRoots(ossl::UniquePtr<X509_STORE> store) : store_(std::move(store)) {}
+  X509_STORE* store() const { return store_.get(); }
+
+ private:
+  ossl::UniquePtr<X509_STORE> store_;
+};
+
+Result<std::shared_ptr<const EkRoots>> ParseEkRoots(std::string_view pem) {
+  SIGNET_ASSIGN_OR_RETURN(ossl::UniquePtr<X509_STORE> store, internal::NewEkRootStore(pem));
+  return std::shared_ptr<const EkRoots>(std::make_shared<EkRoots>(std::move(store)));
+}
+
 Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
                                                const TpmVerifyOptions& opt) {
   SIGNET_ASSIGN_OR_RETURN(Bytes expected_qd, QualifyingData(opt.nonce, opt.channel_binding));
@@ -211,9 +225,12 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   v.result().tpm_manufacturer = ev.tpm_manufacturer;
 
   // 1. The EK certificate chains to a trusted EK root; an EKU, if present, says "EK certificate".
-  SIGNET_ASSIGN_OR_RETURN(internal::EkCheck ek, internal::CheckEkCertificate(
-                                                    ev.ek_certificate, ev.ek_chain,
-                                                    opt.ek_roots_pem, opt.verification_time));
+  SIGNET_ASSIGN_OR_RETURN(internal::EkCheck ek,
+                          opt.ek_roots != nullptr
+                              ? internal::CheckEkCertificate(ev.ek_certificate, ev.ek_chain, opt.ek_roots->store(),
+                                                             opt.verification_time)
+                              : internal::CheckEkCertificate(ev.ek_certificate, ev.ek_chain, opt.ek_roots_pem,
+                                                             opt.verification_time));
   v.result().ek_eku_present = ek.eku_present;
   if (!ek.chain_trusted) return v.Fail(1, f::kEkChainUntrusted);
   if (!ek.eku_ok) return v.Fail(1, f::kEkEkuInvalid);
@@ -223,12 +240,8 @@ Result<TpmAttestationResult> VerifyTpmEvidence(const TpmEvidence& ev,
   //    The evidence's `enrollment` member is never consulted: only the appliance vouches for it.
   const std::optional<EnrollmentRecord>& enrollment = opt.trusted_enrollment;
   if (!enrollment) return v.Fail(2, f::kAkNotEnrolled);
-  auto spki_hash = internal::EkSpkiSha256(ev.ek_certificate);
-  if (!spki_hash.ok()) {
-    (void)ossl::DrainErrors();
-    return v.Fail(2, f::kEkNotEnrolledEk);
-  }
-  if (!ConstantTimeEqual(*spki_hash, enrollment->ek_spki_sha256)) {
+  if (ek.spki_sha256.empty()) return v.Fail(2, f::kEkNotEnrolledEk);  // the key did not encode
+  if (!ConstantTimeEqual(ek.spki_sha256, enrollment->ek_spki_sha256)) {
     return v.Fail(2, f::kEkNotEnrolledEk);
   }
   v.Pass(2);

@@ -22,6 +22,7 @@
 #define SIGNET_ATTESTATION_TPM_EVIDENCE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,11 +106,19 @@ Status CheckNonceSizes(ByteView nonce, ByteView channel_binding);
 // CheckNonceSizes.
 Result<Bytes> QualifyingData(ByteView nonce, ByteView channel_binding);
 
+// EkRoots is a set of trusted EK CA certificates parsed once (an X509_STORE), shareable between
+// threads: a verifier that checks many quotes (a monitoring client, bench/attest_load) parses
+// its roots once instead of per quote.
+class EkRoots;
+// ParseEkRoots parses `pem` (at least one CERTIFICATE). Fails kInvalidArgument.
+Result<std::shared_ptr<const EkRoots>> ParseEkRoots(std::string_view pem);
+
 // TpmVerifyOptions are the verifier's own inputs: nothing here comes from the evidence.
 struct TpmVerifyOptions {
   Bytes nonce;            // the fresh nonce this verifier issued
   Bytes channel_binding;  // what this verifier expects (e.g. SHA-256 of the daemon's TLS key)
   std::string ek_roots_pem;  // trusted EK CA certificates (roots and, optionally, intermediates)
+  std::shared_ptr<const EkRoots> ek_roots;  // the same, parsed (ParseEkRoots); when set, used instead
   ReferenceValues reference;
   int64_t verification_time = 0;  // seconds since the epoch for the EK chain; 0 = now
   // The verifier's own enrollment record, from its own challenge/accept round trip

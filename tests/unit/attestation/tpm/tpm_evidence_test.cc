@@ -204,6 +204,28 @@ TEST_F(TpmEvidenceTest, Step1UntrustedEkCa) {
   EXPECT_EQ(Finding(ev), tf::kEkChainUntrusted);
 }
 
+// Roots parsed once (ParseEkRoots) decide exactly as the PEM does: trusted with the right roots,
+// EK_CHAIN_UNTRUSTED with others (the PEM member is then not read), and the enrollment check
+// still compares the EK's key.
+TEST_F(TpmEvidenceTest, ParsedEkRootsDecideAsThePem) {
+  TpmVerifyOptions o = Options();
+  auto roots = ParseEkRoots(roots_);
+  ASSERT_TRUE(roots.ok()) << roots.error().ToString();
+  o.ek_roots = *roots;
+  o.ek_roots_pem = "not read";
+  auto r = VerifyTpmEvidence(Build(Default()), o);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->trusted) << r->finding;
+  auto others = ParseEkRoots(other_roots_);
+  ASSERT_TRUE(others.ok());
+  o.ek_roots = *others;
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kEkChainUntrusted);
+  o.ek_roots = *roots;
+  o.trusted_enrollment->ek_spki_sha256 = Bytes(32, 1);
+  EXPECT_EQ(Finding(Build(Default()), o), tf::kEkNotEnrolledEk);
+  EXPECT_FALSE(ParseEkRoots("not pem").ok());
+}
+
 TEST_F(TpmEvidenceTest, Step2EnrollmentAgainstAnotherEk) {
   TpmVerifyOptions o = Options();
   o.trusted_enrollment->ek_spki_sha256 = Bytes(32, 1);
