@@ -121,3 +121,13 @@ function(signet_proto_library)
   target_link_libraries(${tgt} PUBLIC protobuf::libprotobuf ${A_DEPS})
   add_library(signet::${A_NAME}_proto ALIAS ${tgt})
 endfunction()
+
+# signet_no_unity(<file> ...)
+# The presets build in unity mode (CMAKE_UNITY_BUILD, CMakePresets.json: each target's sources
+# compiled eight to a translation unit, so the Boost, protobuf, OpenSSL and GoogleTest headers are
+# parsed once per eight files instead of once per file; about half the compile time). A file whose
+# file-local names (anonymous-namespace helpers such as Malformed or kFinding) clash with a
+# neighbour's is compiled on its own instead. Call it in the directory that lists the file.
+function(signet_no_unity)
+  set_source_files_properties(${ARGN} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+endfunction()
