@@ -303,6 +303,7 @@ TEST(SignClientResponseTest, TheDecisionIsPrintedInLocalSigningsMemberOrder) {
 class SignClientWriteTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = signet::testing::MakeTempDir(); }
+  void TearDown() override { signet::testing::RemoveTree(dir_); }
   std::string dir_;
 };
 
